@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: compile TypeScript, then drop dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+# --ignore-scripts: the package's `prepare` script would run tsc before the sources are here, and
+# the only dependencies with install scripts (esbuild, ssh2, cpu-features, protobufjs) are dev-only.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+COPY tsconfig*.json ./
+COPY src ./src
+COPY bin ./bin
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ # Lua scripts are read at run time from src/, next to where dist/ looks for them: keep only
+ # those, with their paths.
+ && mkdir -p /out/src \
+ && find src -name '*.lua' -exec cp --parents {} /out/ \;
+
+# ---- runtime ----
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY --from=build /out/src ./src
+
+USER node
+ENTRYPOINT ["node", "bin/insiders.js"]
+CMD ["run"]

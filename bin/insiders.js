@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Entry point for `npx insiders <command>`; the CLI is compiled to dist/ by `npm run build`.
+import { main } from '../dist/cli/main.js';
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,102 @@
+// `insiders smoke`: proves the three services answer the way the service uses them — a message
+// through a Kafka consumer group, a write and read in Redis, a query in ClickHouse — and prints
+// what it saw. Exit code 0 only when all three worked.
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import type { Config } from '../config.js';
+import { createClickHouse } from '../infra/clickhouse.js';
+import { createKafka, createProducer } from '../infra/kafka.js';
+import { createRedis } from '../infra/redis.js';
+import type { Logger } from '../log.js';
+
+const SMOKE_TOPIC = 'insiders.smoke';
+const TIMEOUT_MS = 30_000;
+
+async function kafkaRoundTrip(config: Config, logger: Logger): Promise<string> {
+  const kafka = createKafka(config.kafka, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: SMOKE_TOPIC, numPartitions: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  const token = randomUUID();
+  const producer = createProducer(kafka);
+  await producer.connect();
+  await producer.send({ topic: SMOKE_TOPIC, messages: [{ key: 'smoke', value: token }] });
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `insiders-smoke-${token}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: SMOKE_TOPIC, fromBeginning: true });
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no message back from ${SMOKE_TOPIC} within ${TIMEOUT_MS} ms`)),
+        TIMEOUT_MS,
+      );
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          if (message.value?.toString() === token) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+    return `message produced and consumed through a consumer group in ${Date.now() - started} ms`;
+  } finally {
+    await consumer.disconnect();
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteGroups([`insiders-smoke-${token}`]).catch(() => undefined);
+    await cleanup.disconnect();
+  }
+}
+
+async function redisRoundTrip(config: Config): Promise<string> {
+  const redis = createRedis(config.redis);
+  try {
+    await redis.connect();
+    const key = `${config.redis.keyPrefix}:smoke`;
+    await redis.set(key, 'ok', 'EX', 60);
+    const value = await redis.get(key);
+    if (value !== 'ok') throw new Error(`read back ${String(value)} instead of ok`);
+    const info = await redis.info('server');
+    return `write and read ok (redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'})`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function clickhouseRoundTrip(config: Config): Promise<string> {
+  const clickhouse = createClickHouse(config.clickhouse, 'default');
+  try {
+    const result = await clickhouse.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+    const [row] = await result.json<{ version: string }>();
+    return `query ok (clickhouse ${row?.version ?? '?'})`;
+  } finally {
+    await clickhouse.close();
+  }
+}
+
+export async function runSmoke(config: Config, logger: Logger, out: Writable): Promise<number> {
+  const checks: [string, () => Promise<string>][] = [
+    ['kafka', () => kafkaRoundTrip(config, logger)],
+    ['redis', () => redisRoundTrip(config)],
+    ['clickhouse', () => clickhouseRoundTrip(config)],
+  ];
+  let failed = 0;
+  for (const [name, check] of checks) {
+    try {
+      out.write(`${name.padEnd(11)} ok    ${await check()}\n`);
+    } catch (err) {
+      failed++;
+      out.write(`${name.padEnd(11)} FAIL  ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}

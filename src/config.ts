@@ -1,0 +1,102 @@
+// The service's configuration: read once from the environment at start-up, validated by one zod
+// schema. Nothing else in the code base reads process.env. A bad value stops start-up with a
+// ConfigError naming the variable, the value and the expected form.
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const hostPort = /^[^\s:,]+:\d{1,5}$/;
+
+const csvList = (what: string) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.string().regex(hostPort, `each ${what} as host:port`)).min(1));
+
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `an integer from ${min} to ${max}` })
+    .int(`an integer from ${min} to ${max}`)
+    .min(min, `an integer from ${min} to ${max}`)
+    .max(max, `an integer from ${min} to ${max}`);
+
+/**
+ * Every environment variable the service reads, its default and its form. README.md has the same
+ * table for operators; keep the two in step.
+ */
+export const configSchema = z.object({
+  KAFKA_BROKERS: csvList('broker').default(['127.0.0.1:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).default('insiders'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]*$/, 'letters, digits and : _ . - only')
+    .default('insiders'),
+  CLICKHOUSE_URL: url(['http:', 'https:']).default('http://127.0.0.1:8123'),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits and _')
+    .default('insiders'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['0', '1']).default('0'),
+  HTTP_PORT: integer(0, 65535).default(8080),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly clickhouse: {
+    readonly url: string;
+    readonly user: string;
+    readonly password: string;
+    readonly database: string;
+  };
+  readonly log: { readonly level: RawConfig['LOG_LEVEL']; readonly pretty: boolean };
+  readonly http: { readonly port: number };
+}
+
+/**
+ * Parses the configuration from an environment (process.env at the entry points, a plain object in
+ * tests). Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const present: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') present[key] = value;
+  }
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'unknown');
+    throw new ConfigError(variable, present[variable], issue?.message ?? 'invalid value');
+  }
+  const c = parsed.data;
+  return {
+    kafka: { brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID },
+    redis: { url: c.REDIS_URL, keyPrefix: c.REDIS_KEY_PREFIX },
+    clickhouse: {
+      url: c.CLICKHOUSE_URL,
+      user: c.CLICKHOUSE_USER,
+      password: c.CLICKHOUSE_PASSWORD,
+      database: c.CLICKHOUSE_DATABASE,
+    },
+    log: { level: c.LOG_LEVEL, pretty: c.LOG_PRETTY === '1' },
+    http: { port: c.HTTP_PORT },
+  };
+}

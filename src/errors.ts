@@ -1,0 +1,42 @@
+// One error module: every error the service raises on purpose carries a machine-readable `code`
+// and whether retrying the same operation can help. Callers branch on `code`, never on message text.
+
+export type ErrorCode =
+  'CONFIG_INVALID' | 'CSV_ROW_INVALID' | 'EVENT_INVALID' | 'STATE_WRITE_FAILED' | 'CLICKHOUSE_FAILED' | 'NOT_FOUND';
+
+export class InsidersError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A setting that cannot be used: names the variable, the value given and the form expected. */
+export class ConfigError extends InsidersError {
+  readonly variable: string;
+
+  constructor(variable: string, value: string | undefined, expected: string) {
+    const shown = value === undefined ? '(unset)' : JSON.stringify(value);
+    super('CONFIG_INVALID', `invalid configuration: ${variable}=${shown}; expected ${expected}`);
+    this.variable = variable;
+  }
+}
+
+/**
+ * ClickHouse 18.16 reports errors to @clickhouse/client as plain Errors whose text reads
+ * "Code: 60, e.displayText() = DB::Exception: ..."; current servers set a numeric `code`.
+ * Returns the server's error code either way, or undefined when the error did not come from it.
+ */
+export function clickhouseErrorCode(err: unknown): number | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const own = (err as { code?: unknown }).code;
+  if (typeof own === 'string' && /^\d+$/.test(own)) return Number(own);
+  if (typeof own === 'number') return own;
+  const match = /\bCode:\s*(\d+)/.exec(err.message);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}

@@ -1,0 +1,39 @@
+// Kafka client factory: kafkajs with its log lines routed into pino.
+import { Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export function createKafka(config: Config['kafka'], logger: Logger): Kafka {
+  const log = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...context } = entry;
+        log[levels[level] ?? 'info'](context, message);
+      },
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}
+
+/**
+ * A producer that partitions by key the way Java clients do (murmur2), so an event keyed by
+ * customer id lands on the same partition whichever client published it.
+ */
+export function createProducer(kafka: Kafka, options: { idempotent?: boolean } = {}): Producer {
+  return kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: options.idempotent ?? true,
+    maxInFlightRequests: options.idempotent === false ? 5 : 1,
+  });
+}

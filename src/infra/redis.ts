@@ -1,0 +1,13 @@
+// Redis client factory (ioredis). Commands queue while disconnected and are retried by the caller's
+// own policy; ioredis reconnects with a capped backoff.
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+
+export function createRedis(config: Config['redis']): Redis {
+  return new Redis(config.url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 3,
+    enableAutoPipelining: false,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+  });
+}
