@@ -12,6 +12,10 @@ const csvList = (what: string) =>
     .transform((s) => s.split(',').map((x) => x.trim()))
     .pipe(z.array(z.string().regex(hostPort, `each ${what} as host:port`)).min(1));
 
+const topic = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits and . _ - (at most 249)');
+
 const url = (protocols: readonly string[]) =>
   z.string().refine(
     (s) => {
@@ -38,6 +42,17 @@ const integer = (min: number, max: number) =>
 export const configSchema = z.object({
   KAFKA_BROKERS: csvList('broker').default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('insiders'),
+  ORDERS_TOPIC: topic.default('insiders.orders'),
+  DEAD_LETTER_TOPIC: topic.default('insiders.orders.dlq'),
+  CONSUMER_GROUP: z.string().min(1).default('insiders-state'),
+  ORDERS_PARTITIONS: integer(1, 1024).default(6),
+  EVENT_MAX_BYTES: integer(1024, 8 * 1024 * 1024).default(1024 * 1024),
+  SHOP_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as GBP')
+    .default('GBP'),
+  WINDOW_DAYS: integer(1, 3650).default(365),
+  CLOCK: z.enum(['watermark', 'wall']).default('watermark'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z
     .string()
@@ -58,7 +73,26 @@ export const configSchema = z.object({
 export type RawConfig = z.infer<typeof configSchema>;
 
 export interface Config {
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly ordersTopic: string;
+    readonly deadLetterTopic: string;
+    readonly consumerGroup: string;
+    readonly ordersPartitions: number;
+  };
+  readonly events: {
+    /** messages larger than this go to the dead-letter topic */
+    readonly maxBytes: number;
+    /** the shop's accounting currency; events in another currency are dead-lettered */
+    readonly currency: string;
+  };
+  readonly state: {
+    /** the rolling window features are computed over, in whole UTC days */
+    readonly windowDays: number;
+    /** what "now" is: the latest event time seen (replays give what live traffic would) or the wall clock */
+    readonly clock: 'watermark' | 'wall';
+  };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly clickhouse: {
     readonly url: string;
@@ -88,7 +122,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   }
   const c = parsed.data;
   return {
-    kafka: { brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID },
+    kafka: {
+      brokers: c.KAFKA_BROKERS,
+      clientId: c.KAFKA_CLIENT_ID,
+      ordersTopic: c.ORDERS_TOPIC,
+      deadLetterTopic: c.DEAD_LETTER_TOPIC,
+      consumerGroup: c.CONSUMER_GROUP,
+      ordersPartitions: c.ORDERS_PARTITIONS,
+    },
+    events: { maxBytes: c.EVENT_MAX_BYTES, currency: c.SHOP_CURRENCY },
+    state: { windowDays: c.WINDOW_DAYS, clock: c.CLOCK },
     redis: { url: c.REDIS_URL, keyPrefix: c.REDIS_KEY_PREFIX },
     clickhouse: {
       url: c.CLICKHOUSE_URL,

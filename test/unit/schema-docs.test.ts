@@ -1,0 +1,111 @@
+// Keeps the event documentation honest: docs/schema/*.json must be what the generator produces from
+// src/events/schema.ts now, and every example payload in docs/events.md must be an accepted event.
+import { readFile, readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { generateSchemas, schemaDir } from '../../scripts/generate-schemas.js';
+import { loadConfig } from '../../src/config.js';
+import type { AcceptedEvent, RejectReason } from '../../src/events/decode.js';
+import { decodeEvent } from '../../src/events/decode.js';
+import { eventSchema, orderEventSchema, returnEventSchema } from '../../src/events/schema.js';
+
+const eventsDoc = new URL('../../docs/events.md', import.meta.url);
+
+/** The contents of the ```json fences of a markdown text, in order. */
+function jsonBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```json[ \t]*\r?\n([\s\S]*?)^```[ \t]*$/gm)].map((m) => m[1] ?? '');
+}
+
+async function readOrMissing(url: URL): Promise<string> {
+  try {
+    return await readFile(url, 'utf8');
+  } catch {
+    return '(missing)';
+  }
+}
+
+describe('docs/schema/*.json', () => {
+  it('match what the generator produces from src/events/schema.ts', async () => {
+    const files = await generateSchemas();
+    expect(files.map((f) => f.name).sort()).toEqual(['checkout-event.json', 'order-event.json', 'return-event.json']);
+    for (const file of files) {
+      const onDisk = await readOrMissing(new URL(file.name, schemaDir));
+      expect(onDisk, `docs/schema/${file.name} is out of date: run npm run docs:schema`).toBe(file.content);
+    }
+    const present = (await readdir(schemaDir)).filter((name) => name.endsWith('.json')).sort();
+    expect(present, 'docs/schema holds a file the generator does not write: run npm run docs:schema').toEqual(
+      files.map((f) => f.name).sort(),
+    );
+  });
+
+  it('are draft 2020-12 documents with an id and a title, in the producer (input) form', async () => {
+    const files = await generateSchemas();
+    const parsed = new Map(files.map((f) => [f.name, JSON.parse(f.content) as Record<string, unknown>]));
+    for (const [name, doc] of parsed) {
+      expect(doc.$schema, name).toBe('https://json-schema.org/draft/2020-12/schema');
+      expect(doc.$id, name).toMatch(/^urn:insiders:schema:v1:/);
+      expect(typeof doc.title, name).toBe('string');
+    }
+    const ret = parsed.get('return-event.json') as { required: string[]; properties: Record<string, unknown> };
+    expect(ret.required).not.toContain('reason');
+    expect(ret.required).not.toContain('eventId');
+    expect(ret.properties.reason).toMatchObject({ default: 'return', enum: ['return', 'cancellation'] });
+    expect(parsed.get('order-event.json')).toMatchObject({ additionalProperties: false });
+    expect((parsed.get('checkout-event.json') as { oneOf: unknown[] }).oneOf).toHaveLength(2);
+  });
+});
+
+describe('docs/events.md', () => {
+  const config = loadConfig({});
+  const options = {
+    maxBytes: config.events.maxBytes,
+    currency: config.events.currency,
+    earliestMs: Date.parse('2000-01-01T00:00:00Z'),
+    maxFutureMs: 86_400_000,
+    wallClockMs: Date.parse('2024-06-01T00:00:00Z'),
+  };
+
+  it('has example payloads that the schema and the decoder accept', async () => {
+    const blocks = jsonBlocks(await readFile(eventsDoc, 'utf8'));
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    const events: AcceptedEvent[] = [];
+    const reasons = new Set<string>();
+    for (const [i, block] of blocks.entries()) {
+      const parsed = eventSchema.safeParse(JSON.parse(block));
+      expect(parsed.error?.issues, `example ${i + 1} in docs/events.md`).toBeUndefined();
+      if (parsed.data?.type === 'return') reasons.add(parsed.data.reason);
+      const decoded = decodeEvent(Buffer.from(block, 'utf8'), options);
+      expect(decoded.ok ? 'accepted' : decoded.rejection, `example ${i + 1} in docs/events.md`).toBe('accepted');
+      if (decoded.ok) events.push(decoded.event);
+    }
+    // an order, a guest order, a return and a cancellation
+    expect(events.some((e) => e.kind === 'order' && e.customerId !== null)).toBe(true);
+    expect(events.some((e) => e.kind === 'order' && e.customerId === null)).toBe(true);
+    expect([...reasons].sort()).toEqual(['cancellation', 'return']);
+  });
+
+  it('links every generated schema file', async () => {
+    const doc = await readFile(eventsDoc, 'utf8');
+    for (const file of await generateSchemas()) expect(doc).toContain(`](schema/${file.name})`);
+  });
+
+  it('names the topics, the size limit and every rejection reason', async () => {
+    const doc = await readFile(eventsDoc, 'utf8');
+    // A Record over RejectReason stops compiling when a reason is added, until it is listed here.
+    const reasons: Record<RejectReason, true> = {
+      too_large: true,
+      bad_json: true,
+      unknown_type: true,
+      schema: true,
+      bad_date: true,
+      wrong_currency: true,
+    };
+    for (const reason of Object.keys(reasons)) expect(doc).toContain(`| \`${reason}\``);
+    expect(doc).toContain(`\`${config.kafka.ordersTopic}\``);
+    expect(doc).toContain(`\`${config.kafka.deadLetterTopic}\``);
+    expect(doc).toContain(String(config.events.maxBytes));
+  });
+
+  it('keeps the per-type schemas in the union the decoder uses', () => {
+    expect(eventSchema.options).toEqual([orderEventSchema, returnEventSchema]);
+  });
+});
