@@ -5,14 +5,17 @@ import type { Config } from './config.js';
 
 export type { Logger } from 'pino';
 
+/** Logs go to stderr: stdout belongs to the commands' output (CSV, JSON, summaries). */
 export function createLogger(config: Config['log']): Logger {
-  return pino({
+  const options = {
     level: config.level,
     base: { service: 'insiders' },
     // Connection settings may carry credentials; never write them out.
     redact: { paths: ['password', '*.password', 'token', '*.token', 'sasl', '*.sasl'], censor: '[redacted]' },
-    ...(config.pretty ? { transport: { target: 'pino-pretty', options: { destination: 2 } } } : {}),
-  });
+  };
+  return config.pretty
+    ? pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2 } } })
+    : pino(options, pino.destination(2));
 }
 
 /** A logger that writes nothing: the default in tests and in library use. */

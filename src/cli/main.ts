@@ -1,35 +1,35 @@
-// The `insiders` command line: a thin entry point that parses arguments, loads the configuration
-// and hands over to one command module per sub-command.
+// The `insiders` command line: a thin entry point. Each sub-command lives in its own module under
+// src/cli and registers itself on the program; this file only parses, runs and maps errors to
+// exit codes (0 ok, 1 failure, 2 bad input or configuration).
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config.js';
 import { InsidersError } from '../errors.js';
-import { createLogger } from '../log.js';
-import { runSmoke } from './smoke.js';
+import { registerConsume } from './consume.js';
+import { registerFeatures } from './features.js';
+import { registerReplay } from './replay.js';
+import { registerSmoke } from './smoke.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
+/** Set by a command's action to report its outcome without throwing. */
+export interface CommandOutcome {
+  exitCode: number;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  const outcome: CommandOutcome = { exitCode: 0 };
   const program = new Command()
     .name('insiders')
     .description('Streaming customer segmentation: who the Insiders are, kept current from order events.')
     .version(version)
     .exitOverride();
-
-  let exitCode = 0;
-  program
-    .command('smoke')
-    .description('round-trip one message through Kafka, a Lua script through Redis and a table through ClickHouse')
-    .action(async () => {
-      const config = loadConfig(process.env);
-      exitCode = await runSmoke(config, createLogger(config.log), process.stdout);
-    });
+  for (const register of [registerSmoke, registerReplay, registerConsume, registerFeatures]) register(program, outcome);
 
   try {
     await program.parseAsync([...argv]);
-    return exitCode;
+    return outcome.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof InsidersError) {

@@ -3,6 +3,10 @@
 // what it saw. Exit code 0 only when all three worked.
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import type { CommandOutcome } from './main.js';
 import type { Config } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
 import { createKafka, createProducer } from '../infra/kafka.js';
@@ -99,4 +103,14 @@ export async function runSmoke(config: Config, logger: Logger, out: Writable): P
     }
   }
   return failed === 0 ? 0 : 1;
+}
+
+export function registerSmoke(program: Command, outcome: CommandOutcome): void {
+  program
+    .command('smoke')
+    .description('round-trip a message through Kafka, a write through Redis and a query through ClickHouse')
+    .action(async () => {
+      const config = loadConfig(process.env);
+      outcome.exitCode = await runSmoke(config, createLogger(config.log), process.stdout);
+    });
 }

@@ -28,12 +28,14 @@ export function createKafka(config: Config['kafka'], logger: Logger): Kafka {
 
 /**
  * A producer that partitions by key the way Java clients do (murmur2), so an event keyed by
- * customer id lands on the same partition whichever client published it.
+ * customer id lands on the same partition whichever client published it. One request in flight
+ * keeps a partition's messages in order across retries. Not Kafka-idempotent: duplicates a retry
+ * may cause are harmless, since every event is applied once by its eventId.
  */
-export function createProducer(kafka: Kafka, options: { idempotent?: boolean } = {}): Producer {
+export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: options.idempotent ?? true,
-    maxInFlightRequests: options.idempotent === false ? 5 : 1,
+    idempotent: false,
+    maxInFlightRequests: 1,
   });
 }

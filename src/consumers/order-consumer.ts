@@ -1,0 +1,188 @@
+// Consumes checkout events from the orders topic into customer state in Redis.
+//
+// Delivery contract: an offset is resolved only after everything its message caused is durable —
+// its dead letter acknowledged by Kafka, or its state change applied in Redis. A failure of either
+// is retried with backoff while the partition waits (no offset moves); a crash replays from the
+// last committed offset, and the idempotent Lua scripts make the replay change nothing twice.
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Config } from '../config.js';
+import type { BusinessRules } from '../features/filters.js';
+import { createProducer } from '../infra/kafka.js';
+import type { Logger } from '../log.js';
+import { RetryAbandoned, retryUntilDone } from '../retry.js';
+import type { StateStore } from '../state/state-store.js';
+import { prepareBatch } from './prepare-batch.js';
+
+export interface OrderConsumerOptions {
+  readonly kafka: Kafka;
+  readonly store: StateStore;
+  readonly config: Pick<Config, 'kafka' | 'events'>;
+  readonly rules: BusinessRules;
+  readonly logger: Logger;
+  /** wall clock, epoch ms: only used to reject events dated absurdly far ahead */
+  readonly wallClock?: () => number;
+}
+
+export interface ConsumerTotals {
+  batches: number;
+  valid: number;
+  applied: number;
+  duplicates: number;
+  ignored: number;
+  guests: number;
+  deadLettered: number;
+}
+
+/** Events dated before this are rejected as absurd. */
+const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
+const MAX_FUTURE_MS = 86_400_000;
+
+export class OrderConsumer {
+  readonly totals: ConsumerTotals = {
+    batches: 0,
+    valid: 0,
+    applied: 0,
+    duplicates: 0,
+    ignored: 0,
+    guests: 0,
+    deadLettered: 0,
+  };
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly log: Logger;
+  private readonly wallClock: () => number;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: OrderConsumerOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.config.kafka.consumerGroup,
+      maxBytesPerPartition: Math.max(1024 * 1024, options.config.events.maxBytes + 64 * 1024),
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    this.producer = createProducer(options.kafka);
+    this.log = options.logger.child({ component: 'order-consumer' });
+    this.wallClock = options.wallClock ?? Date.now;
+  }
+
+  /** Creates the topics if absent and starts consuming; resolves once the consumer runs. */
+  async start(): Promise<void> {
+    const { kafka: k } = this.options.config;
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: k.ordersTopic, numPartitions: k.ordersPartitions },
+          { topic: k.deadLetterTopic, numPartitions: 1 },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: k.ordersTopic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.log.info({ topic: k.ordersTopic, group: k.consumerGroup }, 'consuming');
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const started = performance.now();
+    const source = { topic: batch.topic, partition: batch.partition };
+    const prepared = prepareBatch(
+      batch.messages,
+      source,
+      {
+        maxBytes: this.options.config.events.maxBytes,
+        currency: this.options.config.events.currency,
+        earliestMs: EARLIEST_EVENT_MS,
+        maxFutureMs: MAX_FUTURE_MS,
+        wallClockMs: this.wallClock(),
+      },
+      this.options.rules,
+    );
+    const retry = {
+      initialDelayMs: 100,
+      maxDelayMs: 5_000,
+      shouldStop: () => !payload.isRunning() || payload.isStale(),
+      onFailure: async (err: unknown, attempt: number, delayMs: number) => {
+        this.log.warn({ err, attempt, delayMs, ...source }, 'batch write failed; retrying, offsets held');
+        await payload.heartbeat().catch(() => undefined);
+      },
+    };
+    try {
+      if (prepared.deadLetters.length > 0) {
+        await retryUntilDone(
+          () =>
+            this.producer.send({
+              topic: this.options.config.kafka.deadLetterTopic,
+              acks: -1,
+              messages: prepared.deadLetters,
+            }),
+          retry,
+        );
+      }
+      const result = await retryUntilDone(
+        () => this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs),
+        retry,
+      );
+      const lastOffset = batch.messages[batch.messages.length - 1]?.offset;
+      if (lastOffset !== undefined) payload.resolveOffset(lastOffset);
+      await payload.commitOffsetsIfNecessary();
+      await payload.heartbeat();
+
+      const t = this.totals;
+      t.batches++;
+      t.valid += prepared.counts.valid;
+      t.applied += result.applied;
+      t.duplicates += result.duplicates;
+      t.ignored += prepared.counts.ignored;
+      t.guests += prepared.counts.guests;
+      t.deadLettered += prepared.deadLetters.length;
+      this.log.debug(
+        {
+          ...source,
+          messages: batch.messages.length,
+          applied: result.applied,
+          duplicates: result.duplicates,
+          ignored: prepared.counts.ignored,
+          deadLettered: prepared.deadLetters.length,
+          watermarkMs: result.watermarkMs,
+          ms: Math.round(performance.now() - started),
+        },
+        'batch applied',
+      );
+    } catch (err) {
+      // The partition was taken away or the consumer is stopping: leave the offsets where they
+      // are; whoever owns the partition next replays these messages.
+      if (err instanceof RetryAbandoned) return;
+      throw err;
+    }
+  }
+
+  /** Stops fetching, lets the in-flight batch finish, commits, and disconnects. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const errors: unknown[] = [];
+      for (const step of [() => this.consumer.disconnect(), () => this.producer.disconnect()]) {
+        try {
+          await step();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      if (errors.length > 0) throw new AggregateError(errors, 'order consumer did not close cleanly');
+    })();
+    return this.closing;
+  }
+}

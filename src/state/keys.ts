@@ -1,0 +1,33 @@
+// Every Redis key the service uses is built here. Keys that one Lua script touches together share
+// a hash tag ({...}), so the layout works unchanged on Redis Cluster.
+//
+//   <prefix>:{c:<customerId>}        hash   one customer's whole state (see customer-state.ts)
+//   <prefix>:{guests}:stats          hash   guest orders/returns: counted, never segmented
+//   <prefix>:{guests}:seen           hash   event digests of guest events already applied
+//   <prefix>:watermark               string latest event time seen, epoch ms (the service's "now")
+
+export interface StateKeys {
+  readonly prefix: string;
+  customer(customerId: string): string;
+  /** SCAN pattern matching every customer key */
+  readonly customerPattern: string;
+  /** the customer id inside a customer key, or undefined for other keys */
+  customerIdOf(key: string): string | undefined;
+  readonly guestStats: string;
+  readonly guestSeen: string;
+  readonly watermark: string;
+}
+
+export function stateKeys(prefix: string): StateKeys {
+  const customerHead = `${prefix}:{c:`;
+  return {
+    prefix,
+    customer: (customerId) => `${customerHead}${customerId}}`,
+    customerPattern: `${customerHead}*}`,
+    customerIdOf: (key) =>
+      key.startsWith(customerHead) && key.endsWith('}') ? key.slice(customerHead.length, -1) : undefined,
+    guestStats: `${prefix}:{guests}:stats`,
+    guestSeen: `${prefix}:{guests}:seen`,
+    watermark: `${prefix}:watermark`,
+  };
+}

@@ -1,0 +1,170 @@
+// The Redis side of customer state: applies batches of events with the Lua scripts in ./lua (one
+// round trip per batch: a pipeline of one script call per event) and reads state back.
+// Idempotent: every event is applied at most once, keyed by a digest of its eventId, so
+// at-least-once delivery from Kafka counts each event exactly once.
+import { createHash } from 'node:crypto';
+import type { Redis, Result } from 'ioredis';
+import type { AcceptedEvent, EventLine } from '../events/decode.js';
+import { InsidersError } from '../errors.js';
+import { decodeCustomerState, dayOf, type CustomerState } from './customer-state.js';
+import { stateKeys, type StateKeys } from './keys.js';
+import { defineScripts, readScripts } from './scripts.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    applyCustomerEvent(key: string, ...args: (string | number)[]): Result<number, Context>;
+    applyGuestEvent(statsKey: string, seenKey: string, ...args: (string | number)[]): Result<number, Context>;
+    advanceWatermark(key: string, candidateMs: number): Result<string, Context>;
+  }
+}
+
+/** An event after the business rules: the customer it belongs to (null: a guest) and its product lines. */
+export interface StateChange {
+  readonly event: AcceptedEvent;
+  readonly customerId: string | null;
+  readonly lines: readonly EventLine[];
+}
+
+export interface BatchResult {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly watermarkMs: number | undefined;
+}
+
+export interface GuestStats {
+  readonly orders: number;
+  readonly items: number;
+  readonly revenueMills: number;
+  readonly returns: number;
+  readonly returnedItems: number;
+  readonly returnedMills: number;
+}
+
+/** 96 bits of the eventId's SHA-256: collisions among one customer's events are out of reach. */
+export function eventDigest(eventId: string): string {
+  return createHash('sha256').update(eventId).digest('base64url').slice(0, 16);
+}
+
+function sums(lines: readonly EventLine[]): { items: number; valueMills: number } {
+  let items = 0;
+  let valueMills = 0;
+  for (const l of lines) {
+    items += l.quantity;
+    valueMills += l.quantity * l.unitPriceMills;
+  }
+  return { items, valueMills };
+}
+
+export class StateStore {
+  readonly keys: StateKeys;
+
+  private constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly windowDays: number,
+  ) {
+    this.keys = stateKeys(prefix);
+  }
+
+  /** Loads the Lua scripts onto the client. The client stays the caller's to close. */
+  static async open(redis: Redis, options: { keyPrefix: string; windowDays: number }): Promise<StateStore> {
+    defineScripts(redis, await readScripts());
+    return new StateStore(redis, options.keyPrefix, options.windowDays);
+  }
+
+  /**
+   * Applies the changes and advances the watermark to `watermarkCandidateMs` (the latest event
+   * time of the batch, including events that changed no state), in one round trip. Throws a
+   * retryable InsidersError when Redis fails; retrying the same batch is safe.
+   */
+  async applyBatch(changes: readonly StateChange[], watermarkCandidateMs: number | undefined): Promise<BatchResult> {
+    const pipeline = this.redis.pipeline();
+    for (const { event, customerId, lines } of changes) {
+      const kind = event.kind === 'order' ? 'o' : 'r';
+      const { items, valueMills } = sums(lines);
+      const digest = eventDigest(event.eventId);
+      if (customerId === null) {
+        pipeline.applyGuestEvent(this.keys.guestStats, this.keys.guestSeen, digest, kind, items, valueMills);
+      } else {
+        const skus = kind === 'o' ? [...new Set(lines.map((l) => l.sku))] : [];
+        pipeline.applyCustomerEvent(
+          this.keys.customer(customerId),
+          `e:${digest}`,
+          kind,
+          event.occurredAtMs,
+          dayOf(event.occurredAtMs),
+          this.windowDays,
+          lines.length,
+          items,
+          valueMills,
+          ...skus,
+        );
+      }
+    }
+    if (watermarkCandidateMs !== undefined) pipeline.advanceWatermark(this.keys.watermark, watermarkCandidateMs);
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch (err) {
+      throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline failed', { retryable: true, cause: err });
+    }
+    if (replies === null)
+      throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline was discarded', { retryable: true });
+    let applied = 0;
+    for (const [i, [err, reply]] of replies.entries()) {
+      if (err !== null) {
+        throw new InsidersError('STATE_WRITE_FAILED', `redis script failed: ${err.message}`, {
+          retryable: true,
+          cause: err,
+        });
+      }
+      if (i < changes.length && reply === 1) applied++;
+    }
+    const watermark = watermarkCandidateMs === undefined ? undefined : Number(replies[replies.length - 1]?.[1]);
+    return { applied, duplicates: changes.length - applied, watermarkMs: watermark };
+  }
+
+  async watermarkMs(): Promise<number | undefined> {
+    const value = await this.redis.get(this.keys.watermark);
+    return value === null ? undefined : Number(value);
+  }
+
+  async customer(customerId: string): Promise<CustomerState | undefined> {
+    return decodeCustomerState(customerId, await this.redis.hgetall(this.keys.customer(customerId)));
+  }
+
+  /** Every customer's state, in pages; order is Redis' SCAN order. */
+  async *customers(pageSize = 1000): AsyncGenerator<CustomerState[]> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.customerPattern, 'COUNT', pageSize);
+      cursor = next;
+      if (keys.length === 0) continue;
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.hgetall(key);
+      const replies = (await pipeline.exec()) ?? [];
+      const page: CustomerState[] = [];
+      for (const [i, key] of keys.entries()) {
+        const [err, hash] = replies[i] ?? [new Error('no reply'), null];
+        if (err) throw err;
+        const id = this.keys.customerIdOf(key);
+        const state = id === undefined ? undefined : decodeCustomerState(id, hash as Record<string, string>);
+        if (state) page.push(state);
+      }
+      if (page.length > 0) yield page;
+    } while (cursor !== '0');
+  }
+
+  async guestStats(): Promise<GuestStats> {
+    const h = await this.redis.hgetall(this.keys.guestStats);
+    const n = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+    return {
+      orders: n(h.orders),
+      items: n(h.items),
+      revenueMills: n(h.revenue),
+      returns: n(h.returns),
+      returnedItems: n(h.returnedItems),
+      returnedMills: n(h.returnedValue),
+    };
+  }
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { AcceptedEvent } from '../../src/events/decode.js';
+import { computeFeatures } from '../../src/features/features.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { StateStore, type StateChange } from '../../src/state/state-store.js';
+import { line, order, returned } from '../support/events.js';
+import { integrationConfig } from '../support/integration.js';
+
+const asChanges = (events: AcceptedEvent[]): StateChange[] =>
+  events.map((event) => ({ event, customerId: event.customerId, lines: event.lines }));
+
+describe('state store: Lua scripts on real Redis', () => {
+  const config = integrationConfig();
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = createRedis(config.redis);
+    await redis.connect();
+  });
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  async function freshStore(windowDays: number): Promise<StateStore> {
+    const prefix = `${config.redis.keyPrefix}:${Math.random().toString(36).slice(2)}`;
+    return StateStore.open(redis, { keyPrefix: prefix, windowDays });
+  }
+
+  const history = [
+    order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550), line('71053', 2, 3390)]),
+    order('c1', 'o2', '2011-03-01T09:30:00Z', [line('85123A', 1, 2550)]),
+    returned('c1', 'C1', '2011-03-02T12:00:00Z', [line('71053', 1, 3390)]),
+    order('c1', 'o3', '2011-03-01T17:00:00Z', [line('22423', 2, 12750)]),
+    order(null, 'g1', '2011-03-03T08:00:00Z', [line('22423', 1, 12750)]),
+  ];
+
+  it('applies orders, returns and guest orders exactly, once each', async () => {
+    const store = await freshStore(365);
+    const first = await store.applyBatch(asChanges(history), Date.parse('2011-03-03T08:00:00Z'));
+    expect(first).toEqual({ applied: 5, duplicates: 0, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
+    const again = await store.applyBatch(asChanges(history), Date.parse('2011-03-01T00:00:00Z'));
+    expect(again).toEqual({ applied: 0, duplicates: 5, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
+
+    const state = await store.customer('c1');
+    expect(state?.lifetime).toEqual({
+      orders: 3,
+      lines: 4,
+      items: 11,
+      revenueMills: 6 * 2550 + 2 * 3390 + 2550 + 2 * 12750,
+      returns: 1,
+      returnedItems: 1,
+      returnedMills: 3390,
+    });
+    expect(state?.firstPurchaseMs).toBe(Date.parse('2011-01-10T10:00:00Z'));
+    expect(state?.lastPurchaseMs).toBe(Date.parse('2011-03-01T17:00:00Z'));
+    expect(await store.guestStats()).toEqual({
+      orders: 1,
+      items: 1,
+      revenueMills: 12750,
+      returns: 0,
+      returnedItems: 0,
+      returnedMills: 0,
+    });
+
+    const f = computeFeatures(state!, Date.parse('2011-03-03T08:00:00Z'), 365);
+    // 2011-03-01 17:00 to 2011-03-03 08:00 is 1 day 15 hours: 1 whole day
+    expect(f.recencyDays).toBe(1);
+    expect(f.orders).toBe(3);
+    expect(f.products).toBe(3);
+    // 3 orders on 2 purchase days, 50 days apart: 3 / (50 + 1)
+    expect(f.frequency).toBeCloseTo(3 / 51, 12);
+    expect(f.avgDaysBetweenPurchases).toBe(50);
+    expect(f.returns).toBe(1);
+  });
+
+  it('gives the same state whatever order the events arrive in', async () => {
+    const a = await freshStore(30);
+    const b = await freshStore(30);
+    await a.applyBatch(asChanges(history), undefined);
+    for (const e of [...history].reverse()) await b.applyBatch(asChanges([e]), undefined);
+    const hashA = await redis.hgetall(a.keys.customer('c1'));
+    const hashB = await redis.hgetall(b.keys.customer('c1'));
+    expect(hashB).toEqual(hashA);
+    // 30-day window: the January order's bucket is gone, lifetime totals keep it.
+    expect(
+      Object.keys(hashA)
+        .filter((k) => k.startsWith('d:'))
+        .sort(),
+    ).toEqual(
+      ['d:15034', 'd:15035'].sort(), // 2011-03-01 and 2011-03-02
+    );
+    expect(hashA.o).toBe('3');
+  });
+
+  it('moves orders out of the window as now moves on, without a new event', async () => {
+    const store = await freshStore(30);
+    await store.applyBatch(asChanges(history), undefined);
+    const state = (await store.customer('c1'))!;
+    expect(computeFeatures(state, Date.parse('2011-03-30T23:59:00Z'), 30).orders).toBe(2);
+    expect(computeFeatures(state, Date.parse('2011-03-31T00:00:00Z'), 30).orders).toBe(0);
+    expect(computeFeatures(state, Date.parse('2011-03-31T00:00:00Z'), 30).returns).toBe(1);
+    expect(computeFeatures(state, Date.parse('2011-04-01T00:00:00Z'), 30).returns).toBe(0);
+  });
+});

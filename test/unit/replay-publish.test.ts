@@ -1,0 +1,173 @@
+import type { Message, ProducerRecord } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import type { CheckoutEvent } from '../../src/events/schema.js';
+import { ensureTopic, publishEvents, toMessage } from '../../src/replay/publish.js';
+import { TokenBucket } from '../../src/replay/token-bucket.js';
+
+function order(i: number, customerId: string | null = `c${i % 3}`): CheckoutEvent {
+  return {
+    type: 'order',
+    orderId: `o${i}`,
+    schemaVersion: 1,
+    customerId,
+    occurredAt: '2011-06-01T09:15:00+01:00',
+    currency: 'GBP',
+    country: 'United Kingdom',
+    lines: [{ sku: 'A', quantity: 1, unitPrice: '2.55' }],
+  };
+}
+
+/** Yields `count` events and remembers how many were pulled. */
+function source(count: number, make: (i: number) => CheckoutEvent = order) {
+  const state = { pulled: 0 };
+  async function* gen(): AsyncGenerator<CheckoutEvent> {
+    for (let i = 0; i < count; i++) {
+      await Promise.resolve();
+      state.pulled++;
+      yield make(i);
+    }
+  }
+  return { events: gen(), state };
+}
+
+function fakeProducer() {
+  const sends: ProducerRecord[] = [];
+  return {
+    sends,
+    producer: {
+      send: (record: ProducerRecord) => {
+        sends.push(record);
+        return Promise.resolve([]);
+      },
+    },
+  };
+}
+
+/** A clock that only moves when the code under test sleeps. */
+function fakeTime() {
+  const t = { now: 0, sleeps: [] as number[] };
+  return {
+    t,
+    now: () => t.now,
+    sleep: (ms: number) => {
+      t.sleeps.push(ms);
+      t.now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+describe('toMessage', () => {
+  it('keys by customer, or by order for guests, with JSON and the schema headers', () => {
+    const event = order(7);
+    expect(toMessage(event)).toEqual({
+      key: 'c1',
+      value: JSON.stringify(event),
+      headers: { 'content-type': 'application/json', 'schema-version': '1' },
+    });
+    expect(toMessage(order(7, null)).key).toBe('o7');
+  });
+});
+
+describe('ensureTopic', () => {
+  it('asks for the topic with the configured partitions', async () => {
+    const calls: unknown[] = [];
+    await ensureTopic(
+      {
+        createTopics: (options) => {
+          calls.push(options);
+          return Promise.resolve(true);
+        },
+      },
+      'orders',
+      6,
+    );
+    expect(calls).toEqual([{ topics: [{ topic: 'orders', numPartitions: 6 }], waitForLeaders: true }]);
+  });
+});
+
+describe('publishEvents', () => {
+  it('sends every event in order, in batches, acknowledged by all replicas', async () => {
+    const { sends, producer } = fakeProducer();
+    const published: string[] = [];
+    const n = await publishEvents(source(1200).events, producer, {
+      topic: 't',
+      onPublished: (events) => published.push(...events.map((e) => e.orderId)),
+    });
+    expect(n).toBe(1200);
+    expect(sends.map((s) => s.messages.length)).toEqual([500, 500, 200]);
+    expect(sends.every((s) => s.topic === 't' && s.acks === -1)).toBe(true);
+    const keys = sends.flatMap((s) => s.messages.map((m: Message) => m.key));
+    expect(keys.slice(0, 4)).toEqual(['c0', 'c1', 'c2', 'c0']);
+    expect(published).toEqual(Array.from({ length: 1200 }, (_, i) => `o${i}`));
+  });
+
+  it('starts a new batch before the values pass maxBatchBytes', async () => {
+    const { sends, producer } = fakeProducer();
+    const size = Buffer.byteLength(JSON.stringify(order(0)));
+    await publishEvents(source(10).events, producer, { topic: 't', maxBatchBytes: size * 4 });
+    expect(sends.map((s) => s.messages.length)).toEqual([4, 4, 2]);
+  });
+
+  it('stops after --limit events without reading further', async () => {
+    const { sends, producer } = fakeProducer();
+    const { events, state } = source(100);
+    expect(await publishEvents(events, producer, { topic: 't', limit: 7 })).toBe(7);
+    expect(sends.flatMap((s) => s.messages).length).toBe(7);
+    expect(state.pulled).toBe(7);
+  });
+
+  it('paces a low rate event by event', async () => {
+    const { sends, producer } = fakeProducer();
+    const time = fakeTime();
+    await publishEvents(source(50).events, producer, {
+      topic: 't',
+      ratePerSecond: 10,
+      now: time.now,
+      sleep: time.sleep,
+    });
+    // One event may go at once; the other 49 each wait a tenth of a second.
+    expect(time.t.sleeps).toEqual(Array.from({ length: 49 }, () => 100));
+    expect(sends.map((s) => s.messages.length)).toEqual(Array.from({ length: 50 }, () => 1));
+  });
+
+  it('keeps a high rate with whole batches and few sleeps', async () => {
+    const { sends, producer } = fakeProducer();
+    const time = fakeTime();
+    await publishEvents(source(3000).events, producer, {
+      topic: 't',
+      ratePerSecond: 5000,
+      now: time.now,
+      sleep: time.sleep,
+    });
+    // 500 at once (a tenth of a second of burst), then 2500 events at 5000/s: 0.5 s
+    expect(time.t.now).toBeGreaterThanOrEqual(480);
+    expect(time.t.now).toBeLessThanOrEqual(500);
+    expect(time.t.sleeps.length).toBeLessThanOrEqual(25);
+    expect(sends.flatMap((s) => s.messages).length).toBe(3000);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('lends the burst, then answers how long to wait, queueing reservations', () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 2, () => now);
+    expect([bucket.take(), bucket.take()]).toEqual([0, 0]);
+    expect(bucket.take()).toBe(100);
+    expect(bucket.take()).toBe(200);
+    now = 200;
+    expect(bucket.take()).toBe(100);
+  });
+
+  it('refills at the rate up to the burst', () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 2, () => now);
+    bucket.take(2);
+    now = 10_000;
+    expect([bucket.take(), bucket.take(), bucket.take()]).toEqual([0, 0, 100]);
+  });
+
+  it('rejects a rate that is not positive', () => {
+    expect(() => new TokenBucket(0, 1, () => 0)).toThrow(RangeError);
+  });
+});
