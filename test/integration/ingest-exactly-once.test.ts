@@ -1,0 +1,137 @@
+// Exactly-once state from at-least-once delivery: every event published twice, and the consumer
+// process SIGKILLed mid-stream and restarted, must leave Redis exactly as one clean pass does.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config.js';
+import { OrderConsumer } from '../../src/consumers/order-consumer.js';
+import { defaultRules } from '../../src/features/filters.js';
+import { createKafka } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { exited, spawnCli } from '../support/cli.js';
+import { integrationConfig } from '../support/integration.js';
+import { consumerLag } from '../support/kafka.js';
+import { uniqueName } from '../support/names.js';
+import { waitFor } from '../support/wait.js';
+
+const dataSet = fileURLToPath(new URL('../../../shared/data/online-retail.csv.gz', import.meta.url));
+const LIMIT = '12000';
+
+function pipelineConfig(): Config {
+  const topic = uniqueName('orders');
+  return integrationConfig({
+    ORDERS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    CONSUMER_GROUP: uniqueName('state'),
+    ORDERS_PARTITIONS: '3',
+  });
+}
+
+function cliEnv(config: Config): Record<string, string> {
+  return {
+    KAFKA_BROKERS: config.kafka.brokers.join(','),
+    REDIS_URL: config.redis.url,
+    REDIS_KEY_PREFIX: config.redis.keyPrefix,
+    ORDERS_TOPIC: config.kafka.ordersTopic,
+    DEAD_LETTER_TOPIC: config.kafka.deadLetterTopic,
+    CONSUMER_GROUP: config.kafka.consumerGroup,
+    ORDERS_PARTITIONS: String(config.kafka.ordersPartitions),
+    LOG_LEVEL: 'warn',
+  };
+}
+
+async function replay(config: Config): Promise<void> {
+  const child = spawnCli(['replay', dataSet, '--limit', LIMIT], cliEnv(config));
+  expect(await exited(child), child.output()).toBe(0);
+}
+
+/** Every key of a prefix with its full content (hash fields sorted), keyed without the prefix. */
+async function dump(redis: Redis, prefix: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      const value = type === 'hash' ? Object.entries(await redis.hgetall(key)).sort() : await redis.get(key);
+      out.set(key.slice(prefix.length), JSON.stringify(value));
+    }
+  } while (cursor !== '0');
+  return out;
+}
+
+describe('ingest: duplicates and a killed consumer change nothing', () => {
+  const clean = pipelineConfig();
+  const faulty = pipelineConfig();
+  let admin: Admin;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    admin = createKafka(clean.kafka, silentLogger).admin();
+    await admin.connect();
+    redis = createRedis(clean.redis);
+    await redis.connect();
+  });
+
+  afterAll(async () => {
+    for (const c of [clean, faulty]) {
+      const keys = [...(await dump(redis, c.redis.keyPrefix)).keys()].map((k) => c.redis.keyPrefix + k);
+      for (let i = 0; i < keys.length; i += 5000) await redis.unlink(...keys.slice(i, i + 5000));
+      await admin.deleteTopics({ topics: [c.kafka.ordersTopic, c.kafka.deadLetterTopic] }).catch(() => undefined);
+    }
+    await redis.quit();
+    await admin.disconnect();
+  });
+
+  it('ends in the state of one clean pass', async () => {
+    // One clean pass, in process.
+    await replay(clean);
+    const kafka = createKafka(clean.kafka, silentLogger);
+    const store = await StateStore.open(redis, {
+      keyPrefix: clean.redis.keyPrefix,
+      windowDays: clean.state.windowDays,
+    });
+    const consumer = new OrderConsumer({ kafka, store, config: clean, rules: defaultRules, logger: silentLogger });
+    await consumer.start();
+    await waitFor(async () => (await consumerLag(admin, clean.kafka.consumerGroup, clean.kafka.ordersTopic)) === 0, {
+      timeoutMs: 180_000,
+      intervalMs: 250,
+      what: 'the clean pass',
+    });
+    await consumer.close();
+    const expected = await dump(redis, clean.redis.keyPrefix);
+    expect(expected.size).toBeGreaterThan(1000);
+
+    // The same events twice, consumed by a process that is SIGKILLed part-way and restarted.
+    await replay(faulty);
+    await replay(faulty);
+    const first = spawnCli(['consume'], cliEnv(faulty));
+    await waitFor(async () => (await redis.exists(`${faulty.redis.keyPrefix}:watermark`)) === 1, {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+      what: 'the first consumer to apply something',
+    });
+    first.kill('SIGKILL');
+    expect(await exited(first)).toBe('SIGKILL');
+    const lagAtKill = await consumerLag(admin, faulty.kafka.consumerGroup, faulty.kafka.ordersTopic);
+    expect(lagAtKill).toBeGreaterThan(0); // it really died mid-stream
+
+    const second = spawnCli(['consume'], cliEnv(faulty));
+    await waitFor(async () => (await consumerLag(admin, faulty.kafka.consumerGroup, faulty.kafka.ordersTopic)) === 0, {
+      timeoutMs: 180_000,
+      intervalMs: 250,
+      what: 'the restarted consumer to catch up',
+    });
+    second.kill('SIGTERM');
+    expect(await exited(second), second.output()).toBe(0);
+
+    const actual = await dump(redis, faulty.redis.keyPrefix);
+    expect(actual.size).toBe(expected.size);
+    const differing = [...expected.keys()].filter((k) => actual.get(k) !== expected.get(k));
+    expect(differing.slice(0, 10)).toEqual([]);
+  });
+});

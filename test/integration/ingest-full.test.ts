@@ -1,0 +1,124 @@
+// The whole data set through the real pipeline — CSV replayer -> Kafka -> consumer -> Redis — and
+// every customer's features compared with an independent batch computation over the same CSV.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { OrderConsumer } from '../../src/consumers/order-consumer.js';
+import { defaultRules } from '../../src/features/filters.js';
+import { computeFeatures } from '../../src/features/features.js';
+import { createKafka } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { exited, spawnCli } from '../support/cli.js';
+import { integrationConfig } from '../support/integration.js';
+import { consumerLag } from '../support/kafka.js';
+import { uniqueName } from '../support/names.js';
+import { referenceFeatures, type ReferenceFeatures } from '../support/reference-features.js';
+import { waitFor } from '../support/wait.js';
+
+const dataSet = fileURLToPath(new URL('../../../shared/data/online-retail.csv.gz', import.meta.url));
+
+describe('ingest: the full Online Retail data set through Kafka into Redis', () => {
+  const topic = uniqueName('orders');
+  const config = integrationConfig({
+    ORDERS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    CONSUMER_GROUP: uniqueName('state'),
+    ORDERS_PARTITIONS: '3',
+  });
+  let admin: Admin;
+  let redis: Redis;
+  let consumer: OrderConsumer;
+  let store: StateStore;
+
+  beforeAll(async () => {
+    const kafka = createKafka(config.kafka, silentLogger);
+    admin = kafka.admin();
+    await admin.connect();
+    redis = createRedis(config.redis);
+    await redis.connect();
+    store = await StateStore.open(redis, { keyPrefix: config.redis.keyPrefix, windowDays: config.state.windowDays });
+    consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger: silentLogger });
+  });
+
+  afterAll(async () => {
+    await consumer.close();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('gives every customer the features of an independent batch computation, to the penny', async () => {
+    const replay = spawnCli(['replay', dataSet, '--topic', topic], {
+      KAFKA_BROKERS: config.kafka.brokers.join(','),
+      ORDERS_PARTITIONS: '3',
+      LOG_LEVEL: 'warn',
+    });
+    expect(await exited(replay), replay.output()).toBe(0);
+
+    await consumer.start();
+    await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
+      timeoutMs: 240_000,
+      intervalMs: 500,
+      what: 'the consumer to catch up',
+    });
+    expect(consumer.totals.deadLettered).toBe(0);
+
+    const reference = await referenceFeatures(dataSet, config.state.windowDays);
+    const nowMs = await store.watermarkMs();
+    expect(nowMs).toBe(reference.nowMs);
+
+    const streamed = new Map<string, ReferenceFeatures>();
+    for await (const page of store.customers()) {
+      for (const state of page) {
+        const f = computeFeatures(state, nowMs!, config.state.windowDays);
+        streamed.set(f.customerId, {
+          customerId: f.customerId,
+          recencyDays: f.recencyDays,
+          orders: f.orders,
+          frequency: f.frequency,
+          grossRevenuePence: f.grossRevenueMills / 10,
+          items: f.items,
+          products: f.products,
+          returns: f.returns,
+          returnEvents: f.returnEvents,
+          returnedPence: f.returnedMills / 10,
+          lifetimeOrders: f.lifetimeOrders,
+          lifetimeRevenuePence: f.lifetimeRevenueMills / 10,
+        });
+      }
+    }
+    expect(streamed.size).toBe(reference.customers.size);
+    expect(streamed.size).toBeGreaterThan(4000);
+    const mismatches: string[] = [];
+    for (const [id, want] of reference.customers) {
+      const got = streamed.get(id);
+      if (!got) {
+        mismatches.push(`${id}: missing`);
+        continue;
+      }
+      for (const key of Object.keys(want) as (keyof ReferenceFeatures)[]) {
+        const a = got[key];
+        const b = want[key];
+        const same = key === 'frequency' ? Math.abs((a as number) - (b as number)) < 1e-12 : a === b;
+        if (!same) mismatches.push(`${id}.${key}: streamed ${String(a)}, batch ${String(b)}`);
+      }
+    }
+    expect(mismatches.slice(0, 20)).toEqual([]);
+
+    // Totals over all customers, as a second look at the same numbers.
+    let revenuePence = 0;
+    for (const f of streamed.values()) revenuePence += f.grossRevenuePence;
+    let referencePence = 0;
+    for (const f of reference.customers.values()) referencePence += f.grossRevenuePence;
+    expect(revenuePence).toBe(referencePence);
+  });
+});
