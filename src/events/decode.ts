@@ -75,6 +75,11 @@ export function decodeEvent(value: Buffer | null, options: DecodeOptions): Decod
   } catch (err) {
     return reject('bad_json', err instanceof Error ? err.message : 'not JSON');
   }
+  return acceptEvent(json, options);
+}
+
+/** Validates an already-parsed event (a JSON value) and normalizes it; the size check is the caller's. */
+export function acceptEvent(json: unknown, options: Omit<DecodeOptions, 'maxBytes'>): Decoded {
   const type = (json as { type?: unknown } | null)?.type;
   if (typeof json !== 'object' || json === null || (type !== 'order' && type !== 'return')) {
     return reject('unknown_type', `type ${JSON.stringify(type) ?? 'missing'}; expected "order" or "return"`);

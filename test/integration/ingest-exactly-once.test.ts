@@ -1,7 +1,6 @@
 // Exactly-once state from at-least-once delivery: every event published twice, and the consumer
 // process SIGKILLed mid-stream and restarted, must leave Redis exactly as one clean pass does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
@@ -12,12 +11,13 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { exited, spawnCli } from '../support/cli.js';
+import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
 import { consumerLag } from '../support/kafka.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
-const dataSet = fileURLToPath(new URL('../../../shared/data/online-retail.csv.gz', import.meta.url));
+const dataSet = onlineRetailCsv;
 const LIMIT = '12000';
 
 function pipelineConfig(): Config {

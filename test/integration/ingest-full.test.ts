@@ -1,7 +1,6 @@
 // The whole data set through the real pipeline — CSV replayer -> Kafka -> consumer -> Redis — and
 // every customer's features compared with an independent batch computation over the same CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { OrderConsumer } from '../../src/consumers/order-consumer.js';
@@ -12,13 +11,14 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { exited, spawnCli } from '../support/cli.js';
+import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
 import { consumerLag } from '../support/kafka.js';
 import { uniqueName } from '../support/names.js';
 import { referenceFeatures, type ReferenceFeatures } from '../support/reference-features.js';
 import { waitFor } from '../support/wait.js';
 
-const dataSet = fileURLToPath(new URL('../../../shared/data/online-retail.csv.gz', import.meta.url));
+const dataSet = onlineRetailCsv;
 
 describe('ingest: the full Online Retail data set through Kafka into Redis', () => {
   const topic = uniqueName('orders');

@@ -1,8 +1,8 @@
+import { onlineRetailCsv } from '../support/data-set.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
@@ -15,7 +15,7 @@ import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
-const REAL_DATA = fileURLToPath(new URL('../../../shared/data/online-retail.csv.gz', import.meta.url));
+const REAL_DATA = onlineRetailCsv;
 
 const fixtureRows = [
   'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',

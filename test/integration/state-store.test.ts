@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AcceptedEvent } from '../../src/events/decode.js';
 import { computeFeatures } from '../../src/features/features.js';
 import { createRedis } from '../../src/infra/redis.js';
+import { InMemoryCustomers } from '../../src/state/memory-state.js';
 import { StateStore, type StateChange } from '../../src/state/state-store.js';
 import { line, order, returned } from '../support/events.js';
 import { integrationConfig } from '../support/integration.js';
@@ -104,5 +105,26 @@ describe('state store: Lua scripts on real Redis', () => {
     expect(computeFeatures(state, Date.parse('2011-03-31T00:00:00Z'), 30).orders).toBe(0);
     expect(computeFeatures(state, Date.parse('2011-03-31T00:00:00Z'), 30).returns).toBe(1);
     expect(computeFeatures(state, Date.parse('2011-04-01T00:00:00Z'), 30).returns).toBe(0);
+  });
+
+  it('matches the in-memory state of the embedded mode, event for event', async () => {
+    const store = await freshStore(30);
+    const memory = new InMemoryCustomers(30);
+    const events = [
+      ...history,
+      { ...history[0]!, eventId: 'late-dup', occurredAtMs: Date.parse('2010-12-01T10:00:00Z') },
+    ];
+    for (const change of asChanges(events)) {
+      const redisApplied = (await store.applyBatch([change], undefined)).applied;
+      expect(memory.apply(change)).toBe(redisApplied === 1);
+      expect(memory.apply(change)).toBe(false);
+    }
+    const fromRedis = (await store.customer('c1'))!;
+    const fromMemory = [...memory.states()].find((s) => s.customerId === 'c1')!;
+    for (const now of ['2011-03-03T08:00:00Z', '2011-03-31T00:00:00Z', '2011-06-01T00:00:00Z']) {
+      expect(computeFeatures(fromMemory, Date.parse(now), 30)).toEqual(computeFeatures(fromRedis, Date.parse(now), 30));
+    }
+    expect([...fromMemory.days.keys()].sort()).toEqual([...fromRedis.days.keys()].sort());
+    expect(fromMemory.lifetime).toEqual(fromRedis.lifetime);
   });
 });
