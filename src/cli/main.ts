@@ -19,6 +19,11 @@ export interface CommandOutcome {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `insiders features | head`: a closed pipe ends the output, not the process with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const outcome: CommandOutcome = { exitCode: 0 };
   const program = new Command()
     .name('insiders')

@@ -9,7 +9,7 @@ import { createLogger } from '../log.js';
 import type { CommandOutcome } from './main.js';
 import type { Config } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
-import { createKafka, createProducer } from '../infra/kafka.js';
+import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
 import { createRedis } from '../infra/redis.js';
 import type { Logger } from '../log.js';
 
@@ -21,7 +21,7 @@ async function kafkaRoundTrip(config: Config, logger: Logger): Promise<string> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic: SMOKE_TOPIC, numPartitions: 1 }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic: SMOKE_TOPIC, numPartitions: 1 }]);
   } finally {
     await admin.disconnect();
   }

@@ -7,7 +7,7 @@
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { BusinessRules } from '../features/filters.js';
-import { createProducer } from '../infra/kafka.js';
+import { createProducer, ensureTopics } from '../infra/kafka.js';
 import type { Logger } from '../log.js';
 import { RetryAbandoned, retryUntilDone } from '../retry.js';
 import type { StateStore } from '../state/state-store.js';
@@ -71,13 +71,10 @@ export class OrderConsumer {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          { topic: k.ordersTopic, numPartitions: k.ordersPartitions },
-          { topic: k.deadLetterTopic, numPartitions: 1 },
-        ],
-      });
+      await ensureTopics(admin, [
+        { topic: k.ordersTopic, numPartitions: k.ordersPartitions },
+        { topic: k.deadLetterTopic, numPartitions: 1 },
+      ]);
     } finally {
       await admin.disconnect();
     }

@@ -1,5 +1,5 @@
 // Kafka client factory: kafkajs with its log lines routed into pino.
-import { Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type Producer } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 
@@ -38,4 +38,14 @@ export function createProducer(kafka: Kafka): Producer {
     idempotent: false,
     maxInFlightRequests: 1,
   });
+}
+
+/**
+ * Creates the topics that do not exist yet; existing ones are left as they are (partition count
+ * included). Asking first keeps the broker's "already exists" answers out of the logs.
+ */
+export async function ensureTopics(admin: Pick<Admin, 'listTopics' | 'createTopics'>, topics: readonly ITopicConfig[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t.topic));
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
 }

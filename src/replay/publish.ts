@@ -1,7 +1,7 @@
 // Events to the orders topic: batched sends acknowledged by all in-sync replicas, keyed so that one
 // customer's events stay in order on one partition, optionally paced and capped.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Admin, Message, Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import type { CheckoutEvent } from '../events/schema.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -39,15 +39,6 @@ export function toMessage(event: CheckoutEvent): Message {
     value: JSON.stringify(event),
     headers: { 'content-type': 'application/json', 'schema-version': String(event.schemaVersion) },
   };
-}
-
-/** Creates the topic unless it exists (then its partition count is left as it is). */
-export async function ensureTopic(
-  admin: Pick<Admin, 'createTopics'>,
-  topic: string,
-  numPartitions: number,
-): Promise<void> {
-  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
 }
 
 /** Publishes events in order until the source ends or the limit is reached; returns how many. */

@@ -6,11 +6,11 @@ import type { Writable } from 'node:stream';
 import type { Kafka, Producer } from 'kafkajs';
 import { InsidersError } from '../errors.js';
 import type { CheckoutEvent } from '../events/schema.js';
-import { createProducer } from '../infra/kafka.js';
+import { createProducer, ensureTopics } from '../infra/kafka.js';
 import type { ReplayItem } from './invoices.js';
 import { readOnlineRetail } from './online-retail.js';
 import { createProgress, type ProgressView } from './progress.js';
-import { ensureTopic, publishEvents } from './publish.js';
+import { publishEvents } from './publish.js';
 import { formatSummary, ReplayStats } from './stats.js';
 
 export interface ReplayRequest {
@@ -76,7 +76,7 @@ export async function runReplay(request: ReplayRequest, io: ReplayIo): Promise<n
     const admin = io.kafka.admin();
     await admin.connect();
     try {
-      await ensureTopic(admin, request.topic, request.partitions);
+      await ensureTopics(admin, [{ topic: request.topic, numPartitions: request.partitions }]);
     } finally {
       await admin.disconnect();
     }

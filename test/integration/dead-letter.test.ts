@@ -12,7 +12,7 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { integrationConfig } from '../support/integration.js';
-import { consumerLag } from '../support/kafka.js';
+import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 

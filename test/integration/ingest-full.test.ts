@@ -13,7 +13,7 @@ import { StateStore } from '../../src/state/state-store.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
-import { consumerLag } from '../support/kafka.js';
+import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
 import { referenceFeatures, type ReferenceFeatures } from '../support/reference-features.js';
 import { waitFor } from '../support/wait.js';

@@ -1,7 +1,8 @@
 import type { Message, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { CheckoutEvent } from '../../src/events/schema.js';
-import { ensureTopic, publishEvents, toMessage } from '../../src/replay/publish.js';
+import { ensureTopics } from '../../src/infra/kafka.js';
+import { publishEvents, toMessage } from '../../src/replay/publish.js';
 import { TokenBucket } from '../../src/replay/token-bucket.js';
 
 function order(i: number, customerId: string | null = `c${i % 3}`): CheckoutEvent {
@@ -69,20 +70,23 @@ describe('toMessage', () => {
   });
 });
 
-describe('ensureTopic', () => {
-  it('asks for the topic with the configured partitions', async () => {
+describe('ensureTopics', () => {
+  it('creates only the topics that do not exist yet, with their partitions', async () => {
     const calls: unknown[] = [];
-    await ensureTopic(
+    await ensureTopics(
       {
+        listTopics: () => Promise.resolve(['orders']),
         createTopics: (options) => {
           calls.push(options);
           return Promise.resolve(true);
         },
       },
-      'orders',
-      6,
+      [
+        { topic: 'orders', numPartitions: 6 },
+        { topic: 'orders.dlq', numPartitions: 1 },
+      ],
     );
-    expect(calls).toEqual([{ topics: [{ topic: 'orders', numPartitions: 6 }], waitForLeaders: true }]);
+    expect(calls).toEqual([{ topics: [{ topic: 'orders.dlq', numPartitions: 1 }], waitForLeaders: true }]);
   });
 });
 

@@ -37,6 +37,7 @@ function fakeKafka(send: (record: ProducerRecord) => Promise<unknown> = () => Pr
   const kafka = {
     admin: () => ({
       connect: () => (calls.push('admin.connect'), Promise.resolve()),
+      listTopics: () => Promise.resolve(['some-other-topic']),
       createTopics: (o: { topics: { topic: string; numPartitions: number }[] }) => (
         calls.push(`createTopics ${o.topics[0]?.topic} ${o.topics[0]?.numPartitions}`),
         Promise.resolve(true)

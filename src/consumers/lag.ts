@@ -1,4 +1,4 @@
-// Kafka helpers for integration tests.
+// Consumer lag: how far a consumer group is behind the end of a topic.
 import type { Admin } from 'kafkajs';
 
 /** Messages of `topic` the group has not committed yet, over all partitions. */
