@@ -17,8 +17,19 @@ interface MutableCustomer {
 
 function add(t: Totals, kind: 'order' | 'return', lines: number, items: number, valueMills: number): Totals {
   return kind === 'order'
-    ? { ...t, orders: t.orders + 1, lines: t.lines + lines, items: t.items + items, revenueMills: t.revenueMills + valueMills }
-    : { ...t, returns: t.returns + 1, returnedItems: t.returnedItems + items, returnedMills: t.returnedMills + valueMills };
+    ? {
+        ...t,
+        orders: t.orders + 1,
+        lines: t.lines + lines,
+        items: t.items + items,
+        revenueMills: t.revenueMills + valueMills,
+      }
+    : {
+        ...t,
+        returns: t.returns + 1,
+        returnedItems: t.returnedItems + items,
+        returnedMills: t.returnedMills + valueMills,
+      };
 }
 
 export class InMemoryCustomers {

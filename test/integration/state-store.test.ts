@@ -127,4 +127,19 @@ describe('state store: Lua scripts on real Redis', () => {
     expect([...fromMemory.days.keys()].sort()).toEqual([...fromRedis.days.keys()].sort());
     expect(fromMemory.lifetime).toEqual(fromRedis.lifetime);
   });
+
+  it('applies an order of 5000 distinct products (the contract maximum) in one call', async () => {
+    const store = await freshStore(365);
+    const big = order(
+      'big',
+      'o-big',
+      '2011-05-05T10:00:00Z',
+      Array.from({ length: 5000 }, (_, i) => line(`SKU${i}`, 1, 1000 + i)),
+    );
+    expect((await store.applyBatch(asChanges([big]), undefined)).applied).toBe(1);
+    const state = (await store.customer('big'))!;
+    expect(state.productLastDay.size).toBe(5000);
+    expect(state.lifetime.revenueMills).toBe(5000 * 1000 + (4999 * 5000) / 2);
+    expect(computeFeatures(state, Date.parse('2011-05-06T00:00:00Z'), 365).products).toBe(5000);
+  });
 });
