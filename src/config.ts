@@ -53,6 +53,18 @@ export const configSchema = z.object({
     .default('GBP'),
   WINDOW_DAYS: integer(1, 3650).default(365),
   CLOCK: z.enum(['watermark', 'wall']).default('watermark'),
+  SEGMENT_CHANGES_TOPIC: topic.default('insiders.segment-changes'),
+  REFIT_INTERVAL_MS: integer(1000, 86_400_000).default(300_000),
+  SWEEP_INTERVAL_MS: integer(1000, 86_400_000).default(60_000),
+  REFIT_SAMPLE_SIZE: integer(100, 10_000_000).default(200_000),
+  MODEL_K: integer(2, 50).optional(),
+  MODEL_K_RANGE: z
+    .string()
+    .regex(/^\d+\.\.\d+$/, 'MIN..MAX, e.g. 2..10')
+    .transform((s) => s.split('..').map(Number) as [number, number])
+    .refine(([lo, hi]) => lo >= 2 && hi >= lo && hi <= 50, 'MIN..MAX with 2 <= MIN <= MAX <= 50')
+    .default([2, 10]),
+  MODEL_SCALER: z.enum(['minmax', 'robust']).default('minmax'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z
     .string()
@@ -100,6 +112,17 @@ export interface Config {
     readonly password: string;
     readonly database: string;
   };
+  readonly model: {
+    readonly changesTopic: string;
+    readonly refitIntervalMs: number;
+    readonly sweepIntervalMs: number;
+    /** customers sampled for a refit */
+    readonly refitSampleSize: number;
+    /** a fixed k, or undefined to choose k by silhouette in kRange */
+    readonly k: number | undefined;
+    readonly kRange: readonly [number, number];
+    readonly scaler: 'minmax' | 'robust';
+  };
   readonly log: { readonly level: RawConfig['LOG_LEVEL']; readonly pretty: boolean };
   readonly http: { readonly port: number };
 }
@@ -138,6 +161,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       user: c.CLICKHOUSE_USER,
       password: c.CLICKHOUSE_PASSWORD,
       database: c.CLICKHOUSE_DATABASE,
+    },
+    model: {
+      changesTopic: c.SEGMENT_CHANGES_TOPIC,
+      refitIntervalMs: c.REFIT_INTERVAL_MS,
+      sweepIntervalMs: c.SWEEP_INTERVAL_MS,
+      refitSampleSize: c.REFIT_SAMPLE_SIZE,
+      k: c.MODEL_K,
+      kRange: c.MODEL_K_RANGE,
+      scaler: c.MODEL_SCALER,
     },
     log: { level: c.LOG_LEVEL, pretty: c.LOG_PRETTY === '1' },
     http: { port: c.HTTP_PORT },

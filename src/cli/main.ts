@@ -7,6 +7,8 @@ import { InsidersError } from '../errors.js';
 import { registerConsume } from './consume.js';
 import { registerFeatures } from './features.js';
 import { registerReplay } from './replay.js';
+import { registerRun } from './run.js';
+import { registerSegment } from './segment.js';
 import { registerSmoke } from './smoke.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -30,7 +32,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Streaming customer segmentation: who the Insiders are, kept current from order events.')
     .version(version)
     .exitOverride();
-  for (const register of [registerSmoke, registerReplay, registerConsume, registerFeatures]) register(program, outcome);
+  for (const register of [
+    registerSmoke,
+    registerReplay,
+    registerConsume,
+    registerFeatures,
+    registerSegment,
+    registerRun,
+  ])
+    register(program, outcome);
 
   try {
     await program.parseAsync([...argv]);

@@ -6,10 +6,12 @@
 // last committed offset, and the idempotent Lua scripts make the replay change nothing twice.
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config.js';
+import { EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
 import type { BusinessRules } from '../features/filters.js';
 import { createProducer, ensureTopics } from '../infra/kafka.js';
 import type { Logger } from '../log.js';
 import { RetryAbandoned, retryUntilDone } from '../retry.js';
+import type { SegmentAssigner } from '../segmentation/assigner.js';
 import type { StateStore } from '../state/state-store.js';
 import { prepareBatch } from './prepare-batch.js';
 
@@ -21,6 +23,12 @@ export interface OrderConsumerOptions {
   readonly logger: Logger;
   /** wall clock, epoch ms: only used to reject events dated absurdly far ahead */
   readonly wallClock?: () => number;
+  /**
+   * When given, every customer an event changed is placed in a segment right after the write
+   * (reason "event"), as soon as a model is loaded.
+   */
+  readonly assigner?: SegmentAssigner;
+  readonly clock?: 'watermark' | 'wall';
 }
 
 export interface ConsumerTotals {
@@ -32,10 +40,6 @@ export interface ConsumerTotals {
   guests: number;
   deadLettered: number;
 }
-
-/** Events dated before this are rejected as absurd. */
-const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
-const MAX_FUTURE_MS = 86_400_000;
 
 export class OrderConsumer {
   readonly totals: ConsumerTotals = {
@@ -129,10 +133,11 @@ export class OrderConsumer {
           retry,
         );
       }
-      const result = await retryUntilDone(
-        () => this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs),
-        retry,
-      );
+      const result = await retryUntilDone(async () => {
+        const applied = await this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs);
+        await this.placeChangedCustomers(prepared.changes);
+        return applied;
+      }, retry);
       const lastOffset = batch.messages[batch.messages.length - 1]?.offset;
       if (lastOffset !== undefined) payload.resolveOffset(lastOffset);
       await payload.commitOffsetsIfNecessary();
@@ -165,6 +170,14 @@ export class OrderConsumer {
       if (err instanceof RetryAbandoned) return;
       throw err;
     }
+  }
+
+  private async placeChangedCustomers(changes: readonly { customerId: string | null }[]): Promise<void> {
+    const { assigner, store } = this.options;
+    if (assigner?.currentModel === undefined) return;
+    const ids = [...new Set(changes.flatMap((c) => (c.customerId === null ? [] : [c.customerId])))];
+    const states = await store.customersById(ids);
+    await assigner.assign(states, await store.now(this.options.clock ?? 'watermark'), 'event');
   }
 
   /** Stops fetching, lets the in-flight batch finish, commits, and disconnects. Idempotent. */

@@ -35,6 +35,11 @@ export interface Rejection {
 export type Decoded =
   { readonly ok: true; readonly event: AcceptedEvent } | { readonly ok: false; readonly rejection: Rejection };
 
+/** Events dated before this are rejected as absurd. */
+export const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
+/** Events dated more than this ahead of the wall clock are rejected as absurd. */
+export const MAX_FUTURE_MS = 86_400_000;
+
 export interface DecodeOptions {
   readonly maxBytes: number;
   readonly currency: string;

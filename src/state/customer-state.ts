@@ -10,6 +10,8 @@
 //   d:<day>        "orders,lines,items,revenue,returns,returnedItems,returnedValue" of that day
 //   p:<sku>        the latest day the product was bought
 //   e:<digest>     marks an applied event (idempotency)
+//   s sv sc        current segment id, the model version that placed it, changes so far
+//   pc:<seq>       a segment change not yet published (see set-segment.lua)
 
 export interface Totals {
   readonly orders: number;
@@ -30,6 +32,12 @@ export interface CustomerState {
   readonly days: ReadonlyMap<number, Totals>;
   /** latest purchase day per stock code */
   readonly productLastDay: ReadonlyMap<string, number>;
+  /** the segment the customer is in, null when none yet */
+  readonly segmentId: number | null;
+  /** the model version that placed the customer there */
+  readonly segmentModelVersion: number | null;
+  /** segment changes recorded but not yet published, by sequence number */
+  readonly pendingChanges: ReadonlyMap<number, string>;
 }
 
 export const MS_PER_DAY = 86_400_000;
@@ -72,11 +80,13 @@ export function decodeCustomerState(
 ): CustomerState | undefined {
   const days = new Map<number, Totals>();
   const productLastDay = new Map<string, number>();
+  const pendingChanges = new Map<number, string>();
   let fields = 0;
   for (const [field, value] of Object.entries(hash)) {
     fields++;
     if (field.startsWith('d:')) days.set(Number(field.slice(2)), bucket(value));
     else if (field.startsWith('p:')) productLastDay.set(field.slice(2), Number(value));
+    else if (field.startsWith('pc:')) pendingChanges.set(Number(field.slice(3)), value);
   }
   if (fields === 0) return undefined;
   return {
@@ -94,5 +104,8 @@ export function decodeCustomerState(
     },
     days,
     productLastDay,
+    segmentId: hash.s === undefined || hash.s === '' ? null : Number(hash.s),
+    segmentModelVersion: hash.sv === undefined ? null : Number(hash.sv),
+    pendingChanges,
   };
 }

@@ -110,6 +110,9 @@ export class InMemoryCustomers {
         lifetime: c.lifetime,
         days: c.days,
         productLastDay: c.productLastDay,
+        segmentId: null,
+        segmentModelVersion: null,
+        pendingChanges: new Map(),
       };
     }
   }

@@ -133,6 +133,28 @@ export class StateStore {
     return decodeCustomerState(customerId, await this.redis.hgetall(this.keys.customer(customerId)));
   }
 
+  /** The states of these customers (one round trip); unknown ids are left out. */
+  async customersById(customerIds: readonly string[]): Promise<CustomerState[]> {
+    if (customerIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of customerIds) pipeline.hgetall(this.keys.customer(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const states: CustomerState[] = [];
+    for (const [i, id] of customerIds.entries()) {
+      const [err, hash] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      const state = decodeCustomerState(id, hash as Record<string, string>);
+      if (state) states.push(state);
+    }
+    return states;
+  }
+
+  /** The service's "now", epoch ms: the watermark, or the wall clock with clock = 'wall'. */
+  async now(clock: 'watermark' | 'wall'): Promise<number> {
+    if (clock === 'wall') return Date.now();
+    return (await this.watermarkMs()) ?? Date.now();
+  }
+
   /** Every customer's state, in pages; order is Redis' SCAN order. */
   async *customers(pageSize = 1000): AsyncGenerator<CustomerState[]> {
     let cursor = '0';

@@ -1,0 +1,61 @@
+// The embedded path from an Online Retail CSV to every customer's features, in process: the same
+// reader, event contract, business rules, state semantics and feature definitions as the
+// streaming service, with no servers. The analyst's quick path and the streaming path's reference.
+import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
+import { classify, type BusinessRules } from '../features/filters.js';
+import { computeFeatures, type Features } from '../features/features.js';
+import { readOnlineRetail } from '../replay/online-retail.js';
+import { InMemoryCustomers } from '../state/memory-state.js';
+import type { Totals } from '../state/customer-state.js';
+
+export interface CsvFeaturesOptions {
+  readonly currency: string;
+  readonly rules: BusinessRules;
+  readonly windowDays: number;
+  /** wall clock, epoch ms: only used to reject events dated absurdly far ahead */
+  readonly wallClockMs: number;
+  readonly onProblem?: (line: number, reason: string) => void;
+}
+
+export interface CsvFeatures {
+  readonly features: Features[];
+  /** the watermark: the latest event time in the file, epoch ms */
+  readonly nowMs: number;
+  readonly events: number;
+  readonly problems: number;
+  readonly guests: Totals;
+}
+
+export async function featuresFromCsv(path: string, options: CsvFeaturesOptions): Promise<CsvFeatures> {
+  const state = new InMemoryCustomers(options.windowDays);
+  let events = 0;
+  let problems = 0;
+  for await (const item of readOnlineRetail(path, { currency: options.currency })) {
+    if (item.kind === 'problem') {
+      problems++;
+      options.onProblem?.(item.line, item.reason);
+      continue;
+    }
+    const decoded = acceptEvent(item.event, {
+      currency: options.currency,
+      earliestMs: EARLIEST_EVENT_MS,
+      maxFutureMs: MAX_FUTURE_MS,
+      wallClockMs: options.wallClockMs,
+    });
+    if (!decoded.ok) {
+      problems++;
+      options.onProblem?.(item.line, `${decoded.rejection.reason}: ${decoded.rejection.detail}`);
+      continue;
+    }
+    events++;
+    const { event } = decoded;
+    state.observe(event.occurredAtMs);
+    const c = classify(event, options.rules);
+    if (c.kind === 'customer') state.apply({ event, customerId: c.customerId, lines: c.lines });
+    else if (c.kind === 'guest') state.apply({ event, customerId: null, lines: c.lines });
+  }
+  const nowMs = state.watermarkMs() ?? options.wallClockMs;
+  const features: Features[] = [];
+  for (const s of state.states()) features.push(computeFeatures(s, nowMs, options.windowDays));
+  return { features, nowMs, events, problems, guests: state.guestStats() };
+}

@@ -1,0 +1,540 @@
+// k-means in the scaled feature space: greedy k-means++ seeding, Sculley's mini-batch k-means (with
+// warm start, forgetting and re-seeding of dying centres) and nearest-centre assignment.
+// Distances are squared Euclidean throughout; randomness comes only from the Rng passed in.
+import { copyMatrix, createMatrix, selectRows } from './matrix.js';
+import { randomIndex } from './rng.js';
+import type { Clustering, Matrix, Rng } from './types.js';
+
+/** Every point's nearest centre. */
+export interface Assignment {
+  /** index of the nearest centre; ties go to the lowest index */
+  readonly labels: Int32Array;
+  /** squared distance to that centre */
+  readonly distances: Float64Array;
+  /** sum of `distances` */
+  readonly inertia: number;
+}
+
+/** A mini-batch fit: the Clustering plus every point's final assignment. */
+export interface KMeansFit extends Clustering {
+  readonly labels: Int32Array;
+  readonly distances: Float64Array;
+  /** mini-batch steps taken by the run that was kept */
+  readonly iterations: number;
+}
+
+export interface MiniBatchOptions {
+  readonly k: number;
+  readonly rng: Rng;
+  /** points per step, drawn uniformly with replacement; capped at the number of points. Default 1024. */
+  readonly batchSize?: number;
+  /** most steps per run. Default: 100 passes' worth, ceil(100 · n / batchSize), as sklearn's max_iter = 100. */
+  readonly maxIterations?: number;
+  /** warm start: the previous centres (k rows). nInit is then ignored. */
+  readonly init?: Matrix;
+  /**
+   * With `init`: the previous per-centre counts, so the learning rates continue where the last fit
+   * left them. Without it a warm start begins at zero counts, and the first batch replaces each centre
+   * by the mean of its batch points.
+   */
+  readonly counts?: Float64Array;
+  /** cold starts tried; the run with the lowest inertia over all points is kept. Default 3. */
+  readonly nInit?: number;
+  /** points k-means++ seeds from, drawn with replacement. Default 3 · batchSize (at least 3k), as sklearn. */
+  readonly initSize?: number;
+  /**
+   * Forgetting, in steps: before each batch every count is multiplied by 0.5^(1/halfLife) (Spark
+   * StreamingKMeans' decay), so a centre's memory of old points halves every `halfLife` batches and
+   * the model keeps following a drifting population. Without it counts only grow across warm starts
+   * and the learning rates 1/count tend to zero.
+   */
+  readonly halfLife?: number;
+  /**
+   * Stop when the centres' total squared movement in one step is at most tolerance × the mean
+   * per-feature variance of the data (sklearn's `tol`). Default 0: off.
+   */
+  readonly tolerance?: number;
+  /**
+   * Stop after this many consecutive steps without a new minimum of the smoothed batch inertia
+   * (an exponentially weighted average of batch inertia per point, weight 2 · batchSize / (n + 1),
+   * as sklearn). Default 10; 0 turns it off.
+   */
+  readonly maxNoImprovement?: number;
+  /**
+   * A centre whose count falls below reassignmentRatio × the largest count is dying (no batch points
+   * reach it) and is moved onto a batch point drawn with probability ∝ its squared distance to its
+   * own centre. Default 0.001: sklearn uses 0.01, which keeps re-seeding genuine small clusters —
+   * the most valuable segment may hold only ~0.3 % of customers while the largest holds ~40 %, a
+   * ratio of 0.007. A centre that attracts nothing falls below 0.001 after ~1000 times its own count
+   * in points have been seen. 0 turns it off.
+   */
+  readonly reassignmentRatio?: number;
+}
+
+/** Nearest centre for `count` points (all rows when `indices` is null), into labels/distances. Returns the inertia. */
+function assignRows(
+  x: Matrix,
+  indices: Int32Array | null,
+  count: number,
+  centres: Float64Array,
+  k: number,
+  labels: Int32Array,
+  distances: Float64Array,
+): number {
+  const d = x.cols;
+  const xd = x.data;
+  let inertia = 0;
+  for (let r = 0; r < count; r++) {
+    const base = (indices === null ? r : indices[r]!) * d;
+    let best = Infinity;
+    let bestCentre = 0;
+    for (let c = 0, cb = 0; c < k; c++, cb += d) {
+      let s = 0;
+      for (let t = 0; t < d; t++) {
+        const diff = xd[base + t]! - centres[cb + t]!;
+        s += diff * diff;
+      }
+      if (s < best) {
+        best = s;
+        bestCentre = c;
+      }
+    }
+    labels[r] = bestCentre;
+    distances[r] = best;
+    inertia += best;
+  }
+  return inertia;
+}
+
+/**
+ * The nearest centre of every row of `x`, and its squared distance. Pass `out` to reuse arrays
+ * (each at least x.rows long) across calls; they are filled and returned.
+ */
+export function assign(x: Matrix, centres: Matrix, out?: { labels: Int32Array; distances: Float64Array }): Assignment {
+  if (centres.cols !== x.cols) throw new RangeError(`assign: centres have ${centres.cols} columns, points ${x.cols}`);
+  if (centres.rows < 1) throw new RangeError('assign: no centres');
+  const labels = out?.labels ?? new Int32Array(x.rows);
+  const distances = out?.distances ?? new Float64Array(x.rows);
+  if (labels.length < x.rows || distances.length < x.rows) throw new RangeError('assign: output arrays too short');
+  const inertia = assignRows(x, null, x.rows, centres.data, centres.rows, labels, distances);
+  return { labels, distances, inertia };
+}
+
+/** The first index whose cumulative weight exceeds r (0 ≤ r < cumulative[last]); zero-weight points are never chosen. */
+function searchCumulative(cumulative: Float64Array, r: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cumulative[mid]! > r) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * k initial centres chosen among the rows of `x` by greedy k-means++ (Arthur & Vassilvitskii 2007;
+ * the greedy variant of scikit-learn): the first uniformly, each next one by drawing `candidates`
+ * points with probability ∝ D² (squared distance to the nearest centre chosen so far) and keeping
+ * the candidate that lowers the total D² most. Default candidates: 2 + ⌊ln k⌋.
+ * When the data has fewer than k distinct points the remaining centres repeat existing ones.
+ */
+export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng, options: { candidates?: number } = {}): Matrix {
+  const n = x.rows;
+  const d = x.cols;
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`kmeansPlusPlus: k=${k} with ${n} points`);
+  const candidates = options.candidates ?? 2 + Math.floor(Math.log(k));
+  if (!Number.isInteger(candidates) || candidates < 1) throw new RangeError(`kmeansPlusPlus: candidates=${candidates}`);
+  const xd = x.data;
+  const centres = createMatrix(k, d);
+  const cd = centres.data;
+  const first = randomIndex(rng, n);
+  cd.set(xd.subarray(first * d, first * d + d), 0);
+  let closest = new Float64Array(n);
+  for (let i = 0, base = 0; i < n; i++, base += d) {
+    let s = 0;
+    for (let t = 0; t < d; t++) {
+      const diff = xd[base + t]! - cd[t]!;
+      s += diff * diff;
+    }
+    closest[i] = s;
+  }
+  const cumulative = new Float64Array(n);
+  let trial = new Float64Array(n);
+  let bestTrial = new Float64Array(n);
+  for (let c = 1; c < k; c++) {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += closest[i]!;
+      cumulative[i] = total;
+    }
+    let bestIndex = 0;
+    let bestPotential = Infinity;
+    for (let trialNo = 0; trialNo < candidates; trialNo++) {
+      const candidate = total > 0 ? searchCumulative(cumulative, rng() * total) : randomIndex(rng, n);
+      const cb = candidate * d;
+      let potential = 0;
+      for (let i = 0, base = 0; i < n; i++, base += d) {
+        let s = 0;
+        for (let t = 0; t < d; t++) {
+          const diff = xd[base + t]! - xd[cb + t]!;
+          s += diff * diff;
+        }
+        const m = s < closest[i]! ? s : closest[i]!;
+        trial[i] = m;
+        potential += m;
+      }
+      if (potential < bestPotential) {
+        bestPotential = potential;
+        bestIndex = candidate;
+        [trial, bestTrial] = [bestTrial, trial];
+      }
+    }
+    cd.set(xd.subarray(bestIndex * d, bestIndex * d + d), c * d);
+    [closest, bestTrial] = [bestTrial, closest];
+  }
+  return centres;
+}
+
+/** Scratch arrays for the mini-batch steps of one fit, allocated once. */
+interface Workspace {
+  readonly batch: Int32Array;
+  readonly labels: Int32Array;
+  readonly distances: Float64Array;
+  readonly sums: Float64Array;
+  readonly batchCounts: Float64Array;
+  /** total squared movement of the centres in the last step */
+  movement: number;
+}
+
+function createWorkspace(batchSize: number, k: number, d: number): Workspace {
+  return {
+    batch: new Int32Array(batchSize),
+    labels: new Int32Array(batchSize),
+    distances: new Float64Array(batchSize),
+    sums: new Float64Array(k * d),
+    batchCounts: new Float64Array(k),
+    movement: 0,
+  };
+}
+
+/**
+ * One step of Sculley (2010) on the first `size` indices of ws.batch: every batch point is assigned
+ * to its nearest centre as the centres stand before the step; then, per point, counts[c] += 1 and
+ * c ← (1 − η) c + η x with η = 1 / counts[c]. With that η the sequential updates of one centre make
+ * it the weighted mean of its old position (weight counts[c] before the step) and its new points,
+ * which is computed here in one pass: c ← (c · n_old + Σ x) / (n_old + m). `decay` multiplies the
+ * counts first (forgetting). Returns the batch's inertia against the centres before the step.
+ */
+function updateStep(
+  x: Matrix,
+  size: number,
+  centres: Float64Array,
+  k: number,
+  counts: Float64Array,
+  decay: number,
+  ws: Workspace,
+): number {
+  const d = x.cols;
+  const xd = x.data;
+  const inertia = assignRows(x, ws.batch, size, centres, k, ws.labels, ws.distances);
+  if (decay !== 1) for (let c = 0; c < k; c++) counts[c]! *= decay;
+  const { sums, batchCounts, batch, labels } = ws;
+  sums.fill(0);
+  batchCounts.fill(0);
+  for (let r = 0; r < size; r++) {
+    const c = labels[r]!;
+    batchCounts[c]!++;
+    const base = batch[r]! * d;
+    const cb = c * d;
+    for (let t = 0; t < d; t++) sums[cb + t]! += xd[base + t]!;
+  }
+  let movement = 0;
+  for (let c = 0, cb = 0; c < k; c++, cb += d) {
+    const m = batchCounts[c]!;
+    if (m === 0) continue;
+    const before = counts[c]!;
+    const after = before + m;
+    for (let t = 0; t < d; t++) {
+      const next = (centres[cb + t]! * before + sums[cb + t]!) / after;
+      const diff = next - centres[cb + t]!;
+      movement += diff * diff;
+      centres[cb + t] = next;
+    }
+    counts[c] = after;
+  }
+  ws.movement = movement;
+  return inertia;
+}
+
+/**
+ * One mini-batch step on the points `batch` indexes: `centres.data` and `counts` are updated in
+ * place (see updateStep for the rule); `decay` (default 1) multiplies the counts first.
+ * Returns the batch's inertia against the centres before the step.
+ */
+export function miniBatchStep(
+  x: Matrix,
+  batch: ArrayLike<number>,
+  centres: Matrix,
+  counts: Float64Array,
+  decay = 1,
+): number {
+  if (centres.cols !== x.cols || counts.length !== centres.rows) throw new RangeError('miniBatchStep: shapes differ');
+  const ws = createWorkspace(batch.length, centres.rows, x.cols);
+  ws.batch.set(Array.from(batch));
+  return updateStep(x, batch.length, centres.data, centres.rows, counts, decay, ws);
+}
+
+/**
+ * sklearn's re-seeding of dying centres, with sklearn's earlier D² choice of the new position:
+ * a centre whose count is 0 or below ratio × the largest count moves onto a batch point drawn with
+ * probability ∝ its squared distance to its nearest centre (before this step), without replacement;
+ * its count becomes the smallest count among the centres kept, so it is neither frozen (count too
+ * high) nor re-seeded again at once (count ~0). Uses ws.distances as weights and consumes them.
+ */
+function reseedDyingCentres(
+  x: Matrix,
+  size: number,
+  centres: Float64Array,
+  k: number,
+  counts: Float64Array,
+  ratio: number,
+  ws: Workspace,
+  rng: Rng,
+): void {
+  let max = 0;
+  for (let c = 0; c < k; c++) if (counts[c]! > max) max = counts[c]!;
+  const threshold = ratio * max;
+  let smallestKept = Infinity;
+  let dying = 0;
+  for (let c = 0; c < k; c++) {
+    const n = counts[c]!;
+    if (n === 0 || n < threshold) dying++;
+    else if (n < smallestKept) smallestKept = n;
+  }
+  if (dying === 0) return;
+  const d = x.cols;
+  const weights = ws.distances;
+  for (let c = 0; c < k; c++) {
+    const n = counts[c]!;
+    if (!(n === 0 || n < threshold)) continue;
+    let total = 0;
+    for (let r = 0; r < size; r++) total += weights[r]!;
+    if (total <= 0) return;
+    let target = rng() * total;
+    let chosen = size - 1;
+    for (let r = 0; r < size; r++) {
+      target -= weights[r]!;
+      if (target < 0 && weights[r]! > 0) {
+        chosen = r;
+        break;
+      }
+    }
+    const base = ws.batch[chosen]! * d;
+    centres.set(x.data.subarray(base, base + d), c * d);
+    weights[chosen] = 0;
+    counts[c] = smallestKept;
+  }
+}
+
+interface Settings {
+  readonly k: number;
+  readonly batchSize: number;
+  readonly maxIterations: number;
+  readonly decay: number;
+  readonly movementTolerance: number;
+  readonly maxNoImprovement: number;
+  readonly reassignmentRatio: number;
+}
+
+/** Mini-batch steps from `centres`/`counts` (updated in place) until a stopping rule holds. Returns the steps taken. */
+function runMiniBatch(
+  x: Matrix,
+  centres: Float64Array,
+  counts: Float64Array,
+  s: Settings,
+  rng: Rng,
+  ws: Workspace,
+): number {
+  const n = x.rows;
+  const alpha = Math.min(1, (2 * s.batchSize) / (n + 1));
+  let ewa = NaN;
+  let ewaMin = Infinity;
+  let noImprovement = 0;
+  let sinceReseed = 0;
+  let steps = 0;
+  while (steps < s.maxIterations) {
+    for (let r = 0; r < s.batchSize; r++) ws.batch[r] = randomIndex(rng, n);
+    const batchInertia = updateStep(x, s.batchSize, centres, s.k, counts, s.decay, ws);
+    steps++;
+    if (s.reassignmentRatio > 0) {
+      sinceReseed += s.batchSize;
+      let anyEmpty = false;
+      for (let c = 0; c < s.k; c++) if (counts[c] === 0) anyEmpty = true;
+      // sklearn's cadence: whenever a centre has no point yet, else every 10·k points seen.
+      if (anyEmpty || sinceReseed >= 10 * s.k) {
+        sinceReseed = 0;
+        reseedDyingCentres(x, s.batchSize, centres, s.k, counts, s.reassignmentRatio, ws, rng);
+      }
+    }
+    // The first batch's inertia is measured against the initial centres: it says nothing of progress.
+    if (steps === 1) continue;
+    const mean = batchInertia / s.batchSize;
+    ewa = Number.isNaN(ewa) ? mean : ewa * (1 - alpha) + mean * alpha;
+    if (s.movementTolerance > 0 && ws.movement <= s.movementTolerance) break;
+    if (ewa < ewaMin) {
+      ewaMin = ewa;
+      noImprovement = 0;
+    } else if (s.maxNoImprovement > 0 && ++noImprovement >= s.maxNoImprovement) {
+      break;
+    }
+  }
+  return steps;
+}
+
+/**
+ * Assigns every point, then gives any centre left without points the point farthest from its own
+ * centre (taken from a cluster that keeps at least one point) and assigns again, until no centre is
+ * empty or no point can be spared. A re-seeded centre's count becomes the number of points it owns.
+ */
+function assignFillingEmpty(
+  x: Matrix,
+  centres: Matrix,
+  counts: Float64Array,
+  labels: Int32Array,
+  distances: Float64Array,
+): number {
+  const k = centres.rows;
+  const d = x.cols;
+  let inertia = assign(x, centres, { labels, distances }).inertia;
+  const sizes = new Int32Array(k);
+  const reseeded = new Uint8Array(k);
+  for (let round = 0; round < k; round++) {
+    sizes.fill(0);
+    for (let i = 0; i < x.rows; i++) sizes[labels[i]!]!++;
+    let moved = false;
+    for (let c = 0; c < k; c++) {
+      if (sizes[c] !== 0) continue;
+      let farthest = -1;
+      for (let i = 0; i < x.rows; i++) {
+        if (sizes[labels[i]!]! > 1 && (farthest < 0 || distances[i]! > distances[farthest]!)) farthest = i;
+      }
+      if (farthest < 0 || distances[farthest]! === 0) break;
+      centres.data.set(x.data.subarray(farthest * d, farthest * d + d), c * d);
+      sizes[labels[farthest]!]!--;
+      sizes[c] = 1;
+      labels[farthest] = c;
+      distances[farthest] = 0;
+      reseeded[c] = 1;
+      moved = true;
+    }
+    if (!moved) break;
+    inertia = assign(x, centres, { labels, distances }).inertia;
+  }
+  sizes.fill(0);
+  for (let i = 0; i < x.rows; i++) sizes[labels[i]!]!++;
+  for (let c = 0; c < k; c++) if (reseeded[c] === 1) counts[c] = sizes[c]!;
+  return inertia;
+}
+
+function meanFeatureVariance(x: Matrix): number {
+  const d = x.cols;
+  let total = 0;
+  for (let t = 0; t < d; t++) {
+    let mean = 0;
+    for (let i = 0; i < x.rows; i++) mean += x.data[i * d + t]!;
+    mean /= x.rows;
+    let v = 0;
+    for (let i = 0; i < x.rows; i++) {
+      const diff = x.data[i * d + t]! - mean;
+      v += diff * diff;
+    }
+    total += v / x.rows;
+  }
+  return total / d;
+}
+
+/**
+ * Mini-batch k-means (Sculley 2010, "Web-scale k-means clustering") on the rows of `x` (scaled
+ * features). Cold start: nInit runs, each seeded by greedy k-means++ on initSize points drawn from
+ * x, and the run with the lowest inertia over all points is kept. Warm start (`init`, optionally
+ * `counts`): one run continuing from the previous model. Each run takes mini-batch steps until
+ * maxIterations or an early stop (see the options); every point is then assigned to its nearest
+ * centre, and a centre left without points is moved onto the farthest point, so all k clusters own
+ * points whenever the data has k distinct points. The result's inertia is over all points.
+ */
+export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit {
+  const { k, rng, init } = options;
+  const n = x.rows;
+  const d = x.cols;
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`miniBatchKMeans: k=${k} with ${n} points`);
+  if (init !== undefined && (init.rows !== k || init.cols !== d)) {
+    throw new RangeError(`miniBatchKMeans: init is ${init.rows} × ${init.cols}, expected ${k} × ${d}`);
+  }
+  if (options.counts !== undefined && (init === undefined || options.counts.length !== k)) {
+    throw new RangeError('miniBatchKMeans: counts need init and one count per centre');
+  }
+  const batchSize = Math.min(options.batchSize ?? 1024, n);
+  const maxIterations = options.maxIterations ?? Math.ceil((100 * n) / batchSize);
+  const nInit = init === undefined ? (options.nInit ?? 3) : 1;
+  const initSize = Math.min(n, options.initSize ?? Math.max(3 * batchSize, 3 * k));
+  const halfLife = options.halfLife;
+  const tolerance = options.tolerance ?? 0;
+  const reassignmentRatio = options.reassignmentRatio ?? 0.001;
+  for (const [name, value, ok] of [
+    ['batchSize', batchSize, Number.isInteger(batchSize) && batchSize >= 1],
+    ['maxIterations', maxIterations, Number.isInteger(maxIterations) && maxIterations >= 1],
+    ['nInit', nInit, Number.isInteger(nInit) && nInit >= 1],
+    ['initSize', initSize, Number.isInteger(initSize) && initSize >= k],
+    ['halfLife', halfLife, halfLife === undefined || halfLife > 0],
+    ['tolerance', tolerance, tolerance >= 0],
+    ['reassignmentRatio', reassignmentRatio, reassignmentRatio >= 0 && reassignmentRatio < 1],
+  ] as const) {
+    if (!ok) throw new RangeError(`miniBatchKMeans: invalid ${name}=${String(value)}`);
+  }
+  const settings: Settings = {
+    k,
+    batchSize,
+    maxIterations,
+    decay: halfLife === undefined ? 1 : 0.5 ** (1 / halfLife),
+    movementTolerance: tolerance > 0 ? tolerance * meanFeatureVariance(x) : 0,
+    maxNoImprovement: options.maxNoImprovement ?? 10,
+    reassignmentRatio,
+  };
+  const ws = createWorkspace(batchSize, k, d);
+  let best: KMeansFit | undefined;
+  let spareLabels: Int32Array = new Int32Array(n);
+  let spareDistances: Float64Array = new Float64Array(n);
+  for (let run = 0; run < nInit; run++) {
+    let centres: Matrix;
+    if (init !== undefined) {
+      centres = copyMatrix(init);
+    } else {
+      const seedFrom =
+        initSize >= n
+          ? x
+          : selectRows(
+              x,
+              Int32Array.from({ length: initSize }, () => randomIndex(rng, n)),
+            );
+      centres = kmeansPlusPlus(seedFrom, k, rng);
+    }
+    const counts = options.counts?.slice() ?? new Float64Array(k);
+    const iterations = runMiniBatch(x, centres.data, counts, settings, rng, ws);
+    const inertia = assignFillingEmpty(x, centres, counts, spareLabels, spareDistances);
+    if (best === undefined || inertia < best.inertia) {
+      const previous = best;
+      best = { centres, counts, inertia, labels: spareLabels, distances: spareDistances, iterations };
+      if (previous === undefined) {
+        if (run + 1 < nInit) {
+          spareLabels = new Int32Array(n);
+          spareDistances = new Float64Array(n);
+        }
+      } else {
+        spareLabels = previous.labels;
+        spareDistances = previous.distances;
+      }
+    }
+  }
+  return best!;
+}

@@ -1,0 +1,178 @@
+// A model version from customers' features, and the assignment of customers to its segments.
+// Pure: the seed comes in, timing is measured by the caller.
+//
+// Fit: eligible customers (those who ever bought) -> feature matrix -> log1p + scaler fitted on
+// these customers -> mini-batch k-means (k chosen by silhouette on the first fit, or fixed) ->
+// segments matched to the previous version's (Hungarian on centre distance), ranked and named.
+// A refit warm-starts from the previous centres with the previous k, so segments stay put when
+// the population does.
+import type { Features } from '../features/features.js';
+import { assign, miniBatchKMeans, type KMeansFit } from './kmeans.js';
+import { createMatrix } from './matrix.js';
+import { applyScaler, defaultTransforms, featureMatrix, fitScaler, scaleRow, unscaleRow } from './prepare.js';
+import { createRng, sampleWithoutReplacement } from './rng.js';
+import { buildSegments, type DescribedSegment, type PreviousSegments, type RankRule } from './segments.js';
+import { selectK } from './select-k.js';
+import { silhouetteOnSample } from './silhouette.js';
+import type { FeatureName, FeatureTransform, Matrix, ModelVersion, Scaler } from './types.js';
+
+export interface FitOptions {
+  readonly seed: number;
+  readonly transforms?: readonly FeatureTransform[];
+  readonly scaler?: 'minmax' | 'robust';
+  /** a fixed k; otherwise the best silhouette in kRange (default 2..10) on a cold start */
+  readonly k?: number;
+  readonly kRange?: readonly [number, number];
+  readonly batchSize?: number;
+  readonly nInit?: number;
+  /** forgetting of old centres across refits, in mini-batch steps */
+  readonly halfLife?: number;
+  readonly silhouetteSampleSize?: number;
+  readonly rankRule?: RankRule;
+  /** ignore the previous version's k and choose again */
+  readonly reselectK?: boolean;
+}
+
+export interface FittedModel extends ModelVersion {
+  readonly segments: readonly DescribedSegment[];
+  /** per-centre counts after the fit, for the next warm start */
+  readonly counts: readonly number[];
+  readonly transformsUsed: readonly FeatureTransform[];
+  /** the highest segment id ever given in this lineage: retired ids are never reissued */
+  readonly highestSegmentIdEver: number;
+}
+
+/** Customers the model can place: they have bought at least once. */
+export function isEligible(f: Features): boolean {
+  return f.recencyDays !== null;
+}
+
+function centresInScaler(centres: Matrix, from: Scaler, to: Scaler): Matrix {
+  const out = createMatrix(centres.rows, centres.cols);
+  for (let i = 0; i < centres.rows; i++) {
+    const original = unscaleRow(centres.data.subarray(i * centres.cols, (i + 1) * centres.cols), from);
+    out.data.set(scaleRow(original, to), i * centres.cols);
+  }
+  return out;
+}
+
+function median(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function profile(values: readonly number[], transforms: readonly FeatureTransform[]): Record<FeatureName, number> {
+  const out = {} as Record<FeatureName, number>;
+  transforms.forEach((t, j) => (out[t.name] = values[j]!));
+  return out;
+}
+
+/**
+ * Fits a new model version on `rows` (customers without a purchase are left out). With `previous`
+ * it warm-starts from the previous centres and keeps their segment ids where centres continue.
+ */
+export function fitModel(rows: readonly Features[], options: FitOptions, previous?: FittedModel): FittedModel {
+  const transforms = options.transforms ?? previous?.transformsUsed ?? defaultTransforms;
+  const eligible = rows.filter(isEligible);
+  const raw = featureMatrix(eligible, transforms);
+  const scaler = fitScaler(raw, transforms, options.scaler ?? previous?.scaler.kind ?? 'minmax');
+  const x = applyScaler(raw, scaler);
+  const rng = createRng(options.seed);
+  const common = {
+    rng,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.halfLife === undefined ? {} : { halfLife: options.halfLife }),
+  };
+  const sameFeatures = previous !== undefined && JSON.stringify(previous.transformsUsed) === JSON.stringify(transforms);
+  const warm = sameFeatures && !options.reselectK && (options.k === undefined || options.k === previous.k);
+
+  let fit: KMeansFit;
+  let silhouetteByK: Record<number, number> = {};
+  const sampleSize = options.silhouetteSampleSize ?? 5000;
+  let previousInNewSpace: PreviousSegments | undefined;
+  if (previous !== undefined && sameFeatures) {
+    previousInNewSpace = {
+      ids: previous.segments.map((s) => s.id),
+      centres: centresInScaler(previous.centres, previous.scaler, scaler),
+      highestIdEver: previous.highestSegmentIdEver,
+    };
+  }
+  if (warm && previousInNewSpace) {
+    fit = miniBatchKMeans(x, {
+      ...common,
+      k: previous.k,
+      init: previousInNewSpace.centres,
+      counts: Float64Array.from(previous.counts),
+    });
+  } else {
+    const [kMin, kMax] = options.k !== undefined ? [options.k, options.k] : (options.kRange ?? [2, 10]);
+    const selection = selectK(x, {
+      ...common,
+      kMin,
+      kMax: Math.min(kMax, x.rows),
+      silhouetteSampleSize: sampleSize,
+      ...(options.nInit === undefined ? {} : { nInit: options.nInit }),
+    });
+    fit = selection.byK[selection.best]!.clustering;
+    silhouetteByK = Object.fromEntries(Object.entries(selection.byK).map(([k, c]) => [k, c.silhouette]));
+  }
+  const k = fit.centres.rows;
+  const sample = sampleWithoutReplacement(x.rows, sampleSize, createRng(options.seed ^ 0x5eed));
+  const silhouette = silhouetteOnSample(x, fit.labels, k, sample);
+  if (Object.keys(silhouetteByK).length === 0) silhouetteByK = { [k]: silhouette };
+
+  const sizes = new Array<number>(k).fill(0);
+  for (const label of fit.labels) sizes[label]!++;
+  const centres = Array.from({ length: k }, (_, i) =>
+    profile(unscaleRow(fit.centres.data.subarray(i * x.cols, (i + 1) * x.cols), scaler), transforms),
+  );
+  const population = profile(
+    transforms.map((_, j) => median(Float64Array.from({ length: raw.rows }, (_, i) => raw.data[i * raw.cols + j]!))),
+    transforms,
+  );
+  const { segments, insidersId } = buildSegments({
+    scaledCentres: fit.centres,
+    centres,
+    sizes,
+    population,
+    ...(previousInNewSpace ? { previous: previousInNewSpace } : {}),
+    ...(options.rankRule ? { rankRule: options.rankRule } : {}),
+  });
+  return {
+    version: (previous?.version ?? 0) + 1,
+    k,
+    scaler,
+    centres: fit.centres,
+    segments,
+    insidersId,
+    silhouette,
+    inertia: fit.inertia,
+    seed: options.seed,
+    silhouetteByK,
+    trainedOn: x.rows,
+    counts: Array.from(fit.counts),
+    transformsUsed: transforms,
+    highestSegmentIdEver: Math.max(previous?.highestSegmentIdEver ?? 0, ...segments.map((s) => s.id)),
+  };
+}
+
+export interface Placement {
+  readonly customerId: string;
+  readonly segmentId: number;
+  /** squared distance to the segment's centre, in the scaled space */
+  readonly distance: number;
+}
+
+/** Places every eligible customer in its nearest segment; customers who never bought get none. */
+export function placeCustomers(model: ModelVersion, rows: readonly Features[]): Placement[] {
+  const eligible = rows.filter(isEligible);
+  if (eligible.length === 0) return [];
+  const x = applyScaler(featureMatrix(eligible, model.scaler.features), model.scaler);
+  const { labels, distances } = assign(x, model.centres);
+  return eligible.map((f, i) => ({
+    customerId: f.customerId,
+    segmentId: model.segments[labels[i]!]!.id,
+    distance: distances[i]!,
+  }));
+}

@@ -1,0 +1,113 @@
+// Places customers in the current model's segments and records every change of segment: in the
+// customer's hash first (set-segment.lua, atomic, with the change kept as pending), then in every
+// sink, then the pending record is cleared. A crash between the steps leaves the pending record,
+// which the next sweep publishes again (same changeId), so no change is lost.
+import type { Redis, Result } from 'ioredis';
+import { computeFeatures } from '../features/features.js';
+import type { FittedModel } from '../model/model.js';
+import { placeCustomers } from '../model/model.js';
+import type { CustomerState } from '../state/customer-state.js';
+import type { StateKeys } from '../state/keys.js';
+import { parsePendingChange, type ChangeReason, type SegmentChange } from './changes.js';
+import type { ChangeSink } from './change-publisher.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    setSegment(
+      key: string,
+      segmentId: string,
+      modelVersion: number,
+      reason: ChangeReason,
+      atMs: number,
+    ): Result<[number, string, number], Context>;
+  }
+}
+
+export interface AssignResult {
+  readonly placed: number;
+  readonly changes: readonly SegmentChange[];
+}
+
+export class SegmentAssigner {
+  private model: FittedModel | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: StateKeys,
+    private readonly sink: ChangeSink,
+    private readonly windowDays: number,
+  ) {}
+
+  /** Swaps to a newer model version; an older or equal one is ignored. */
+  useModel(model: FittedModel): void {
+    if (this.model === undefined || model.version > this.model.version) this.model = model;
+  }
+
+  get currentModel(): FittedModel | undefined {
+    return this.model;
+  }
+
+  private names(segmentId: number): { name: string | null; insider: boolean } {
+    const segment = this.model?.segments.find((s) => s.id === segmentId);
+    return { name: segment?.name ?? null, insider: segmentId === this.model?.insidersId };
+  }
+
+  /** Publishes changes that were recorded but not published (a crash came in between). */
+  async publishPending(states: readonly CustomerState[]): Promise<number> {
+    const pending: SegmentChange[] = [];
+    for (const s of states) {
+      for (const [seq, record] of s.pendingChanges) {
+        pending.push(parsePendingChange(s.customerId, seq, record, (id) => this.names(id)));
+      }
+    }
+    await this.publishAndClear(pending);
+    return pending.length;
+  }
+
+  /**
+   * Places each customer by their features at `nowMs`. `reason` is what prompted it; in a sweep
+   * (reason "time"), a customer not yet placed by the current model version moves for reason
+   * "refit": the new model, not the passing of time, moved them.
+   */
+  async assign(states: readonly CustomerState[], nowMs: number, reason: ChangeReason): Promise<AssignResult> {
+    const model = this.model;
+    if (model === undefined || states.length === 0) return { placed: 0, changes: [] };
+    const features = states.map((s) => computeFeatures(s, nowMs, this.windowDays));
+    const placed = new Map(placeCustomers(model, features).map((p) => [p.customerId, p.segmentId]));
+    const pipeline = this.redis.pipeline();
+    const reasons: ChangeReason[] = [];
+    for (const s of states) {
+      const why = reason === 'time' && (s.segmentModelVersion ?? 0) < model.version ? 'refit' : reason;
+      reasons.push(why);
+      const to = placed.get(s.customerId);
+      pipeline.setSegment(
+        this.keys.customer(s.customerId),
+        to === undefined ? '' : String(to),
+        model.version,
+        why,
+        nowMs,
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const changes: SegmentChange[] = [];
+    for (const [i, s] of states.entries()) {
+      const [err, reply] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      const [changed, previous, seq] = reply as [number, string, number];
+      if (changed !== 1) continue;
+      const to = placed.get(s.customerId);
+      const record = `${previous}|${to === undefined ? '' : to}|${model.version}|${reasons[i]!}|${nowMs}`;
+      changes.push(parsePendingChange(s.customerId, seq, record, (id) => this.names(id)));
+    }
+    await this.publishAndClear(changes);
+    return { placed: placed.size, changes };
+  }
+
+  private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await this.sink.publish(changes);
+    const pipeline = this.redis.pipeline();
+    for (const c of changes) pipeline.hdel(this.keys.customer(c.customerId), `pc:${c.seq}`);
+    await pipeline.exec();
+  }
+}

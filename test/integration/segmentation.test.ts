@@ -1,0 +1,158 @@
+// The model loop on the real services: a refit under the lease stores and announces a model, every
+// customer is placed, and a customer who bought heavily and then stopped leaves the Insiders
+// through the sweep as the watermark moves on — reason "time", with no event of theirs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { consumerLag } from '../../src/consumers/lag.js';
+import { createKafka, createProducer } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { startService, type Service } from '../../src/service/service.js';
+import { exited, spawnCli } from '../support/cli.js';
+import { onlineRetailCsv } from '../support/data-set.js';
+import { integrationConfig } from '../support/integration.js';
+import { uniqueName } from '../support/names.js';
+import { waitFor } from '../support/wait.js';
+
+describe('segmentation loop: refit, placement, and leaving the Insiders as time passes', () => {
+  const topic = uniqueName('orders');
+  const config = integrationConfig({
+    ORDERS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+    CONSUMER_GROUP: uniqueName('state'),
+    ORDERS_PARTITIONS: '2',
+    MODEL_K: '4',
+    // schedules far off: the test drives refit and sweep itself
+    REFIT_INTERVAL_MS: '3600000',
+    SWEEP_INTERVAL_MS: '3600000',
+  });
+  let kafka: Kafka;
+  let admin: Admin;
+  let redis: Redis;
+  let service: Service | undefined;
+  let reader: Consumer | undefined;
+
+  beforeAll(async () => {
+    kafka = createKafka(config.kafka, silentLogger);
+    admin = kafka.admin();
+    await admin.connect();
+    redis = createRedis(config.redis);
+    await redis.connect();
+  });
+
+  afterAll(async () => {
+    await reader?.disconnect();
+    await service?.close();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('moves a lapsed Insider out through the sweep, with reason "time"', async () => {
+    // Half a year of real history: 2010-12 to about 2011-06.
+    const replay = spawnCli(['replay', onlineRetailCsv, '--topic', topic, '--limit', '9000'], {
+      KAFKA_BROKERS: config.kafka.brokers.join(','),
+      ORDERS_PARTITIONS: '2',
+      LOG_LEVEL: 'warn',
+    });
+    expect(await exited(replay), replay.output()).toBe(0);
+
+    service = await startService(config, silentLogger);
+    await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      what: 'the history to be consumed',
+    });
+    const fitted = await service.refitNow();
+    expect(fitted.kind).toBe('fitted');
+    if (fitted.kind !== 'fitted') return;
+    const model = fitted.model;
+    expect(model.k).toBe(4);
+    expect(await redis.get(`${config.redis.keyPrefix}:{model}:current`)).toContain(`"version":${model.version}`);
+
+    // Every customer who ever bought is placed; pick the Insider with the highest revenue.
+    const insiders: { id: string; revenue: number }[] = [];
+    let cursor = '0';
+    let placed = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*}`, 'COUNT', 2000);
+      cursor = next;
+      for (const key of keys) {
+        const [segment, revenue] = await redis.hmget(key, 's', 'r');
+        if (segment !== null && segment !== '') placed++;
+        if (segment === String(model.insidersId))
+          insiders.push({ id: key.slice(key.indexOf('{c:') + 3, -1), revenue: Number(revenue) });
+      }
+    } while (cursor !== '0');
+    expect(placed).toBeGreaterThan(1000);
+    expect(insiders.length).toBeGreaterThan(0);
+    const whale = insiders.sort((a, b) => b.revenue - a.revenue)[0]!.id;
+
+    // Time moves on: another customer orders a year and a half later. The whale buys nothing.
+    const producer = createProducer(kafka);
+    await producer.connect();
+    const later = {
+      schemaVersion: 1,
+      type: 'order',
+      orderId: 'LATER-1',
+      customerId: 'newcomer-1',
+      occurredAt: '2012-12-20T10:00:00Z',
+      currency: 'GBP',
+      country: 'United Kingdom',
+      lines: [{ sku: '85123A', quantity: 2, unitPrice: '2.55' }],
+    };
+    await producer.send({ topic, messages: [{ key: 'newcomer-1', value: JSON.stringify(later) }] });
+    await producer.disconnect();
+    await waitFor(
+      async () => (await redis.get(`${config.redis.keyPrefix}:watermark`)) === String(Date.parse(later.occurredAt)),
+      {
+        what: 'the watermark to move',
+      },
+    );
+    const swept = await service.sweepNow();
+    expect(swept.kind).toBe('swept');
+    expect(await redis.hget(`${config.redis.keyPrefix}:{c:${whale}}`, 's')).not.toBe(String(model.insidersId));
+
+    // The change stream says so: the whale's last change left the Insiders, for reason "time".
+    const changes: Record<string, unknown>[] = [];
+    reader = kafka.consumer({ groupId: uniqueName('changes-reader') });
+    await reader.connect();
+    await reader.subscribe({ topic: `${topic}.changes`, fromBeginning: true });
+    await reader.run({
+      eachMessage: ({ message }) => {
+        if (message.key?.toString() === whale)
+          changes.push(JSON.parse(message.value!.toString()) as Record<string, unknown>);
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => changes.some((c) => c.reason === 'time'), { what: "the whale's time change" });
+    const last = changes[changes.length - 1]!;
+    expect(last).toMatchObject({
+      customerId: whale,
+      fromSegment: model.insidersId,
+      fromName: 'Insiders',
+      insiders: 'left',
+      reason: 'time',
+      modelVersion: model.version,
+      at: later.occurredAt.replace('Z', '.000Z'),
+    });
+    expect(changes[0]).toMatchObject({
+      fromSegment: null,
+      toSegment: model.insidersId,
+      insiders: 'entered',
+      reason: 'refit',
+    });
+    // Nothing left pending in the whale's hash.
+    expect(
+      Object.keys(await redis.hgetall(`${config.redis.keyPrefix}:{c:${whale}}`)).filter((f) => f.startsWith('pc:')),
+    ).toEqual([]);
+  });
+});
