@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { SCHEMA_VERSION, eventSchema, orderEventSchema, returnEventSchema } from '../src/events/schema.js';
+import { segmentChangeSchema } from '../src/segmentation/change-schema.js';
 
 export interface SchemaFile {
   /** file name inside docs/schema/ */
@@ -25,6 +26,12 @@ const documents = [
     title: 'Checkout event',
     schema: eventSchema,
     description: 'Any message value on the orders topic: an order or a return, told apart by "type".',
+  },
+  {
+    name: 'segment-change.json',
+    title: 'Segment change',
+    schema: segmentChangeSchema,
+    description: 'A message value on the segment-changes topic, keyed by customer id.',
   },
 ] as const;
 

@@ -2,16 +2,17 @@
 // one customer's changes stay in order on one partition. At-least-once: consumers deduplicate by
 // changeId. Other sinks (ClickHouse) receive the same records.
 import type { Producer } from 'kafkajs';
+import type { SegmentChangeMessage } from './change-schema.js';
 import type { SegmentChange } from './changes.js';
 
 export interface ChangeSink {
   publish(changes: readonly SegmentChange[]): Promise<void>;
 }
 
-export const CHANGE_SCHEMA_VERSION = 1;
+export const CHANGE_SCHEMA_VERSION = 1 as const;
 
 /** The JSON a change is published as (docs/segment-changes.md). */
-export function changeMessage(change: SegmentChange): Record<string, unknown> {
+export function changeMessage(change: SegmentChange): SegmentChangeMessage {
   return {
     schemaVersion: CHANGE_SCHEMA_VERSION,
     changeId: change.changeId,

@@ -8,6 +8,7 @@ import { consumerLag } from '../../src/consumers/lag.js';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
+import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
@@ -135,6 +136,7 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     });
     await waitFor(() => changes.some((c) => c.reason === 'time'), { what: "the whale's time change" });
     const last = changes[changes.length - 1]!;
+    for (const c of changes) expect(segmentChangeSchema.safeParse(c).success).toBe(true);
     expect(last).toMatchObject({
       customerId: whale,
       fromSegment: model.insidersId,

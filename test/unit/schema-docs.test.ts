@@ -2,6 +2,7 @@
 // src/events/schema.ts now, and every example payload in docs/events.md must be an accepted event.
 import { readFile, readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { generateSchemas, schemaDir } from '../../scripts/generate-schemas.js';
 import { loadConfig } from '../../src/config.js';
 import type { AcceptedEvent, RejectReason } from '../../src/events/decode.js';
@@ -26,7 +27,12 @@ async function readOrMissing(url: URL): Promise<string> {
 describe('docs/schema/*.json', () => {
   it('match what the generator produces from src/events/schema.ts', async () => {
     const files = await generateSchemas();
-    expect(files.map((f) => f.name).sort()).toEqual(['checkout-event.json', 'order-event.json', 'return-event.json']);
+    expect(files.map((f) => f.name).sort()).toEqual([
+      'checkout-event.json',
+      'order-event.json',
+      'return-event.json',
+      'segment-change.json',
+    ]);
     for (const file of files) {
       const onDisk = await readOrMissing(new URL(file.name, schemaDir));
       expect(onDisk, `docs/schema/${file.name} is out of date: run npm run docs:schema`).toBe(file.content);
@@ -85,7 +91,9 @@ describe('docs/events.md', () => {
 
   it('links every generated schema file', async () => {
     const doc = await readFile(eventsDoc, 'utf8');
-    for (const file of await generateSchemas()) expect(doc).toContain(`](schema/${file.name})`);
+    for (const file of await generateSchemas()) {
+      if (file.name !== 'segment-change.json') expect(doc).toContain(`](schema/${file.name})`);
+    }
   });
 
   it('names the topics, the size limit and every rejection reason', async () => {
@@ -107,5 +115,17 @@ describe('docs/events.md', () => {
 
   it('keeps the per-type schemas in the union the decoder uses', () => {
     expect(eventSchema.options).toEqual([orderEventSchema, returnEventSchema]);
+  });
+});
+
+describe('docs/segment-changes.md', () => {
+  const doc = new URL('../../docs/segment-changes.md', import.meta.url);
+
+  it('links the change schema and shows only examples that follow it', async () => {
+    const text = await readFile(doc, 'utf8');
+    expect(text).toContain('](schema/segment-change.json)');
+    const examples = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as unknown);
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    for (const example of examples) expect(segmentChangeSchema.safeParse(example).success).toBe(true);
   });
 });
