@@ -14,10 +14,10 @@ COPY src ./src
 COPY bin ./bin
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
- # Lua scripts are read at run time from src/, next to where dist/ looks for them: keep only
- # those, with their paths.
+ # Lua scripts and SQL migrations are read at run time from src/, next to where dist/ looks
+ # for them: keep only those, with their paths.
  && mkdir -p /out/src \
- && find src -name '*.lua' -exec cp --parents {} /out/ \;
+ && find src \( -name '*.lua' -o -name '*.sql' \) -exec cp --parents {} /out/ \;
 
 # ---- runtime ----
 FROM node:20-bookworm-slim

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { InsidersError } from '../errors.js';
 import { registerConsume } from './consume.js';
 import { registerFeatures } from './features.js';
+import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerSegment } from './segment.js';

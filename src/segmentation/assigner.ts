@@ -3,9 +3,8 @@
 // sink, then the pending record is cleared. A crash between the steps leaves the pending record,
 // which the next sweep publishes again (same changeId), so no change is lost.
 import type { Redis, Result } from 'ioredis';
-import { computeFeatures } from '../features/features.js';
-import type { FittedModel } from '../model/model.js';
-import { placeCustomers } from '../model/model.js';
+import { computeFeatures, type Features } from '../features/features.js';
+import { placeCustomers, type FittedModel, type Placement } from '../model/model.js';
 import type { CustomerState } from '../state/customer-state.js';
 import type { StateKeys } from '../state/keys.js';
 import { parsePendingChange, type ChangeReason, type SegmentChange } from './changes.js';
@@ -23,6 +22,11 @@ declare module 'ioredis' {
   }
 }
 
+/** Receives the current segment and features of every customer placed. */
+export interface PlacementSink {
+  writeCustomers(model: FittedModel, features: readonly Features[], placements: readonly Placement[]): Promise<void>;
+}
+
 export interface AssignResult {
   readonly placed: number;
   readonly changes: readonly SegmentChange[];
@@ -36,6 +40,7 @@ export class SegmentAssigner {
     private readonly keys: StateKeys,
     private readonly sink: ChangeSink,
     private readonly windowDays: number,
+    private readonly placementSink?: PlacementSink,
   ) {}
 
   /** Swaps to a newer model version; an older or equal one is ignored. */
@@ -73,7 +78,8 @@ export class SegmentAssigner {
     const model = this.model;
     if (model === undefined || states.length === 0) return { placed: 0, changes: [] };
     const features = states.map((s) => computeFeatures(s, nowMs, this.windowDays));
-    const placed = new Map(placeCustomers(model, features).map((p) => [p.customerId, p.segmentId]));
+    const placements = placeCustomers(model, features);
+    const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
     const pipeline = this.redis.pipeline();
     const reasons: ChangeReason[] = [];
     for (const s of states) {
@@ -100,6 +106,7 @@ export class SegmentAssigner {
       changes.push(parsePendingChange(s.customerId, seq, record, (id) => this.names(id)));
     }
     await this.publishAndClear(changes);
+    await this.placementSink?.writeCustomers(model, features, placements);
     return { placed: placed.size, changes };
   }
 

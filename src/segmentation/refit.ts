@@ -22,6 +22,8 @@ export type RefitOutcome =
   | {
       readonly kind: 'fitted';
       readonly model: FittedModel;
+      /** the customers the model was fitted on */
+      readonly sample: readonly Features[];
       readonly sampled: number;
       readonly customers: number;
       readonly ms: number;
@@ -77,6 +79,7 @@ export async function refit(
     return {
       kind: 'fitted',
       model,
+      sample: sample.items,
       sampled: sample.items.length,
       customers: sample.seen(),
       ms: performance.now() - started,

@@ -5,10 +5,15 @@ import type { Config } from '../config.js';
 import { OrderConsumer } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
 import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
+import { createClickHouse } from '../infra/clickhouse.js';
 import { createRedis } from '../infra/redis.js';
 import type { Logger } from '../log.js';
 import { SegmentAssigner } from '../segmentation/assigner.js';
 import { KafkaChangeSink } from '../segmentation/change-publisher.js';
+import { placeCustomers } from '../model/model.js';
+import { segmentProfiles } from '../model/profiles.js';
+import { ClickHouseSink, FanOutChangeSink } from '../sinks/clickhouse-sink.js';
+import { migrate } from '../sinks/migrate.js';
 import { ModelStore } from '../segmentation/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
 import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
@@ -20,6 +25,7 @@ export interface Service {
   sweepNow(): Promise<SweepOutcome>;
   readonly consumer: OrderConsumer;
   readonly assigner: SegmentAssigner;
+  readonly results: ClickHouseSink;
   /** Stops the schedules, finishes running jobs, stops consuming, disconnects. Idempotent. */
   close(): Promise<void>;
 }
@@ -45,13 +51,19 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   } finally {
     await admin.disconnect();
   }
+  const server = createClickHouse(config.clickhouse, 'default');
+  const applied = await migrate(server, config.clickhouse.database).finally(() => server.close());
+  if (applied.applied.length > 0) log.info({ applied: applied.applied }, 'clickhouse migrations applied');
+  const clickhouse = createClickHouse(config.clickhouse);
+  const results = new ClickHouseSink(clickhouse, logger);
   const changeProducer = createProducer(kafka);
   await changeProducer.connect();
   const assigner = new SegmentAssigner(
     redis,
     store.keys,
-    new KafkaChangeSink(changeProducer, config.model.changesTopic),
+    new FanOutChangeSink([new KafkaChangeSink(changeProducer, config.model.changesTopic), results]),
     config.state.windowDays,
+    results,
   );
   const stopWatching = await models.watch(subscriber, (model) => {
     assigner.useModel(model);
@@ -106,6 +118,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         { version: m.version, k: m.k, silhouette: m.silhouette, sampled: outcome.sampled, ms: Math.round(outcome.ms) },
         'refit done',
       );
+      const placements = placeCustomers(m, outcome.sample);
+      await results.writeModel(m, outcome.ms, segmentProfiles(m, outcome.sample, placements));
       await sweepNow();
     } else {
       log.info({ outcome: outcome.kind }, 'refit skipped');
@@ -129,12 +143,15 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     sweepNow,
     consumer,
     assigner,
+    results,
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
         const steps: [string, () => Promise<unknown>][] = [
           ['jobs', () => running],
           ['consumer', () => consumer.close()],
+          ['clickhouse sink', () => results.close()],
+          ['clickhouse', () => clickhouse.close()],
           ['change producer', () => changeProducer.disconnect()],
           ['model watch', () => stopWatching()],
           ['redis', () => redis.quit()],

@@ -41,7 +41,12 @@ export class BatchWriter<T> {
   }
 
   stats(): BatchWriterStats {
-    return { buffered: this.buffer.length, inserted: this.inserted, batches: this.batches, failedAttempts: this.failedAttempts };
+    return {
+      buffered: this.buffer.length,
+      inserted: this.inserted,
+      batches: this.batches,
+      failedAttempts: this.failedAttempts,
+    };
   }
 
   /** Queues rows; resolves once they are buffered (waiting for room when the buffer is full). */
@@ -99,7 +104,10 @@ export class BatchWriter<T> {
         shouldStop: () => false,
         onFailure: (err, attempt, delayMs) => {
           this.failedAttempts++;
-          this.log.warn({ err, attempt, delayMs, rows: batch.length, buffered: this.buffer.length }, 'insert failed; retrying');
+          this.log.warn(
+            { err, attempt, delayMs, rows: batch.length, buffered: this.buffer.length },
+            'insert failed; retrying',
+          );
         },
       });
       this.buffer.splice(0, batch.length);

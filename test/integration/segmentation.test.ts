@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { consumerLag } from '../../src/consumers/lag.js';
+import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
@@ -53,6 +54,9 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
       if (keys.length > 0) await redis.unlink(...keys);
     } while (cursor !== '0');
     await redis.quit();
+    const server = createClickHouse(config.clickhouse, 'default');
+    await server.command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` });
+    await server.close();
     await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
     await admin.disconnect();
   });
@@ -152,6 +156,31 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
       insiders: 'entered',
       reason: 'refit',
     });
+    // ClickHouse holds the same: one current row per customer, matching Redis; the same changes.
+    await service.results.flush();
+    const ch = createClickHouse(config.clickhouse);
+    const rows = async <T>(query: string) => (await ch.query({ query, format: 'JSONEachRow' })).json<T>();
+    const current = await rows<{ customer_id: string; segment_id: number; is_insider: number }>(
+      'SELECT customer_id, segment_id, is_insider FROM current_customers',
+    );
+    expect(new Set(current.map((r) => r.customer_id)).size).toBe(current.length);
+    const whaleRow = current.find((r) => r.customer_id === whale);
+    expect(whaleRow?.is_insider).toBe(0);
+    let compared = 0;
+    for (const r of current.slice(0, 300)) {
+      const s = await redis.hget(`${config.redis.keyPrefix}:{c:${r.customer_id}}`, 's');
+      expect(String(r.segment_id)).toBe(s === '' || s === null ? '0' : s);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
+    const whaleChanges = await rows<{ change_id: string; reason: string }>(
+      `SELECT change_id, reason FROM segment_changes_dedup WHERE customer_id = '${whale}' ORDER BY seq`,
+    );
+    expect(whaleChanges.map((c) => c.change_id)).toEqual(changes.map((c) => c.changeId));
+    const runs = await rows<{ model_version: number; k: number }>('SELECT model_version, k FROM latest_model_run');
+    expect(runs).toEqual([{ model_version: model.version, k: 4 }]);
+    await ch.close();
+
     // Nothing left pending in the whale's hash.
     expect(
       Object.keys(await redis.hgetall(`${config.redis.keyPrefix}:{c:${whale}}`)).filter((f) => f.startsWith('pc:')),
