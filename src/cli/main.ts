@@ -40,6 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerFeatures,
     registerSegment,
     registerRun,
+    registerMigrate,
   ])
     register(program, outcome);
 
