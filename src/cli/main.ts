@@ -8,6 +8,7 @@ import { registerConsume } from './consume.js';
 import { registerFeatures } from './features.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerSegment } from './segment.js';
 import { registerSmoke } from './smoke.js';
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerSegment,
     registerRun,
     registerMigrate,
+    registerReport,
   ])
     register(program, outcome);
 
