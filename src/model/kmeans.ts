@@ -67,20 +67,28 @@ export interface MiniBatchOptions {
    * reach it) and is moved onto a batch point drawn with probability ∝ its squared distance to its
    * own centre. Default 0.001: sklearn uses 0.01, which keeps re-seeding genuine small clusters —
    * the most valuable segment may hold only ~0.3 % of customers while the largest holds ~40 %, a
-   * ratio of 0.007. A centre that attracts nothing falls below 0.001 after ~1000 times its own count
-   * in points have been seen. 0 turns it off.
+   * ratio of 0.007. A centre that attracts nothing is still caught once the largest centre has taken
+   * 1000 times its count. 0 turns it off.
    */
   readonly reassignmentRatio?: number;
   /**
    * Full-data k-means (Lloyd) passes on the kept run after its mini-batch steps: each moves every
-   * centre to the mean of the points assigned to it and reassigns all points, stopping once no label
-   * changes. Mini-batch learning rates (1/count) freeze the centres before they reach the means of
+   * centre to the mean of the points assigned to it and reassigns all points, until refineTolerance
+   * says the labels have settled. Mini-batch learning rates (1/count) freeze the centres before they reach the means of
    * their points; these passes make every centre the mean of its members (a segment's profile then
    * describes its customers), bring the fit to a local minimum as full k-means would, and make a
    * warm refit on unchanged data land on the same labels. Each pass costs one assignment of all
-   * points. Default 10; 0 keeps the mini-batch centres as they are (sklearn's MiniBatchKMeans).
+   * points. Default at most 30; 0 keeps the mini-batch centres as they are (sklearn's MiniBatchKMeans).
    */
   readonly refinePasses?: number;
+  /**
+   * Refinement stops after a pass that moves at most this fraction of the points to another centre.
+   * Default 0.001: on 1M synthetic customers successive passes move 3379, 1503, 768, 386, … points
+   * (halving each time) while the inertia changes by less than 1e-5 (relative) after the third, so
+   * the passes saved would move a few hundredths of a percent of the customers. 0 waits for a pass
+   * that moves none.
+   */
+  readonly refineTolerance?: number;
 }
 
 /** Nearest centre for `count` points (all rows when `indices` is null), into labels/distances. Returns the inertia. */
@@ -94,6 +102,7 @@ function assignRows(
   distances: Float64Array,
 ): number {
   const d = x.cols;
+  if (d === 5) return assignRows5(x.data, indices, count, centres, k, labels, distances);
   const xd = x.data;
   let inertia = 0;
   for (let r = 0; r < count; r++) {
@@ -106,6 +115,49 @@ function assignRows(
         const diff = xd[base + t]! - centres[cb + t]!;
         s += diff * diff;
       }
+      if (s < best) {
+        best = s;
+        bestCentre = c;
+      }
+    }
+    labels[r] = bestCentre;
+    distances[r] = best;
+    inertia += best;
+  }
+  return inertia;
+}
+
+/**
+ * assignRows for five columns, the default feature set: with the point held in locals and the
+ * distance unrolled, V8 runs it about 2.3× faster than the generic loop (1M points, k = 10).
+ * Same summation order as the generic loop, so the same results to the bit.
+ */
+function assignRows5(
+  xd: Float64Array,
+  indices: Int32Array | null,
+  count: number,
+  centres: Float64Array,
+  k: number,
+  labels: Int32Array,
+  distances: Float64Array,
+): number {
+  let inertia = 0;
+  for (let r = 0; r < count; r++) {
+    const base = (indices === null ? r : indices[r]!) * 5;
+    const x0 = xd[base]!;
+    const x1 = xd[base + 1]!;
+    const x2 = xd[base + 2]!;
+    const x3 = xd[base + 3]!;
+    const x4 = xd[base + 4]!;
+    let best = Infinity;
+    let bestCentre = 0;
+    for (let c = 0, cb = 0; c < k; c++, cb += 5) {
+      const d0 = x0 - centres[cb]!;
+      const d1 = x1 - centres[cb + 1]!;
+      const d2 = x2 - centres[cb + 2]!;
+      const d3 = x3 - centres[cb + 3]!;
+      const d4 = x4 - centres[cb + 4]!;
+      const s = d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + d4 * d4;
       if (s < best) {
         best = s;
         bestCentre = c;
@@ -298,11 +350,12 @@ export function miniBatchStep(
 }
 
 /**
- * sklearn's re-seeding of dying centres, with sklearn's earlier D² choice of the new position:
- * a centre whose count is 0 or below ratio × the largest count moves onto a batch point drawn with
- * probability ∝ its squared distance to its nearest centre (before this step), without replacement;
- * its count becomes the smallest count among the centres kept, so it is neither frozen (count too
- * high) nor re-seeded again at once (count ~0). Uses ws.distances as weights and consumes them.
+ * Re-seeding of dying centres as in sklearn's MiniBatchKMeans, except for where they go: a centre
+ * whose count is 0 or below ratio × the largest count moves onto a batch point drawn with
+ * probability ∝ its squared distance to its nearest centre before this step (k-means++'s rule, so it
+ * lands where points are served worst; sklearn draws uniformly), without replacement. Its count
+ * becomes the smallest count among the centres kept (sklearn's rule), so it is neither frozen
+ * (count too high) nor re-seeded again at once (count ~0). Uses ws.distances as weights and consumes them.
  */
 function reseedDyingCentres(
   x: Matrix,
@@ -334,13 +387,13 @@ function reseedDyingCentres(
     for (let r = 0; r < size; r++) total += weights[r]!;
     if (total <= 0) return;
     let target = rng() * total;
-    let chosen = size - 1;
+    let chosen = -1;
     for (let r = 0; r < size; r++) {
-      target -= weights[r]!;
-      if (target < 0 && weights[r]! > 0) {
-        chosen = r;
-        break;
-      }
+      const w = weights[r]!;
+      if (w <= 0) continue;
+      chosen = r;
+      target -= w;
+      if (target < 0) break;
     }
     const base = ws.batch[chosen]! * d;
     centres.set(x.data.subarray(base, base + d), c * d);
@@ -369,7 +422,7 @@ function runMiniBatch(
   ws: Workspace,
 ): number {
   const n = x.rows;
-  const alpha = Math.min(Number(process.env.ALPHA_CAP ?? 1), (2 * s.batchSize) / (n + 1));
+  const alpha = Math.min(1, (2 * s.batchSize) / (n + 1));
   let ewa = NaN;
   let ewaMin = Infinity;
   let noImprovement = 0;
@@ -451,7 +504,8 @@ function assignFillingEmpty(
 
 /**
  * Up to maxPasses Lloyd passes from the current labels: centres ← means of their points (a centre
- * without points stays), then every point is reassigned; stops after a pass that changes no label.
+ * without points stays), then every point is reassigned; stops after a pass that moves at most
+ * maxMoved points.
  */
 function refine(
   x: Matrix,
@@ -459,6 +513,7 @@ function refine(
   labels: Int32Array,
   distances: Float64Array,
   maxPasses: number,
+  maxMoved: number,
 ): { inertia: number; passes: number } {
   const n = x.rows;
   const k = centres.rows;
@@ -486,9 +541,9 @@ function refine(
     previous.set(labels.subarray(0, n));
     inertia = assignRows(x, null, n, cd, k, labels, distances);
     passes++;
-    let changed = false;
-    for (let i = 0; i < n && !changed; i++) changed = labels[i] !== previous[i];
-    if (!changed) break;
+    let moved = 0;
+    for (let i = 0; i < n; i++) if (labels[i] !== previous[i]) moved++;
+    if (moved <= maxMoved) break;
   }
   return { inertia, passes };
 }
@@ -529,7 +584,8 @@ function meanFeatureVariance(x: Matrix): number {
  * `counts`): one run continuing from the previous model. Each run takes mini-batch steps until
  * maxIterations or an early stop (see the options); every point is then assigned to its nearest
  * centre, and a centre left without points is moved onto the farthest point, so all k clusters own
- * points whenever the data has k distinct points. The result's inertia is over all points.
+ * points whenever the data has k distinct points. The kept run is then refined by full-data passes
+ * (refinePasses). The result's labels, distances and inertia are over all points.
  */
 export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit {
   const { k, rng, init } = options;
@@ -549,7 +605,8 @@ export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit
   const halfLife = options.halfLife;
   const tolerance = options.tolerance ?? 0;
   const reassignmentRatio = options.reassignmentRatio ?? 0.001;
-  const refinePasses = options.refinePasses ?? 10;
+  const refinePasses = options.refinePasses ?? 30;
+  const refineTolerance = options.refineTolerance ?? 0.001;
   for (const [name, value, ok] of [
     ['batchSize', batchSize, Number.isInteger(batchSize) && batchSize >= 1],
     ['maxIterations', maxIterations, Number.isInteger(maxIterations) && maxIterations >= 1],
@@ -559,6 +616,7 @@ export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit
     ['tolerance', tolerance, tolerance >= 0],
     ['reassignmentRatio', reassignmentRatio, reassignmentRatio >= 0 && reassignmentRatio < 1],
     ['refinePasses', refinePasses, Number.isInteger(refinePasses) && refinePasses >= 0],
+    ['refineTolerance', refineTolerance, refineTolerance >= 0 && refineTolerance < 1],
   ] as const) {
     if (!ok) throw new RangeError(`miniBatchKMeans: invalid ${name}=${String(value)}`);
   }
@@ -608,7 +666,7 @@ export function miniBatchKMeans(x: Matrix, options: MiniBatchOptions): KMeansFit
   }
   if (refinePasses === 0) return best!;
   const { centres, counts, labels, distances } = best!;
-  const refined = refine(x, centres, labels, distances, refinePasses);
+  const refined = refine(x, centres, labels, distances, refinePasses, Math.floor(refineTolerance * n));
   const inertia = hasEmptyCluster(labels, n, k)
     ? assignFillingEmpty(x, centres, counts, labels, distances)
     : refined.inertia;
