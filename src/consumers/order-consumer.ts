@@ -89,7 +89,9 @@ export class OrderConsumer {
       autoCommit: true,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Up to 3 partitions' batches at once: one decodes while another's pipeline runs in Redis.
+      // Each partition's batches still run one after the other, in offset order.
+      partitionsConsumedConcurrently: 3,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.log.info({ topic: k.ordersTopic, group: k.consumerGroup }, 'consuming');

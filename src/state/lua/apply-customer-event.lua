@@ -19,14 +19,15 @@
 -- so dropped buckets are outside every future window, and the final state is the same whatever
 -- the order the events arrived in.
 --
--- Cost: one HSETNX, one HMGET and one HSET per event whatever its size (a prune, rare, adds an
--- HKEYS and an HDEL). Counters are read and written back rather than HINCRBY'd, which is exact:
--- every value stays below 2^53 (see src/money.ts).
+-- Cost: one HMGET and one HSET per event whatever its size; the dedupe field is read by the HMGET
+-- and written by the HSET (the script is atomic). An event no older than the customer's latest
+-- ("x") writes its products' days without reading them: every stored p:<sku> day is <= x <= this
+-- day, so the write is what a read-and-compare would decide; an older event (out of order: rare,
+-- a customer's events share a partition) reads them first, with a second HMGET. No closures are
+-- created per call. A prune (rare) adds an HKEYS and an HDEL. Counters are read and written back
+-- rather than HINCRBY'd, which is exact: every value stays below 2^53 (see src/money.ts). Large
+-- orders go in slices: unpack() is limited by Lua's C stack (~8000 values).
 local key = KEYS[1]
-if redis.call('HSETNX', key, ARGV[1], 1) == 0 then
-  return 0
-end
-
 local isOrder = ARGV[2] == 'o'
 local ts = tonumber(ARGV[3])
 local day = tonumber(ARGV[4])
@@ -35,94 +36,94 @@ local lines = tonumber(ARGV[6])
 local items = tonumber(ARGV[7])
 local value = tonumber(ARGV[8])
 local bucketField = 'd:' .. ARGV[4]
-
--- %.0f prints integers below 2^53 exactly (tostring would switch to exponent notation).
-local function int(x) return string.format('%.0f', x) end
-
--- unpack() is limited by Lua's C stack (~8000 values): large orders go in slices.
+local fmt = string.format
 local SLICE = 2000
-local function hmget(names)
-  local values = {}
-  for s = 1, #names, SLICE do
-    local part = redis.call('HMGET', key, unpack(names, s, math.min(s + SLICE - 1, #names)))
-    for j = 1, #names - s + 1 do
-      if j > SLICE then break end
-      values[s + j - 1] = part[j]
-    end
-  end
-  return values
-end
-local function sliced(command, args)
-  for s = 1, #args, SLICE do redis.call(command, key, unpack(args, s, math.min(s + SLICE - 1, #args))) end
-end
 
 local fields
 if isOrder then
-  fields = { 'o', 'n', 'i', 'r', 'f', 'l', 'x', 'dm', bucketField }
+  fields = { ARGV[1], 'o', 'n', 'i', 'r', 'f', 'l', 'x', 'dm', bucketField }
 else
-  fields = { 'ro', 'rq', 'rv', 'x', 'dm', bucketField }
+  fields = { ARGV[1], 'ro', 'rq', 'rv', 'x', 'dm', bucketField }
 end
 local skuBase = #fields
-for i = 9, #ARGV do fields[#fields + 1] = 'p:' .. ARGV[i] end
-local current = hmget(fields)
-local function num(i) return tonumber(current[i] or '0') end
+local nf = skuBase
+for i = 9, #ARGV do
+  nf = nf + 1
+  fields[nf] = 'p:' .. ARGV[i]
+end
+-- The scalars first; the products' days only when this event is older than the latest one.
+local current = redis.call('HMGET', key, unpack(fields, 1, skuBase))
+if current[1] then return 0 end
+local latest = tonumber(current[isOrder and 8 or 5] or '-1')
+local readProducts = isOrder and nf > skuBase and day < latest
+if readProducts then
+  for s = skuBase + 1, nf, SLICE do
+    local e = math.min(s + SLICE - 1, nf)
+    local part = redis.call('HMGET', key, unpack(fields, s, e))
+    for j = s, e do current[j] = part[j - s + 1] end
+  end
+end
 
-local out = {}
-local function put(field, v) out[#out + 1] = field; out[#out + 1] = v end
-
+local out = { ARGV[1], '1' }
+local n = 2
 local maxDay, oldest, bucket
 if isOrder then
-  put('o', int(num(1) + 1))
-  put('n', int(num(2) + lines))
-  put('i', int(num(3) + items))
-  put('r', int(num(4) + value))
-  if not current[5] or ts < tonumber(current[5]) then put('f', ARGV[3]) end
-  if not current[6] or ts > tonumber(current[6]) then put('l', ARGV[3]) end
-  maxDay, oldest, bucket = tonumber(current[7] or '-1'), current[8], current[9]
-  for i = skuBase + 1, #fields do
-    local seen = current[i]
-    if not seen or tonumber(seen) < day then put(fields[i], ARGV[4]) end
+  out[3] = 'o'; out[4] = fmt('%.0f', tonumber(current[2] or 0) + 1)
+  out[5] = 'n'; out[6] = fmt('%.0f', tonumber(current[3] or 0) + lines)
+  out[7] = 'i'; out[8] = fmt('%.0f', tonumber(current[4] or 0) + items)
+  out[9] = 'r'; out[10] = fmt('%.0f', tonumber(current[5] or 0) + value)
+  n = 10
+  local first, last = current[6], current[7]
+  if not first or ts < tonumber(first) then out[n + 1] = 'f'; out[n + 2] = ARGV[3]; n = n + 2 end
+  if not last or ts > tonumber(last) then out[n + 1] = 'l'; out[n + 2] = ARGV[3]; n = n + 2 end
+  maxDay, oldest, bucket = tonumber(current[8] or '-1'), current[9], current[10]
+  if readProducts then
+    for i = skuBase + 1, nf do
+      local seen = current[i]
+      if not seen or tonumber(seen) < day then out[n + 1] = fields[i]; out[n + 2] = ARGV[4]; n = n + 2 end
+    end
+  else
+    for i = skuBase + 1, nf do out[n + 1] = fields[i]; out[n + 2] = ARGV[4]; n = n + 2 end
   end
 else
-  put('ro', int(num(1) + 1))
-  put('rq', int(num(2) + items))
-  put('rv', int(num(3) + value))
-  maxDay, oldest, bucket = tonumber(current[4] or '-1'), current[5], current[6]
+  out[3] = 'ro'; out[4] = fmt('%.0f', tonumber(current[2] or 0) + 1)
+  out[5] = 'rq'; out[6] = fmt('%.0f', tonumber(current[3] or 0) + items)
+  out[7] = 'rv'; out[8] = fmt('%.0f', tonumber(current[4] or 0) + value)
+  n = 8
+  maxDay, oldest, bucket = tonumber(current[5] or '-1'), current[6], current[7]
 end
 
 if day > maxDay then
   maxDay = day
-  put('x', ARGV[4])
+  out[n + 1] = 'x'; out[n + 2] = ARGV[4]; n = n + 2
 end
 local cutoff = maxDay - window + 1
 
 if day >= cutoff then
-  local b = { 0, 0, 0, 0, 0, 0, 0 }
+  local b1, b2, b3, b4, b5, b6, b7 = 0, 0, 0, 0, 0, 0, 0
   if bucket then
-    local j = 1
-    for v in string.gmatch(bucket, '[^,]+') do
-      b[j] = tonumber(v)
-      j = j + 1
-    end
+    local s1, s2, s3, s4, s5, s6, s7 = string.match(bucket, '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
+    b1, b2, b3, b4 = tonumber(s1), tonumber(s2), tonumber(s3), tonumber(s4)
+    b5, b6, b7 = tonumber(s5), tonumber(s6), tonumber(s7)
   end
   if isOrder then
-    b[1] = b[1] + 1
-    b[2] = b[2] + lines
-    b[3] = b[3] + items
-    b[4] = b[4] + value
+    b1, b2, b3, b4 = b1 + 1, b2 + lines, b3 + items, b4 + value
   else
-    b[5] = b[5] + 1
-    b[6] = b[6] + items
-    b[7] = b[7] + value
+    b5, b6, b7 = b5 + 1, b6 + items, b7 + value
   end
-  for j = 1, 7 do b[j] = int(b[j]) end
-  put(bucketField, table.concat(b, ','))
+  out[n + 1] = bucketField
+  out[n + 2] = fmt('%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f', b1, b2, b3, b4, b5, b6, b7)
+  n = n + 2
   if not oldest or day < tonumber(oldest) then
     oldest = ARGV[4]
-    put('dm', ARGV[4])
+    out[n + 1] = 'dm'; out[n + 2] = ARGV[4]; n = n + 2
   end
 end
-sliced('HSET', out)
+if n <= SLICE then
+  redis.call('HSET', key, unpack(out, 1, n))
+else
+  for s = 1, n, SLICE do redis.call('HSET', key, unpack(out, s, math.min(s + SLICE - 1, n))) end
+end
 
 -- Drop buckets that left the window; "dm" (oldest bucket day) makes this rare and cheap.
 if oldest and tonumber(oldest) < cutoff then
@@ -138,7 +139,7 @@ if oldest and tonumber(oldest) < cutoff then
       end
     end
   end
-  if #stale > 0 then sliced('HDEL', stale) end
-  if keep then redis.call('HSET', key, 'dm', int(keep)) else redis.call('HDEL', key, 'dm') end
+  for s = 1, #stale, SLICE do redis.call('HDEL', key, unpack(stale, s, math.min(s + SLICE - 1, #stale))) end
+  if keep then redis.call('HSET', key, 'dm', fmt('%.0f', keep)) else redis.call('HDEL', key, 'dm') end
 end
 return 1
