@@ -1,0 +1,137 @@
+// ClickHouse stopped for 30 s in the middle of a replay, then started again: the sink holds its
+// rows and retries, the consumers carry on or wait, and afterwards the views show every customer
+// once, matching Redis, and every change once. Uses a ClickHouse server of the test's own.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { consumerLag } from '../../src/consumers/lag.js';
+import { createClickHouse } from '../../src/infra/clickhouse.js';
+import { createKafka } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { startService, type Service } from '../../src/service/service.js';
+import { exited, spawnCli } from '../support/cli.js';
+import { onlineRetailCsv } from '../support/data-set.js';
+import { integrationConfig } from '../support/integration.js';
+import { uniqueName } from '../support/names.js';
+import { ownClickHouse, type OwnClickHouse } from '../support/own-clickhouse.js';
+import { waitFor } from '../support/wait.js';
+
+const OUTAGE_MS = 30_000;
+
+describe('ClickHouse outage during a replay', () => {
+  const topic = uniqueName('orders');
+  let clickhouseServer: OwnClickHouse;
+  let config: ReturnType<typeof integrationConfig>;
+  let admin: Admin;
+  let redis: Redis;
+  let service: Service | undefined;
+
+  beforeAll(async () => {
+    clickhouseServer = await ownClickHouse();
+    await clickhouseServer.start();
+    config = integrationConfig({
+      CLICKHOUSE_URL: clickhouseServer.url,
+      ORDERS_TOPIC: topic,
+      DEAD_LETTER_TOPIC: `${topic}.dlq`,
+      SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+      CONSUMER_GROUP: uniqueName('state'),
+      ORDERS_PARTITIONS: '3',
+      MODEL_K: '4',
+      REFIT_INTERVAL_MS: '3600000',
+      SWEEP_INTERVAL_MS: '3600000',
+    });
+    admin = createKafka(config.kafka, silentLogger).admin();
+    await admin.connect();
+    redis = createRedis(config.redis);
+    await redis.connect();
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
+    await admin.disconnect();
+    await clickhouseServer.destroy();
+  });
+
+  const replay = async (limit: number) => {
+    const child = spawnCli(['replay', onlineRetailCsv, '--topic', topic, '--limit', String(limit)], {
+      KAFKA_BROKERS: config.kafka.brokers.join(','),
+      ORDERS_PARTITIONS: '3',
+      LOG_LEVEL: 'warn',
+    });
+    expect(await exited(child), child.output()).toBe(0);
+  };
+  const caughtUp = () =>
+    waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
+      timeoutMs: 180_000,
+      intervalMs: 250,
+      what: 'the consumer to catch up',
+    });
+
+  it('loses and duplicates nothing, and the consumer catches up', async () => {
+    await replay(6000);
+    service = await startService(config, silentLogger);
+    await caughtUp();
+    expect((await service.refitNow()).kind).toBe('fitted');
+    await service.results.flush();
+
+    await clickhouseServer.stop();
+    // The rest of the data set arrives while ClickHouse is down: every placement's rows wait.
+    await replay(26_000);
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    const stats = service.results.stats();
+    expect(stats.customers!.failedAttempts + stats.changes!.failedAttempts).toBeGreaterThan(0);
+    await clickhouseServer.start();
+    await caughtUp();
+    await service.results.flush();
+
+    const ch = createClickHouse(config.clickhouse);
+    const rows = async <T>(query: string) => (await ch.query({ query, format: 'JSONEachRow' })).json<T>();
+    const current = await rows<{ customer_id: string; segment_id: number }>(
+      'SELECT customer_id, segment_id FROM current_customers',
+    );
+    const ids = current.map((r) => r.customer_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    let customers = 0;
+    const mismatched: string[] = [];
+    let cursor = '0';
+    const inClickHouse = new Map(current.map((r) => [r.customer_id, r.segment_id]));
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*}`, 'COUNT', 5000);
+      cursor = next;
+      for (const key of keys) {
+        const id = key.slice(key.indexOf('{c:') + 3, -1);
+        const s = await redis.hget(key, 's');
+        customers++;
+        const want = s === null || s === '' ? 0 : Number(s);
+        if (inClickHouse.get(id) !== want) mismatched.push(`${id}: redis ${want}, clickhouse ${inClickHouse.get(id)}`);
+      }
+    } while (cursor !== '0');
+    expect(customers).toBeGreaterThan(4000);
+    expect(current.length).toBe(customers);
+    expect(mismatched.slice(0, 10)).toEqual([]);
+
+    const [changes] = await rows<{ n: string; ids: string; raw: string }>(
+      'SELECT count() AS n, uniqExact(change_id) AS ids, (SELECT count() FROM segment_changes) AS raw FROM segment_changes_dedup',
+    );
+    expect(changes?.n).toBe(changes?.ids);
+    // Every change recorded in Redis (sc counts them per customer) is in ClickHouse once.
+    let recorded = 0;
+    cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*}`, 'COUNT', 5000);
+      cursor = next;
+      for (const key of keys) recorded += Number((await redis.hget(key, 'sc')) ?? 0);
+    } while (cursor !== '0');
+    expect(Number(changes?.n)).toBe(recorded);
+    await ch.close();
+  });
+});

@@ -1,0 +1,82 @@
+// A ClickHouse server of the test's own (Debian's clickhouse-server, as scripts/stack runs it), on
+// free ports with its own data folder, so a test can stop and restart it without touching the
+// stack's server that other tests use.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile, copyFile, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
+
+const infra = fileURLToPath(new URL('../../infra/clickhouse/', import.meta.url));
+// Debian installs it in /usr/sbin, which is not on every PATH.
+const binary = existsSync('/usr/sbin/clickhouse-server') ? '/usr/sbin/clickhouse-server' : 'clickhouse-server';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface OwnClickHouse {
+  readonly url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function ownClickHouse(): Promise<OwnClickHouse> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'insiders-ch-'));
+  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+  for (const sub of [
+    'clickhouse/log',
+    'clickhouse/data',
+    'clickhouse/tmp',
+    'clickhouse/user_files',
+    'clickhouse/format_schemas',
+  ]) {
+    await mkdir(path.join(dir, sub), { recursive: true });
+  }
+  const config = (await readFile(path.join(infra, 'config.xml'), 'utf8'))
+    .replaceAll('@STATE_DIR@', dir)
+    .replaceAll('@CLICKHOUSE_HTTP_PORT@', String(httpPort))
+    .replaceAll('@CLICKHOUSE_TCP_PORT@', String(tcpPort));
+  await writeFile(path.join(dir, 'clickhouse/config.xml'), config);
+  await copyFile(path.join(infra, 'users.xml'), path.join(dir, 'clickhouse/users.xml'));
+  const url = `http://127.0.0.1:${httpPort}`;
+  let child: ChildProcess | undefined;
+  const up = async () => {
+    try {
+      return (await fetch(`${url}/ping`)).ok;
+    } catch {
+      return false;
+    }
+  };
+  const stop = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((resolve) => c.once('exit', resolve));
+    c.kill('SIGTERM');
+    await exited;
+    child = undefined;
+  };
+  return {
+    url,
+    stop,
+    async start() {
+      child = spawn(binary, [`--config-file=${path.join(dir, 'clickhouse/config.xml')}`], { stdio: 'ignore' });
+      await waitFor(up, { timeoutMs: 60_000, intervalMs: 100, what: 'the test ClickHouse to answer' });
+    },
+    async destroy() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
