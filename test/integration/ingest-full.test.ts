@@ -10,6 +10,7 @@ import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
+import { unlinkPrefix } from '../support/cleanup.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
@@ -45,12 +46,7 @@ describe('ingest: the full Online Retail data set through Kafka into Redis', () 
 
   afterAll(async () => {
     await consumer.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkPrefix(redis, config.redis.keyPrefix);
     await redis.quit();
     await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
     await admin.disconnect();

@@ -11,6 +11,7 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { startService, type Service } from '../../src/service/service.js';
+import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
@@ -47,16 +48,9 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
   afterAll(async () => {
     await reader?.disconnect();
     await service?.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkPrefix(redis, config.redis.keyPrefix);
     await redis.quit();
-    const server = createClickHouse(config.clickhouse, 'default');
-    await server.command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` });
-    await server.close();
+    await dropDatabase(config.clickhouse);
     await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
     await admin.disconnect();
   });

@@ -7,13 +7,13 @@ import type { Redis } from 'ioredis';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { adjustedRandIndex } from '../../src/model/agreement.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { startService, type Service } from '../../src/service/service.js';
+import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
@@ -47,16 +47,9 @@ describe('streaming and embedded segmentation agree', () => {
 
   afterAll(async () => {
     await service?.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkPrefix(redis, config.redis.keyPrefix);
     await redis.quit();
-    const server = createClickHouse(config.clickhouse, 'default');
-    await server.command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` });
-    await server.close();
+    await dropDatabase(config.clickhouse);
     await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
     await admin.disconnect();
   });

@@ -1,0 +1,23 @@
+// Removing what an integration test created: its Redis keys and its ClickHouse database.
+import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config.js';
+import { createClickHouse } from '../../src/infra/clickhouse.js';
+
+/** UNLINKs every key under `prefix:` (SCAN, so a large keyspace is never blocked). */
+export async function unlinkPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+export async function dropDatabase(config: Config['clickhouse']): Promise<void> {
+  const server = createClickHouse(config, 'default');
+  try {
+    await server.command({ query: `DROP DATABASE IF EXISTS ${config.database}` });
+  } finally {
+    await server.close();
+  }
+}
