@@ -4,19 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { consumerLag } from '../../src/consumers/lag.js';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { unlinkPrefix } from '../support/cleanup.js';
-import { exited, spawnCli } from '../support/cli.js';
-import { onlineRetailCsv } from '../support/data-set.js';
+import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownClickHouse, type OwnClickHouse } from '../support/own-clickhouse.js';
-import { waitFor } from '../support/wait.js';
 
 const OUTAGE_MS = 30_000;
 
@@ -57,36 +54,21 @@ describe('ClickHouse outage during a replay', () => {
     await clickhouseServer.destroy();
   });
 
-  const replay = async (limit: number) => {
-    const child = spawnCli(['replay', onlineRetailCsv, '--topic', topic, '--limit', String(limit)], {
-      KAFKA_BROKERS: config.kafka.brokers.join(','),
-      ORDERS_PARTITIONS: '3',
-      LOG_LEVEL: 'warn',
-    });
-    expect(await exited(child), child.output()).toBe(0);
-  };
-  const caughtUp = () =>
-    waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
-      timeoutMs: 180_000,
-      intervalMs: 250,
-      what: 'the consumer to catch up',
-    });
-
   it('loses and duplicates nothing, and the consumer catches up', async () => {
-    await replay(6000);
+    await replayDataSet(config, { limit: 6000 });
     service = await startService(config, silentLogger);
-    await caughtUp();
+    await caughtUp(admin, config);
     expect((await service.refitNow()).kind).toBe('fitted');
     await service.results.flush();
 
     await clickhouseServer.stop();
     // The rest of the data set arrives while ClickHouse is down: every placement's rows wait.
-    await replay(26_000);
+    await replayDataSet(config, { limit: 26_000 });
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
     const stats = service.results.stats();
     expect(stats.customers!.failedAttempts + stats.changes!.failedAttempts).toBeGreaterThan(0);
     await clickhouseServer.start();
-    await caughtUp();
+    await caughtUp(admin, config);
     await service.results.flush();
 
     const ch = createClickHouse(config.clickhouse);

@@ -11,13 +11,11 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { unlinkPrefix } from '../support/cleanup.js';
-import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
+import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { integrationConfig } from '../support/integration.js';
-import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
 import { referenceFeatures, type ReferenceFeatures } from '../support/reference-features.js';
-import { waitFor } from '../support/wait.js';
 
 const dataSet = onlineRetailCsv;
 
@@ -53,19 +51,10 @@ describe('ingest: the full Online Retail data set through Kafka into Redis', () 
   });
 
   it('gives every customer the features of an independent batch computation, to the penny', async () => {
-    const replay = spawnCli(['replay', dataSet, '--topic', topic], {
-      KAFKA_BROKERS: config.kafka.brokers.join(','),
-      ORDERS_PARTITIONS: '3',
-      LOG_LEVEL: 'warn',
-    });
-    expect(await exited(replay), replay.output()).toBe(0);
+    await replayDataSet(config);
 
     await consumer.start();
-    await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
-      timeoutMs: 240_000,
-      intervalMs: 500,
-      what: 'the consumer to catch up',
-    });
+    await caughtUp(admin, config, 240_000);
     expect(consumer.totals.deadLettered).toBe(0);
 
     const reference = await referenceFeatures(dataSet, config.state.windowDays);

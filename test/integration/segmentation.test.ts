@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { consumerLag } from '../../src/consumers/lag.js';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
@@ -12,8 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { exited, spawnCli } from '../support/cli.js';
-import { onlineRetailCsv } from '../support/data-set.js';
+import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
@@ -57,19 +55,10 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
 
   it('moves a lapsed Insider out through the sweep, with reason "time"', async () => {
     // Half a year of real history: 2010-12 to about 2011-06.
-    const replay = spawnCli(['replay', onlineRetailCsv, '--topic', topic, '--limit', '9000'], {
-      KAFKA_BROKERS: config.kafka.brokers.join(','),
-      ORDERS_PARTITIONS: '2',
-      LOG_LEVEL: 'warn',
-    });
-    expect(await exited(replay), replay.output()).toBe(0);
+    await replayDataSet(config, { limit: 9000 });
 
     service = await startService(config, silentLogger);
-    await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
-      timeoutMs: 120_000,
-      intervalMs: 250,
-      what: 'the history to be consumed',
-    });
+    await caughtUp(admin, config);
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;

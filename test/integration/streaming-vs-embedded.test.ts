@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { consumerLag } from '../../src/consumers/lag.js';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
@@ -14,11 +13,10 @@ import { adjustedRandIndex } from '../../src/model/agreement.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
+import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
-import { waitFor } from '../support/wait.js';
 
 const K = 6;
 
@@ -72,18 +70,9 @@ describe('streaming and embedded segmentation agree', () => {
   }
 
   it('gives the same partition of customers, and keeps it across a refit', async () => {
-    const replay = spawnCli(['replay', onlineRetailCsv, '--topic', topic], {
-      KAFKA_BROKERS: config.kafka.brokers.join(','),
-      ORDERS_PARTITIONS: '3',
-      LOG_LEVEL: 'warn',
-    });
-    expect(await exited(replay), replay.output()).toBe(0);
+    await replayDataSet(config);
     service = await startService(config, silentLogger);
-    await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
-      timeoutMs: 180_000,
-      intervalMs: 250,
-      what: 'the replay to be consumed',
-    });
+    await caughtUp(admin, config);
     const first = await service.refitNow();
     expect(first.kind).toBe('fitted');
     if (first.kind !== 'fitted') return;

@@ -1,0 +1,30 @@
+// Steps the pipeline tests share: publishing the bundled data set to a topic with the CLI, and
+// waiting until a consumer group has caught up with it.
+import { expect } from 'vitest';
+import type { Admin } from 'kafkajs';
+import type { Config } from '../../src/config.js';
+import { consumerLag } from '../../src/consumers/lag.js';
+import { exited, spawnCli } from './cli.js';
+import { onlineRetailCsv } from './data-set.js';
+import { waitFor } from './wait.js';
+
+/** `insiders replay` of the bundled data set (its first `limit` events) to `config`'s orders topic. */
+export async function replayDataSet(config: Config, options: { limit?: number; topic?: string } = {}): Promise<void> {
+  const args = ['replay', onlineRetailCsv, '--topic', options.topic ?? config.kafka.ordersTopic];
+  if (options.limit !== undefined) args.push('--limit', String(options.limit));
+  const child = spawnCli(args, {
+    KAFKA_BROKERS: config.kafka.brokers.join(','),
+    ORDERS_PARTITIONS: String(config.kafka.ordersPartitions),
+    LOG_LEVEL: 'warn',
+  });
+  expect(await exited(child), child.output()).toBe(0);
+}
+
+/** Waits until `config`'s consumer group has no lag left on its orders topic. */
+export async function caughtUp(admin: Admin, config: Config, timeoutMs = 180_000): Promise<void> {
+  await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, config.kafka.ordersTopic)) === 0, {
+    timeoutMs,
+    intervalMs: 250,
+    what: 'the consumer to catch up',
+  });
+}
