@@ -1,16 +1,18 @@
 // Alternatives to parts of the ingest path, prototyped here to measure them before proposing a
 // change to src/. Each keeps the service's semantics; micro.ts checks them against src. The
-// z.compile decoder and the lean-inorder script went into src in 9ceadff (so against today's src
-// they measure the same); they stay as the recipe for the next prototype.
+// z.compile decoder and the lean-inorder script went into src in 9ceadff: `lean-inorder` now runs
+// src's own script (so against today's src it measures the same), the decoder stays as the recipe
+// for the next prototype.
 //
 // decode variants (consume.ts --decode NAME, micro.ts):
 //   zod-compile  src's decodeEvent/prepareBatch with the event schema AOT-compiled by zod's own
 //                z.compile(): a generated fast path for valid input, zod's runtime parser (and so
 //                the very same rejection) for anything else
 // store variants (consume.ts --store NAME, micro.ts --stores): src's StateStore.applyBatch, line
-// for line, with another script for customer events (bench/ingest/lua/NAME.lua):
+// for line, with another script for customer events (bench/ingest/lua/NAME.lua, or src's):
 //   lean                          same state, less Lua per call (see its header)
-//   lean-inorder                  lean, and products written without reading them when in order
+//   lean-inorder                  lean, and products written without reading them when in order:
+//                                 src/state/lua/apply-customer-event.lua itself since 9ceadff
 //   noop, commands-only           probes: the cost of the call alone, of the commands alone
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -153,7 +155,8 @@ export function prepareVariant(
 
 const variantScripts: Record<string, string> = {
   lean: 'apply-customer-event.lean.lua',
-  'lean-inorder': 'apply-customer-event.lean-inorder.lua',
+  // applied in 9ceadff: src's script is the prototype now
+  'lean-inorder': 'src',
   noop: 'noop.lua',
   'commands-only': 'commands-only.lua',
 };
@@ -237,7 +240,10 @@ export async function openVariantStore(
   const file = variantScripts[name];
   if (file === undefined) throw new Error(`unknown store variant ${name}`);
   const src = new Map((await readScripts()).map((s) => [s.name, s.lua]));
-  const customer = await readFile(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+  const customer =
+    file === 'src'
+      ? (src.get('applyCustomerEvent') ?? '')
+      : await readFile(new URL(`./lua/${file}`, import.meta.url), 'utf8');
   return new ScriptStore(redis, options.keyPrefix, options.windowDays, {
     customer: await load(redis, customer),
     guest: await load(redis, src.get('applyGuestEvent') ?? ''),

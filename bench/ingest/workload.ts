@@ -178,10 +178,6 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
       note(`${o.workload}: redis-benchmark ceilings`);
       const applyScripts = {
         'apply-customer-event (src)': await readFile(`${scriptsDir}apply-customer-event.lua`, 'utf8'),
-        'apply-customer-event.lean-inorder (prototype)': await readFile(
-          new URL('./lua/apply-customer-event.lean-inorder.lua', import.meta.url),
-          'utf8',
-        ),
       };
       ceilings = await redisCeilings(redis, config.redis.url, {
         requests: o.redisBenchmarkRequests,
