@@ -1,8 +1,12 @@
 // The service's configuration: read once from the environment at start-up, validated by one zod
 // schema. Nothing else in the code base reads process.env. A bad value stops start-up with a
-// ConfigError naming the variable, the value and the expected form.
+// ConfigError naming the variable, the value (secrets redacted) and the expected form.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { REDACTED, isSecretName, redactUrl } from './secrets.js';
 
 const hostPort = /^[^\s:,]+:\d{1,5}$/;
 
@@ -28,12 +32,29 @@ const url = (protocols: readonly string[]) =>
     { message: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+const flag = z.enum(['0', '1'], { message: '0 or 1' }).transform((s) => s === '1');
+
+/** A path the service can read at start-up (a CA bundle, a certificate, a private key). */
+const readableFile = z.string().refine(
+  (p) => {
+    try {
+      accessSync(p, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'the path of a readable file' },
+);
+
 const integer = (min: number, max: number) =>
   z.coerce
     .number({ message: `an integer from ${min} to ${max}` })
     .int(`an integer from ${min} to ${max}`)
     .min(min, `an integer from ${min} to ${max}`)
     .max(max, `an integer from ${min} to ${max}`);
+
+const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 /**
  * Every environment variable the service reads, its default and its form. README.md has the same
@@ -42,6 +63,19 @@ const integer = (min: number, max: number) =>
 export const configSchema = z.object({
   KAFKA_BROKERS: csvList('broker').default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('insiders'),
+  KAFKA_SASL_MECHANISM: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(saslMechanisms, { message: 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512' }))
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_TLS: flag.default(false),
+  KAFKA_TLS_CA_FILE: readableFile.optional(),
+  KAFKA_TLS_CERT_FILE: readableFile.optional(),
+  KAFKA_TLS_KEY_FILE: readableFile.optional(),
+  KAFKA_TLS_SERVERNAME: z.string().optional(),
+  KAFKA_TLS_VERIFY: flag.default(true),
   ORDERS_TOPIC: topic.default('insiders.orders'),
   DEAD_LETTER_TOPIC: topic.default('insiders.orders.dlq'),
   CONSUMER_GROUP: z.string().min(1).default('insiders-state'),
@@ -70,9 +104,21 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]*$/, 'letters, digits and : _ . - only')
     .default('insiders'),
+  // Credentials win over any user:password in REDIS_URL. TLS is on with a rediss:// URL.
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_TLS_CA_FILE: readableFile.optional(),
+  REDIS_TLS_CERT_FILE: readableFile.optional(),
+  REDIS_TLS_KEY_FILE: readableFile.optional(),
+  REDIS_TLS_SERVERNAME: z.string().optional(),
+  REDIS_TLS_VERIFY: flag.default(true),
   CLICKHOUSE_URL: url(['http:', 'https:']).default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  // With an https:// URL: the CA that signed the server's certificate (else Node's bundled CAs).
+  CLICKHOUSE_TLS_CA_FILE: readableFile.optional(),
+  CLICKHOUSE_TLS_CERT_FILE: readableFile.optional(),
+  CLICKHOUSE_TLS_KEY_FILE: readableFile.optional(),
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits and _')
@@ -84,6 +130,23 @@ export const configSchema = z.object({
 
 export type RawConfig = z.infer<typeof configSchema>;
 
+/** PEM files for a TLS connection: a CA bundle to trust, and a client certificate with its key. */
+export interface TlsFiles {
+  /** undefined: Node's bundled CAs */
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+}
+
+export interface TlsSettings extends TlsFiles {
+  /** the name the server's certificate must carry, when it differs from the host connected to */
+  readonly servername: string | undefined;
+  /** false accepts any certificate: for tests only, never in production */
+  readonly verify: boolean;
+}
+
+export type SaslMechanism = (typeof saslMechanisms)[number];
+
 export interface Config {
   readonly kafka: {
     readonly brokers: readonly string[];
@@ -92,6 +155,11 @@ export interface Config {
     readonly deadLetterTopic: string;
     readonly consumerGroup: string;
     readonly ordersPartitions: number;
+    /** undefined: no authentication */
+    readonly sasl:
+      { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string } | undefined;
+    /** undefined: plain TCP */
+    readonly tls: TlsSettings | undefined;
   };
   readonly events: {
     /** messages larger than this go to the dead-letter topic */
@@ -105,12 +173,23 @@ export interface Config {
     /** what "now" is: the latest event time seen (replays give what live traffic would) or the wall clock */
     readonly clock: 'watermark' | 'wall';
   };
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly redis: {
+    /** without credentials: they are in username and password */
+    readonly url: string;
+    readonly keyPrefix: string;
+    /** undefined: the `default` user (with the password, if any) */
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+    /** set exactly when the URL is rediss:// */
+    readonly tls: TlsSettings | undefined;
+  };
   readonly clickhouse: {
     readonly url: string;
     readonly user: string;
     readonly password: string;
     readonly database: string;
+    /** undefined: plain HTTP, or HTTPS trusting Node's bundled CAs */
+    readonly tls: TlsFiles | undefined;
   };
   readonly model: {
     readonly changesTopic: string;
@@ -137,13 +216,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     const value = env[key];
     if (value !== undefined && value !== '') present[key] = value;
   }
+  const fail = (variable: string, expected: string): never => {
+    throw new ConfigError(variable, shownValue(variable, present[variable]), expected);
+  };
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'unknown');
-    throw new ConfigError(variable, present[variable], issue?.message ?? 'invalid value');
+    return fail(String(issue?.path[0] ?? 'unknown'), issue?.message ?? 'invalid value');
   }
   const c = parsed.data;
+  const conflict = combinationProblem(c);
+  if (conflict) return fail(...conflict);
+  const redisUrl = new URL(c.REDIS_URL);
+  const redisUser = c.REDIS_USERNAME ?? (decodeURIComponent(redisUrl.username) || undefined);
+  const redisPassword = c.REDIS_PASSWORD ?? (decodeURIComponent(redisUrl.password) || undefined);
+  redisUrl.username = '';
+  redisUrl.password = '';
   return {
     kafka: {
       brokers: c.KAFKA_BROKERS,
@@ -152,15 +240,55 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       deadLetterTopic: c.DEAD_LETTER_TOPIC,
       consumerGroup: c.CONSUMER_GROUP,
       ordersPartitions: c.ORDERS_PARTITIONS,
+      sasl:
+        c.KAFKA_SASL_MECHANISM === undefined
+          ? undefined
+          : {
+              mechanism: c.KAFKA_SASL_MECHANISM,
+              username: c.KAFKA_SASL_USERNAME ?? '',
+              password: c.KAFKA_SASL_PASSWORD ?? '',
+            },
+      tls: c.KAFKA_TLS
+        ? {
+            caFile: c.KAFKA_TLS_CA_FILE,
+            certFile: c.KAFKA_TLS_CERT_FILE,
+            keyFile: c.KAFKA_TLS_KEY_FILE,
+            servername: c.KAFKA_TLS_SERVERNAME,
+            verify: c.KAFKA_TLS_VERIFY,
+          }
+        : undefined,
     },
     events: { maxBytes: c.EVENT_MAX_BYTES, currency: c.SHOP_CURRENCY },
     state: { windowDays: c.WINDOW_DAYS, clock: c.CLOCK },
-    redis: { url: c.REDIS_URL, keyPrefix: c.REDIS_KEY_PREFIX },
+    redis: {
+      url: redisUrl.href,
+      keyPrefix: c.REDIS_KEY_PREFIX,
+      username: redisUser,
+      password: redisPassword,
+      tls:
+        redisUrl.protocol === 'rediss:'
+          ? {
+              caFile: c.REDIS_TLS_CA_FILE,
+              certFile: c.REDIS_TLS_CERT_FILE,
+              keyFile: c.REDIS_TLS_KEY_FILE,
+              servername: c.REDIS_TLS_SERVERNAME,
+              verify: c.REDIS_TLS_VERIFY,
+            }
+          : undefined,
+    },
     clickhouse: {
       url: c.CLICKHOUSE_URL,
       user: c.CLICKHOUSE_USER,
       password: c.CLICKHOUSE_PASSWORD,
       database: c.CLICKHOUSE_DATABASE,
+      tls:
+        c.CLICKHOUSE_TLS_CA_FILE === undefined
+          ? undefined
+          : {
+              caFile: c.CLICKHOUSE_TLS_CA_FILE,
+              certFile: c.CLICKHOUSE_TLS_CERT_FILE,
+              keyFile: c.CLICKHOUSE_TLS_KEY_FILE,
+            },
     },
     model: {
       changesTopic: c.SEGMENT_CHANGES_TOPIC,
@@ -174,4 +302,115 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     log: { level: c.LOG_LEVEL, pretty: c.LOG_PRETTY === '1' },
     http: { port: c.HTTP_PORT },
   };
+}
+
+/** A value as an error may show it: secrets as [redacted], URLs without their password. */
+function shownValue(variable: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return isSecretName(variable) ? REDACTED : redactUrl(value);
+}
+
+/**
+ * Settings that are each well-formed but do not go together: the variable to blame and what it
+ * needs. Checked after the schema, so every value here already has its type.
+ */
+function combinationProblem(c: RawConfig): [variable: string, expected: string] | undefined {
+  const redisTls = new URL(c.REDIS_URL).protocol === 'rediss:';
+  const clickhouseUrl = new URL(c.CLICKHOUSE_URL);
+  const rules: [variable: string, wrong: boolean, expected: string][] = [
+    ...(['REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE', 'REDIS_TLS_SERVERNAME'] as const).map(
+      (v): [string, boolean, string] => [v, c[v] !== undefined && !redisTls, 'unset unless REDIS_URL is rediss://'],
+    ),
+    pairRule('REDIS_TLS_CERT_FILE', c.REDIS_TLS_CERT_FILE, 'REDIS_TLS_KEY_FILE', c.REDIS_TLS_KEY_FILE),
+    pairRule('REDIS_TLS_KEY_FILE', c.REDIS_TLS_KEY_FILE, 'REDIS_TLS_CERT_FILE', c.REDIS_TLS_CERT_FILE),
+    [
+      'CLICKHOUSE_URL',
+      clickhouseUrl.username !== '' || clickhouseUrl.password !== '',
+      'a URL without credentials (set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD)',
+    ],
+    ...(['CLICKHOUSE_TLS_CA_FILE', 'CLICKHOUSE_TLS_CERT_FILE', 'CLICKHOUSE_TLS_KEY_FILE'] as const).map(
+      (v): [string, boolean, string] => [
+        v,
+        c[v] !== undefined && clickhouseUrl.protocol !== 'https:',
+        'unset unless CLICKHOUSE_URL is https://',
+      ],
+    ),
+    [
+      'CLICKHOUSE_TLS_CA_FILE',
+      c.CLICKHOUSE_TLS_CA_FILE === undefined && c.CLICKHOUSE_TLS_CERT_FILE !== undefined,
+      'the CA file, needed with a client certificate',
+    ],
+    pairRule(
+      'CLICKHOUSE_TLS_CERT_FILE',
+      c.CLICKHOUSE_TLS_CERT_FILE,
+      'CLICKHOUSE_TLS_KEY_FILE',
+      c.CLICKHOUSE_TLS_KEY_FILE,
+    ),
+    pairRule(
+      'CLICKHOUSE_TLS_KEY_FILE',
+      c.CLICKHOUSE_TLS_KEY_FILE,
+      'CLICKHOUSE_TLS_CERT_FILE',
+      c.CLICKHOUSE_TLS_CERT_FILE,
+    ),
+    [
+      'KAFKA_SASL_MECHANISM',
+      c.KAFKA_SASL_MECHANISM === undefined &&
+        (c.KAFKA_SASL_USERNAME !== undefined || c.KAFKA_SASL_PASSWORD !== undefined),
+      'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set',
+    ],
+    [
+      'KAFKA_SASL_USERNAME',
+      c.KAFKA_SASL_MECHANISM !== undefined && c.KAFKA_SASL_USERNAME === undefined,
+      'a user name when KAFKA_SASL_MECHANISM is set',
+    ],
+    [
+      'KAFKA_SASL_PASSWORD',
+      c.KAFKA_SASL_MECHANISM !== undefined && c.KAFKA_SASL_PASSWORD === undefined,
+      'a password when KAFKA_SASL_MECHANISM is set',
+    ],
+    ...(['KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE', 'KAFKA_TLS_SERVERNAME'] as const).map(
+      (v): [string, boolean, string] => [v, c[v] !== undefined && !c.KAFKA_TLS, 'unset unless KAFKA_TLS=1'],
+    ),
+    pairRule('KAFKA_TLS_CERT_FILE', c.KAFKA_TLS_CERT_FILE, 'KAFKA_TLS_KEY_FILE', c.KAFKA_TLS_KEY_FILE),
+    pairRule('KAFKA_TLS_KEY_FILE', c.KAFKA_TLS_KEY_FILE, 'KAFKA_TLS_CERT_FILE', c.KAFKA_TLS_CERT_FILE),
+  ];
+  const broken = rules.find(([, wrong]) => wrong);
+  return broken && [broken[0], broken[2]];
+}
+
+/** A client certificate and its private key come together: blames the one given alone. */
+function pairRule(
+  variable: string,
+  value: string | undefined,
+  partner: string,
+  partnerValue: string | undefined,
+): [string, boolean, string] {
+  return [variable, value !== undefined && partnerValue === undefined, `set together with ${partner}`];
+}
+
+/**
+ * The variables of the optional .env file: ENV_FILE names it (relative to `cwd`), else `.env` in
+ * `cwd` is read if it exists. A file named by ENV_FILE that cannot be read stops start-up.
+ */
+export function readEnvFile(env: Readonly<Record<string, string | undefined>>, cwd: string): Record<string, string> {
+  const named = env.ENV_FILE === '' ? undefined : env.ENV_FILE;
+  const file = path.resolve(cwd, named ?? '.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (named === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError('ENV_FILE', named ?? '.env', 'the path of a readable file of NAME=value lines');
+  }
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parseEnv(text))) if (value !== undefined) variables[name] = value;
+  return variables;
+}
+
+/**
+ * Adds to `env` the .env file's variables that `env` does not already set: the environment wins
+ * over the file. The entry point calls it once, on process.env, before any command reads its config.
+ */
+export function applyEnvFile(env: Record<string, string | undefined>, cwd: string): void {
+  for (const [name, value] of Object.entries(readEnvFile(env, cwd))) if (env[name] === undefined) env[name] = value;
 }

@@ -12,6 +12,7 @@ import { decodeEvent, type DecodeOptions } from '../../src/events/decode.js';
 import type { CheckoutEvent } from '../../src/events/schema.js';
 import { eventSchema } from '../../src/events/schema.js';
 import { defaultRules } from '../../src/features/filters.js';
+import { loadConfig } from '../../src/config.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { stateKeys } from '../../src/state/keys.js';
 import { readOnlineRetail } from '../../src/replay/online-retail.js';
@@ -242,7 +243,7 @@ async function checkStore(
 
 async function main(): Promise<void> {
   const own = await startOwnRedis(flags.has('aof'));
-  const redis = createRedis({ url: own.url, keyPrefix: 'micro' });
+  const redis = createRedis(loadConfig({ REDIS_URL: own.url }).redis);
   await redis.connect();
   const rows: string[][] = [];
   try {

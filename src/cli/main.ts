@@ -3,6 +3,7 @@
 // exit codes (0 ok, 1 failure, 2 bad input or configuration).
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { applyEnvFile } from '../config.js';
 import { InsidersError } from '../errors.js';
 import { registerConsume } from './consume.js';
 import { registerFeatures } from './features.js';
@@ -47,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     register(program, outcome);
 
   try {
+    // Once, before any command reads its configuration: the environment wins over the file.
+    applyEnvFile(process.env, process.cwd());
     await program.parseAsync([...argv]);
     return outcome.exitCode;
   } catch (err) {

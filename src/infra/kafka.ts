@@ -1,7 +1,8 @@
-// Kafka client factory: kafkajs with its log lines routed into pino.
-import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type Producer } from 'kafkajs';
+// Kafka client factory: kafkajs with its log lines routed into pino, and SASL and TLS from the config.
+import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { tlsConnectionOptions } from './tls.js';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -23,7 +24,22 @@ export function createKafka(config: Config['kafka'], logger: Logger): Kafka {
         log[levels[level] ?? 'info'](context, message);
       },
     retry: { initialRetryTime: 200, retries: 8 },
+    ...(config.tls && { ssl: tlsConnectionOptions(config.tls) }),
+    ...(config.sasl && { sasl: saslOptions(config.sasl) }),
   });
+}
+
+function saslOptions(sasl: NonNullable<Config['kafka']['sasl']>): SASLOptions {
+  // kafkajs types each mechanism's options apart; the three take the same user name and password.
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
 }
 
 /**

@@ -1,6 +1,25 @@
-import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyEnvFile, loadConfig, readEnvFile } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`no ConfigError for ${JSON.stringify(env)}`);
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'insiders-config-'));
+const pem = path.join(dir, 'ca.pem');
+writeFileSync(pem, '-----BEGIN CERTIFICATE-----\n');
+const missing = path.join(dir, 'absent.pem');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('loadConfig', () => {
   it('fills every default from an empty environment', () => {
@@ -8,6 +27,16 @@ describe('loadConfig', () => {
     expect(c.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(c.redis.url).toBe('redis://127.0.0.1:6379');
     expect(c.clickhouse).toEqual({ url: 'http://127.0.0.1:8123', user: 'default', password: '', database: 'insiders' });
+    expect(c.clickhouse.tls).toBeUndefined();
+    expect(c.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'insiders',
+      username: undefined,
+      password: undefined,
+      tls: undefined,
+    });
+    expect(c.kafka.sasl).toBeUndefined();
+    expect(c.kafka.tls).toBeUndefined();
     expect(c.log).toEqual({ level: 'info', pretty: false });
   });
 
@@ -35,5 +64,185 @@ describe('loadConfig', () => {
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toContain(`${variable}=${JSON.stringify(value)}`);
     expect(err.message).toContain(expected);
+  });
+});
+
+describe('loadConfig: Redis credentials and TLS', () => {
+  it('takes the user and password out of REDIS_URL', () => {
+    const c = loadConfig({ REDIS_URL: 'redis://alice:p%40ss@cache:6380/2' });
+    expect(c.redis).toMatchObject({ url: 'redis://cache:6380/2', username: 'alice', password: 'p@ss', tls: undefined });
+  });
+
+  it('a password alone in the URL is for the default user', () => {
+    const c = loadConfig({ REDIS_URL: 'redis://:pw@cache:6380' });
+    expect(c.redis).toMatchObject({ url: 'redis://cache:6380', username: undefined, password: 'pw' });
+  });
+
+  it('REDIS_USERNAME and REDIS_PASSWORD win over the URL', () => {
+    const c = loadConfig({ REDIS_URL: 'redis://a:b@cache:6380', REDIS_USERNAME: 'svc', REDIS_PASSWORD: 'right' });
+    expect(c.redis).toMatchObject({ username: 'svc', password: 'right' });
+  });
+
+  it('turns TLS on with rediss://, verifying by default', () => {
+    const c = loadConfig({
+      REDIS_URL: 'rediss://cache:6380',
+      REDIS_TLS_CA_FILE: pem,
+      REDIS_TLS_SERVERNAME: 'redis.internal',
+    });
+    expect(c.redis.tls).toEqual({
+      caFile: pem,
+      certFile: undefined,
+      keyFile: undefined,
+      servername: 'redis.internal',
+      verify: true,
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_VERIFY: '0' }).redis.tls?.verify).toBe(false);
+    expect(
+      loadConfig({ REDIS_URL: 'rediss://h:1', REDIS_TLS_CERT_FILE: pem, REDIS_TLS_KEY_FILE: pem }).redis.tls,
+    ).toMatchObject({ certFile: pem, keyFile: pem });
+  });
+});
+
+describe('loadConfig: ClickHouse TLS', () => {
+  it('reads the CA and the client certificate for https://', () => {
+    const c = loadConfig({
+      CLICKHOUSE_URL: 'https://ch:8443',
+      CLICKHOUSE_TLS_CA_FILE: pem,
+      CLICKHOUSE_TLS_CERT_FILE: pem,
+      CLICKHOUSE_TLS_KEY_FILE: pem,
+    });
+    expect(c.clickhouse.tls).toEqual({ caFile: pem, certFile: pem, keyFile: pem });
+    expect(loadConfig({ CLICKHOUSE_URL: 'https://ch:8443' }).clickhouse.tls).toBeUndefined();
+  });
+});
+
+describe('loadConfig: Kafka SASL and TLS', () => {
+  it.each([
+    ['PLAIN', 'plain'],
+    ['SCRAM-SHA-256', 'scram-sha-256'],
+    ['scram-sha-512', 'scram-sha-512'],
+  ])('KAFKA_SASL_MECHANISM=%s', (given, mechanism) => {
+    const c = loadConfig({ KAFKA_SASL_MECHANISM: given, KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
+    expect(c.kafka.sasl).toEqual({ mechanism, username: 'u', password: 'p' });
+  });
+
+  it('KAFKA_TLS=1 with its files', () => {
+    const c = loadConfig({ KAFKA_TLS: '1', KAFKA_TLS_CA_FILE: pem, KAFKA_TLS_CERT_FILE: pem, KAFKA_TLS_KEY_FILE: pem });
+    expect(c.kafka.tls).toEqual({ caFile: pem, certFile: pem, keyFile: pem, servername: undefined, verify: true });
+    expect(loadConfig({ KAFKA_TLS: '1' }).kafka.tls).toMatchObject({ caFile: undefined, verify: true });
+    expect(loadConfig({ KAFKA_TLS: '0' }).kafka.tls).toBeUndefined();
+  });
+});
+
+describe('loadConfig: bad security settings', () => {
+  const sasl = { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' };
+  it.each<[string, Record<string, string>, string, string]>([
+    [
+      'KAFKA_SASL_MECHANISM',
+      { KAFKA_SASL_MECHANISM: 'GSSAPI', ...sasl },
+      '"GSSAPI"',
+      'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512',
+    ],
+    ['KAFKA_SASL_MECHANISM', { KAFKA_SASL_USERNAME: 'u' }, '(unset)', 'when KAFKA_SASL_USERNAME'],
+    ['KAFKA_SASL_USERNAME', { KAFKA_SASL_MECHANISM: 'PLAIN' }, '(unset)', 'a user name'],
+    ['KAFKA_SASL_PASSWORD', { KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'u' }, '(unset)', 'a password'],
+    ['KAFKA_TLS', { KAFKA_TLS: 'yes' }, '"yes"', '0 or 1'],
+    ['KAFKA_TLS_CA_FILE', { KAFKA_TLS_CA_FILE: pem }, JSON.stringify(pem), 'unset unless KAFKA_TLS=1'],
+    ['KAFKA_TLS_CA_FILE', { KAFKA_TLS: '1', KAFKA_TLS_CA_FILE: missing }, JSON.stringify(missing), 'readable file'],
+    [
+      'KAFKA_TLS_CERT_FILE',
+      { KAFKA_TLS: '1', KAFKA_TLS_CERT_FILE: pem },
+      JSON.stringify(pem),
+      'with KAFKA_TLS_KEY_FILE',
+    ],
+    ['KAFKA_TLS_VERIFY', { KAFKA_TLS: '1', KAFKA_TLS_VERIFY: 'false' }, '"false"', '0 or 1'],
+    ['REDIS_TLS_CA_FILE', { REDIS_TLS_CA_FILE: pem }, JSON.stringify(pem), 'unless REDIS_URL is rediss://'],
+    [
+      'REDIS_TLS_CA_FILE',
+      { REDIS_URL: 'rediss://h:1', REDIS_TLS_CA_FILE: missing },
+      JSON.stringify(missing),
+      'readable',
+    ],
+    [
+      'REDIS_TLS_KEY_FILE',
+      { REDIS_URL: 'rediss://h:1', REDIS_TLS_KEY_FILE: pem },
+      JSON.stringify(pem),
+      'with REDIS_TLS_CERT_FILE',
+    ],
+    ['REDIS_TLS_SERVERNAME', { REDIS_TLS_SERVERNAME: 'x' }, '"x"', 'unless REDIS_URL is rediss://'],
+    ['REDIS_TLS_VERIFY', { REDIS_TLS_VERIFY: '2' }, '"2"', '0 or 1'],
+    [
+      'CLICKHOUSE_TLS_CA_FILE',
+      { CLICKHOUSE_TLS_CA_FILE: pem },
+      JSON.stringify(pem),
+      'unless CLICKHOUSE_URL is https://',
+    ],
+    [
+      'CLICKHOUSE_TLS_CA_FILE',
+      { CLICKHOUSE_URL: 'https://h:1', CLICKHOUSE_TLS_CERT_FILE: pem, CLICKHOUSE_TLS_KEY_FILE: pem },
+      '(unset)',
+      'needed with a client certificate',
+    ],
+    [
+      'CLICKHOUSE_TLS_CERT_FILE',
+      { CLICKHOUSE_URL: 'https://h:1', CLICKHOUSE_TLS_CA_FILE: pem, CLICKHOUSE_TLS_CERT_FILE: pem },
+      JSON.stringify(pem),
+      'with CLICKHOUSE_TLS_KEY_FILE',
+    ],
+    [
+      'CLICKHOUSE_URL',
+      { CLICKHOUSE_URL: 'http://bob:hunter2@h:8123' },
+      '"http://bob:[redacted]@h:8123"',
+      'a URL without credentials',
+    ],
+  ])('%s in %j: names it, shows %s and expects "%s"', (variable, env, shown, expected) => {
+    const err = configError(env);
+    expect(err.variable).toBe(variable);
+    expect(err.message).toContain(`${variable}=${shown}`);
+    expect(err.message).toContain(expected);
+  });
+
+  it('never shows a secret in the error', () => {
+    const err = configError({ REDIS_URL: 'redis://alice:hunter2@h:notaport' });
+    expect(err.variable).toBe('REDIS_URL');
+    expect(err.message).toContain('REDIS_URL="redis://alice:[redacted]@h:notaport"');
+    expect(err.message).not.toContain('hunter2');
+    expect(configError({ CLICKHOUSE_URL: 'ftp://u:hunter2@h' }).message).not.toContain('hunter2');
+  });
+});
+
+describe('.env file', () => {
+  const envDir = path.join(dir, 'env');
+  writeFileSync(
+    path.join(dir, '.env'),
+    '# the development stack\nREDIS_URL=redis://from-file:6379\nLOG_LEVEL="debug"\n',
+  );
+  writeFileSync(path.join(dir, 'other.env'), 'export KAFKA_BROKERS=k1:9092,k2:9092\n');
+
+  it('reads .env in the working folder', () => {
+    expect(readEnvFile({}, dir)).toEqual({ REDIS_URL: 'redis://from-file:6379', LOG_LEVEL: 'debug' });
+  });
+
+  it('is optional: no .env, no variables', () => {
+    expect(readEnvFile({}, envDir)).toEqual({});
+  });
+
+  it('ENV_FILE names another file, relative to the working folder', () => {
+    expect(readEnvFile({ ENV_FILE: 'other.env' }, dir)).toEqual({ KAFKA_BROKERS: 'k1:9092,k2:9092' });
+  });
+
+  it('a file ENV_FILE names must exist', () => {
+    expect(() => readEnvFile({ ENV_FILE: 'absent.env' }, dir)).toThrow(
+      'invalid configuration: ENV_FILE="absent.env"; expected the path of a readable file',
+    );
+  });
+
+  it('the environment wins over the file', () => {
+    const env: Record<string, string | undefined> = { LOG_LEVEL: 'warn' };
+    applyEnvFile(env, dir);
+    expect(env).toEqual({ LOG_LEVEL: 'warn', REDIS_URL: 'redis://from-file:6379' });
+    const c = loadConfig(env);
+    expect(c.log.level).toBe('warn');
+    expect(c.redis.url).toBe('redis://from-file:6379');
   });
 });
