@@ -37,6 +37,10 @@ class ConfiguredRedis extends Redis {
   }
 
   override async connect(callback?: () => void): Promise<void> {
+    // Already connecting or connected: ioredis' own answer, and the connection is left alone.
+    if (this.status === 'connecting' || this.status === 'connect' || this.status === 'ready') {
+      return super.connect(callback);
+    }
     this.#lastError = undefined;
     try {
       await super.connect(callback);
