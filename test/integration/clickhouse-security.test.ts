@@ -122,3 +122,31 @@ describe('ClickHouse over HTTPS', () => {
     expect(err.message).toMatch(/unable to verify the first certificate|self-signed certificate/);
   });
 });
+
+describe('ClickHouse over mutual TLS', () => {
+  let mutual: OwnClickHouse;
+  beforeAll(async () => {
+    mutual = await ownClickHouse({
+      https: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.caCert },
+    });
+    await mutual.start();
+  });
+  afterAll(() => mutual.destroy());
+
+  const settings = () => ({ CLICKHOUSE_URL: mutual.httpsUrl ?? '', CLICKHOUSE_TLS_CA_FILE: certs.caCert });
+
+  it('queries with a client certificate the server trusts', async () => {
+    const client = clickhouseFor({
+      ...settings(),
+      CLICKHOUSE_TLS_CERT_FILE: certs.clientCert,
+      CLICKHOUSE_TLS_KEY_FILE: certs.clientKey,
+    });
+    expect(await whoAmI(client)).toBe('default');
+  });
+
+  it('the server refuses a client without one', async () => {
+    const err = await failure(clickhouseFor(settings()));
+    // The server's alert, or only the reset when the client is still writing as it arrives.
+    expect(err.message).toMatch(/alert certificate required|ECONNRESET|socket hang up/);
+  });
+});

@@ -18,7 +18,14 @@ export interface OwnClickHouseOptions {
   /** users.xml in place of infra/clickhouse/users.xml, e.g. users with passwords */
   readonly usersXml?: string;
   /** also serve HTTPS, with this PEM certificate and key */
-  readonly https?: { readonly certFile: string; readonly keyFile: string };
+  readonly https?: OwnClickHouseHttps;
+}
+
+export interface OwnClickHouseHttps {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** require a client certificate signed by this CA */
+  readonly clientCaFile?: string;
 }
 
 export interface OwnClickHouse {
@@ -86,13 +93,18 @@ export async function ownClickHouse(options: OwnClickHouseOptions = {}): Promise
 }
 
 /** The HTTPS port and its OpenSSL settings, as ClickHouse 18.16 and current releases read them. */
-function httpsConfig(port: number, files: { readonly certFile: string; readonly keyFile: string }): string {
+function httpsConfig(port: number, files: OwnClickHouseHttps): string {
+  const clients =
+    files.clientCaFile === undefined
+      ? '<verificationMode>none</verificationMode>'
+      : `<verificationMode>strict</verificationMode>
+            <caConfig>${files.clientCaFile}</caConfig>`;
   return `    <https_port>${port}</https_port>
     <openSSL>
         <server>
             <certificateFile>${files.certFile}</certificateFile>
             <privateKeyFile>${files.keyFile}</privateKeyFile>
-            <verificationMode>none</verificationMode>
+            ${clients}
             <loadDefaultCAFile>false</loadDefaultCAFile>
             <cacheSessions>true</cacheSessions>
             <disableProtocols>sslv2,sslv3</disableProtocols>
