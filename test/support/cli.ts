@@ -1,5 +1,6 @@
 // Starts `insiders <command>` from source in a child process with the given environment.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { devNull } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -7,7 +8,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-cli.ts', ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // ENV_FILE: a developer's ./.env must not leak into the tests (a test may name its own).
+    env: { PATH: process.env.PATH ?? '', ENV_FILE: devNull, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

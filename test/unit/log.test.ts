@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { redactUrl } from '../../src/secrets.js';
+import { isSecretName, redactUrl } from '../../src/secrets.js';
 
 const secrets = [
   'hunter2',
@@ -104,4 +104,16 @@ describe('redactUrl', () => {
     ['redis://h:1', 'redis://h:1'],
     ['no url at all', 'no url at all'],
   ])('%s', (given, shown) => expect(redactUrl(given)).toBe(shown));
+});
+
+describe('isSecretName', () => {
+  it.each([
+    ['REDIS_PASSWORD', true],
+    ['KAFKA_SASL_PASSWORD', true],
+    ['HTTP_ADMIN_TOKEN', true],
+    ['adminToken', true],
+    ['REDIS_URL', false],
+    ['KAFKA_SASL_USERNAME', false],
+    ['REDIS_TLS_KEY_FILE', false],
+  ])('%s: %s', (name, secret) => expect(isSecretName(name)).toBe(secret));
 });
