@@ -228,8 +228,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const conflict = combinationProblem(c);
   if (conflict) return fail(...conflict);
   const redisUrl = new URL(c.REDIS_URL);
-  const redisUser = c.REDIS_USERNAME ?? (decodeURIComponent(redisUrl.username) || undefined);
-  const redisPassword = c.REDIS_PASSWORD ?? (decodeURIComponent(redisUrl.password) || undefined);
+  const decoded = (part: string): string | undefined => {
+    try {
+      return decodeURIComponent(part) || undefined;
+    } catch {
+      return fail('REDIS_URL', 'a URL with its user and password percent-encoded (%40 for @)');
+    }
+  };
+  const redisUser = c.REDIS_USERNAME ?? decoded(redisUrl.username);
+  const redisPassword = c.REDIS_PASSWORD ?? decoded(redisUrl.password);
   redisUrl.username = '';
   redisUrl.password = '';
   return {

@@ -208,6 +208,11 @@ describe('loadConfig: bad security settings', () => {
     expect(err.message).toContain('REDIS_URL="redis://alice:[redacted]@h:notaport"');
     expect(err.message).not.toContain('hunter2');
     expect(configError({ CLICKHOUSE_URL: 'ftp://u:hunter2@h' }).message).not.toContain('hunter2');
+    const badEncoding = configError({ REDIS_URL: 'redis://alice:hunter2%zz@h:1' });
+    expect(badEncoding.message).toBe(
+      'invalid configuration: REDIS_URL="redis://alice:[redacted]@h:1"; ' +
+        'expected a URL with its user and password percent-encoded (%40 for @)',
+    );
   });
 });
 
