@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { InsidersError } from '../errors.js';
 import { registerConsume } from './consume.js';
 import { registerFeatures } from './features.js';
+import { registerForget } from './forget.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
 import { registerReport } from './report.js';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerRun,
     registerMigrate,
     registerReport,
+    registerForget,
   ])
     register(program, outcome);
 
