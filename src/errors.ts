@@ -2,7 +2,13 @@
 // and whether retrying the same operation can help. Callers branch on `code`, never on message text.
 
 export type ErrorCode =
-  'CONFIG_INVALID' | 'CSV_ROW_INVALID' | 'EVENT_INVALID' | 'STATE_WRITE_FAILED' | 'CLICKHOUSE_FAILED' | 'NOT_FOUND';
+  | 'CONFIG_INVALID'
+  | 'CSV_ROW_INVALID'
+  | 'EVENT_INVALID'
+  | 'STATE_WRITE_FAILED'
+  | 'CLICKHOUSE_FAILED'
+  | 'METABASE_FAILED'
+  | 'NOT_FOUND';
 
 export class InsidersError extends Error {
   readonly code: ErrorCode;

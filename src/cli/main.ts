@@ -7,6 +7,7 @@ import { InsidersError } from '../errors.js';
 import { registerConsume } from './consume.js';
 import { registerFeatures } from './features.js';
 import { registerForget } from './forget.js';
+import { registerMetabase } from './metabase.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
 import { registerReport } from './report.js';
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerMigrate,
     registerReport,
     registerForget,
+    registerMetabase,
   ])
     register(program, outcome);
 
