@@ -140,11 +140,6 @@ export class StateStore {
     return { removed: removed === 1, alreadyErased: already === 1 };
   }
 
-  /** Whether the customer was erased (the marker of forget is there). */
-  async isErased(customerId: string): Promise<boolean> {
-    return (await this.redis.hexists(this.keys.customer(customerId), 'z')) === 1;
-  }
-
   async watermarkMs(): Promise<number | undefined> {
     const value = await this.redis.get(this.keys.watermark);
     return value === null ? undefined : Number(value);
