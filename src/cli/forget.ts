@@ -10,6 +10,7 @@ import { createRedis } from '../infra/redis.js';
 import { createLogger } from '../log.js';
 import { KafkaChangeSink } from '../segmentation/change-publisher.js';
 import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
+import { deleteCustomerRows } from '../sinks/erase.js';
 import { migrate } from '../sinks/migrate.js';
 import { StateStore } from '../state/state-store.js';
 import type { CommandOutcome } from './main.js';
@@ -55,7 +56,15 @@ export function registerForget(program: Command, _outcome: CommandOutcome): void
         }
         await producer.connect();
         const outcome = await forgetCustomer(
-          { store, results, changes: new KafkaChangeSink(producer, config.model.changesTopic) },
+          {
+            store,
+            results: {
+              eraseCustomer: (id) => results.eraseCustomer(id),
+              flush: () => results.flush(),
+              deleteRows: (id) => deleteCustomerRows(clickhouse, id),
+            },
+            changes: new KafkaChangeSink(producer, config.model.changesTopic),
+          },
           customerId,
         );
         logger.info({ removed: outcome.removed, alreadyErased: outcome.alreadyErased }, 'customer erased');

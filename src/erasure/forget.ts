@@ -5,7 +5,9 @@
 // of one applied before, or one still waiting in the orders topic — rebuilds any state or emits a
 // change (the erasure marker stops it in the state script). Then the erasure row in ClickHouse,
 // which every view honours for good, even against a placement row written after it by a sweep
-// that was already in flight. Then the tombstone. Every step is idempotent: running forget again
+// that was already in flight; then the deletion of their other rows underneath (a mutation, done
+// in the background; a row written after it stays hidden, and is deleted by running forget
+// again). Then the tombstone. Every step is idempotent: running forget again
 // (after a failure half-way, or twice by mistake) completes the erasure and harms nothing.
 import type { StateStore } from '../state/state-store.js';
 
@@ -14,6 +16,8 @@ export interface ErasureSinks {
   eraseCustomer(customerId: string): Promise<void>;
   /** resolves once what was written is stored */
   flush(): Promise<void>;
+  /** deletes their other rows from the tables under the views (sinks/erase.ts) */
+  deleteRows(customerId: string): Promise<void>;
 }
 
 export interface Tombstones {
@@ -41,6 +45,7 @@ export async function forgetCustomer(
   const { removed, alreadyErased } = await deps.store.forget(customerId, (deps.clock ?? Date.now)());
   await deps.results.eraseCustomer(customerId);
   await deps.results.flush();
+  await deps.results.deleteRows(customerId);
   await deps.changes.tombstone(customerId);
   return { customerId, removed, alreadyErased };
 }

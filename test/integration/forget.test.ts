@@ -129,6 +129,18 @@ describe('insiders forget', () => {
     expect(Number(after!.customers)).toBe(Number(before!.customers) - 1);
     expect(Number(after!.changes)).toBe(Number(before!.changes) - Number(who!.changes));
     expect(await rows(`SELECT customer_id FROM erased_customers`)).toEqual([{ customer_id: id }]);
+    // and the tables underneath lose their rows too (a mutation, in the background); the erasure row stays
+    await waitFor(
+      async () => {
+        const [left] = await rows<{ changes: string; placements: string; erasures: string }>(
+          `SELECT (SELECT count() FROM segment_changes WHERE customer_id = '${id}') AS changes,
+                  (SELECT count() FROM customer_segments WHERE customer_id = '${id}' AND deleted = 0) AS placements,
+                  (SELECT count() FROM customer_segments WHERE customer_id = '${id}' AND deleted = 1) AS erasures`,
+        );
+        return left?.changes === '0' && left.placements === '0' && left.erasures === '1';
+      },
+      { timeoutMs: 60_000, intervalMs: 250, what: 'their rows to be deleted from the tables' },
+    );
 
     // The change topic: their changes, then the tombstone (key = customer id, null value).
     reader = kafka.consumer({ groupId: uniqueName('changes-reader') });
