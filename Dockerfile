@@ -29,6 +29,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /out/src ./src
+# the dashboard's questions, read by `insiders metabase provision`
+COPY metabase/questions ./metabase/questions
 
 USER node
 ENTRYPOINT ["node", "bin/insiders.js"]

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'EVENT_INVALID'
   | 'STATE_WRITE_FAILED'
   | 'CLICKHOUSE_FAILED'
+  | 'METABASE_FAILED'
   | 'NOT_FOUND';
 
 export class InsidersError extends Error {

@@ -216,12 +216,14 @@ class ScriptStore implements BatchApplier {
     const replies = await pipeline.exec();
     if (replies === null) throw new Error('pipeline discarded');
     let applied = 0;
+    let erased = 0;
     for (const [i, [err, reply]] of replies.entries()) {
       if (err !== null) throw err;
       if (i < changes.length && reply === 1) applied++;
+      if (i < changes.length && reply === 2) erased++;
     }
     const watermark = watermarkCandidateMs === undefined ? undefined : Number(replies[replies.length - 1]?.[1]);
-    return { applied, duplicates: changes.length - applied, watermarkMs: watermark };
+    return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs: watermark };
   }
 }
 

@@ -7,6 +7,8 @@ import { applyEnvFile } from '../config.js';
 import { InsidersError } from '../errors.js';
 import { registerConsume } from './consume.js';
 import { registerFeatures } from './features.js';
+import { registerForget } from './forget.js';
+import { registerMetabase } from './metabase.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
 import { registerReport } from './report.js';
@@ -44,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerRun,
     registerMigrate,
     registerReport,
+    registerForget,
+    registerMetabase,
   ])
     register(program, outcome);
 

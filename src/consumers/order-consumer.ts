@@ -36,6 +36,8 @@ export interface ConsumerTotals {
   valid: number;
   applied: number;
   duplicates: number;
+  /** events of erased customers, dropped */
+  erased: number;
   ignored: number;
   guests: number;
   deadLettered: number;
@@ -47,6 +49,7 @@ export class OrderConsumer {
     valid: 0,
     applied: 0,
     duplicates: 0,
+    erased: 0,
     ignored: 0,
     guests: 0,
     deadLettered: 0,
@@ -150,6 +153,7 @@ export class OrderConsumer {
       t.valid += prepared.counts.valid;
       t.applied += result.applied;
       t.duplicates += result.duplicates;
+      t.erased += result.erased;
       t.ignored += prepared.counts.ignored;
       t.guests += prepared.counts.guests;
       t.deadLettered += prepared.deadLetters.length;

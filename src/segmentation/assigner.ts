@@ -96,18 +96,28 @@ export class SegmentAssigner {
     }
     const replies = (await pipeline.exec()) ?? [];
     const changes: SegmentChange[] = [];
+    // Customers erased since their state was read (-1) get no row: ClickHouse must not show them again.
+    const gone = new Set<string>();
     for (const [i, s] of states.entries()) {
       const [err, reply] = replies[i] ?? [new Error('no reply'), null];
       if (err) throw err;
       const [changed, previous, seq] = reply as [number, string, number];
+      if (changed === -1) gone.add(s.customerId);
       if (changed !== 1) continue;
       const to = placed.get(s.customerId);
       const record = `${previous}|${to === undefined ? '' : to}|${model.version}|${reasons[i]!}|${nowMs}`;
       changes.push(parsePendingChange(s.customerId, seq, record, (id) => this.names(id)));
     }
     await this.publishAndClear(changes);
-    await this.placementSink?.writeCustomers(model, features, placements);
-    return { placed: placed.size, changes };
+    if (gone.size === 0) await this.placementSink?.writeCustomers(model, features, placements);
+    else {
+      await this.placementSink?.writeCustomers(
+        model,
+        features.filter((f) => !gone.has(f.customerId)),
+        placements.filter((p) => !gone.has(p.customerId)),
+      );
+    }
+    return { placed: [...placed.keys()].filter((id) => !gone.has(id)).length, changes };
   }
 
   private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {

@@ -35,6 +35,19 @@ export class KafkaChangeSink implements ChangeSink {
     private readonly topic: string,
   ) {}
 
+  /**
+   * The tombstone of an erased customer: key = customer id, value null. On a compacted topic it
+   * removes the customer's earlier changes; every consumer must treat it as "forget this customer"
+   * (docs/segment-changes.md).
+   */
+  async tombstone(customerId: string): Promise<void> {
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: [{ key: customerId, value: null, headers: { 'schema-version': String(CHANGE_SCHEMA_VERSION) } }],
+    });
+  }
+
   async publish(changes: readonly SegmentChange[]): Promise<void> {
     if (changes.length === 0) return;
     await this.producer.send({

@@ -29,6 +29,8 @@ export const VIEWS = {
   latestModelRun: 'latest_model_run',
   segmentProfilesDedup: 'segment_profiles_dedup',
   latestSegmentProfiles: 'latest_segment_profiles',
+  /** customers erased on request: every view leaves them out */
+  erasedCustomers: 'erased_customers',
 } as const;
 
 /** 'YYYY-MM-DD hh:mm:ss' in UTC, the DateTime text every supported ClickHouse accepts. */

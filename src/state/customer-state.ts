@@ -12,6 +12,8 @@
 //   e:<digest>     marks an applied event (idempotency)
 //   s sv sc        current segment id, the model version that placed it, changes so far
 //   pc:<seq>       a segment change not yet published (see set-segment.lua)
+//   z              erased on the customer's request (GDPR), epoch ms: then the only field, and the
+//                  customer has no state (see forget-customer.lua)
 
 export interface Totals {
   readonly orders: number;
@@ -73,11 +75,12 @@ function bucket(value: string): Totals {
   };
 }
 
-/** Decodes HGETALL of a customer hash; undefined when the hash is empty (no such customer). */
+/** Decodes HGETALL of a customer hash; undefined when it is empty (no such customer) or erased. */
 export function decodeCustomerState(
   customerId: string,
   hash: Readonly<Record<string, string>>,
 ): CustomerState | undefined {
+  if (hash.z !== undefined) return undefined;
   const days = new Map<number, Totals>();
   const productLastDay = new Map<string, number>();
   const pendingChanges = new Map<number, string>();

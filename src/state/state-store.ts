@@ -15,6 +15,7 @@ declare module 'ioredis' {
     applyCustomerEvent(key: string, ...args: (string | number)[]): Result<number, Context>;
     applyGuestEvent(statsKey: string, seenKey: string, ...args: (string | number)[]): Result<number, Context>;
     advanceWatermark(key: string, candidateMs: number): Result<string, Context>;
+    forgetCustomer(key: string, atMs: number): Result<[number, number], Context>;
   }
 }
 
@@ -28,6 +29,8 @@ export interface StateChange {
 export interface BatchResult {
   readonly applied: number;
   readonly duplicates: number;
+  /** events of erased customers, dropped (see forget) */
+  readonly erased: number;
   readonly watermarkMs: number | undefined;
 }
 
@@ -111,6 +114,7 @@ export class StateStore {
     if (replies === null)
       throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline was discarded', { retryable: true });
     let applied = 0;
+    let erased = 0;
     for (const [i, [err, reply]] of replies.entries()) {
       if (err !== null) {
         throw new InsidersError('STATE_WRITE_FAILED', `redis script failed: ${err.message}`, {
@@ -119,9 +123,21 @@ export class StateStore {
         });
       }
       if (i < changes.length && reply === 1) applied++;
+      if (i < changes.length && reply === 2) erased++;
     }
     const watermark = watermarkCandidateMs === undefined ? undefined : Number(replies[replies.length - 1]?.[1]);
-    return { applied, duplicates: changes.length - applied, watermarkMs: watermark };
+    return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs: watermark };
+  }
+
+  /**
+   * Erases a customer's state (GDPR): their hash is replaced by the erasure marker, so that no
+   * event of theirs consumed later — a late duplicate included — rebuilds it, and every reader
+   * (sweep, refit, features) sees no such customer. Idempotent; atomic against the consumers.
+   * `removed`: there was state to remove; `alreadyErased`: an earlier call did it.
+   */
+  async forget(customerId: string, atMs: number): Promise<{ removed: boolean; alreadyErased: boolean }> {
+    const [removed, already] = await this.redis.forgetCustomer(this.keys.customer(customerId), atMs);
+    return { removed: removed === 1, alreadyErased: already === 1 };
   }
 
   async watermarkMs(): Promise<number | undefined> {

@@ -42,9 +42,9 @@ describe('state store: Lua scripts on real Redis', () => {
   it('applies orders, returns and guest orders exactly, once each', async () => {
     const store = await freshStore(365);
     const first = await store.applyBatch(asChanges(history), Date.parse('2011-03-03T08:00:00Z'));
-    expect(first).toEqual({ applied: 5, duplicates: 0, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
+    expect(first).toEqual({ applied: 5, duplicates: 0, erased: 0, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
     const again = await store.applyBatch(asChanges(history), Date.parse('2011-03-01T00:00:00Z'));
-    expect(again).toEqual({ applied: 0, duplicates: 5, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
+    expect(again).toEqual({ applied: 0, duplicates: 5, erased: 0, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
 
     const state = await store.customer('c1');
     expect(state?.lifetime).toEqual({

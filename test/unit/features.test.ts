@@ -76,4 +76,8 @@ describe('computeFeatures', () => {
   it('treats an empty hash as no customer', () => {
     expect(decodeCustomerState('nobody', {})).toBeUndefined();
   });
+
+  it('treats an erased customer (the marker z) as no customer', () => {
+    expect(decodeCustomerState('gone', { z: '1764600000000' })).toBeUndefined();
+  });
 });

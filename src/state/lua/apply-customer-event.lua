@@ -11,7 +11,8 @@
 -- ARGV[7]  units (sum of quantities)
 -- ARGV[8]  value in mills (sum of quantity * unit price)
 -- ARGV[9..] the event's distinct stock codes (orders only)
--- returns 1 when applied, 0 when the event had been applied before
+-- returns 1 when applied, 0 when the event had been applied before, 2 when the customer was
+-- erased (forget-customer.lua left the marker field "z"): the event is dropped, nothing is written
 --
 -- Day buckets ("d:<day>" -> "orders,lines,items,revenue,returns,returnedItems,returnedValue")
 -- hold the rolling window. A bucket is kept while day >= maxDay - window + 1, where maxDay ("x")
@@ -41,9 +42,9 @@ local SLICE = 2000
 
 local fields
 if isOrder then
-  fields = { ARGV[1], 'o', 'n', 'i', 'r', 'f', 'l', 'x', 'dm', bucketField }
+  fields = { ARGV[1], 'o', 'n', 'i', 'r', 'f', 'l', 'x', 'dm', bucketField, 'z' }
 else
-  fields = { ARGV[1], 'ro', 'rq', 'rv', 'x', 'dm', bucketField }
+  fields = { ARGV[1], 'ro', 'rq', 'rv', 'x', 'dm', bucketField, 'z' }
 end
 local skuBase = #fields
 local nf = skuBase
@@ -53,6 +54,7 @@ for i = 9, #ARGV do
 end
 -- The scalars first; the products' days only when this event is older than the latest one.
 local current = redis.call('HMGET', key, unpack(fields, 1, skuBase))
+if current[skuBase] then return 2 end
 if current[1] then return 0 end
 local latest = tonumber(current[isOrder and 8 or 5] or '-1')
 local readProducts = isOrder and nf > skuBase and day < latest

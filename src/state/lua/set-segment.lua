@@ -7,11 +7,12 @@
 -- ARGV[2]  model version
 -- ARGV[3]  reason: event, refit or time
 -- ARGV[4]  time of the change, epoch ms
--- returns {changed (0|1), previous segment id ("" for none), change sequence number}
+-- returns {changed (1 changed, 0 unchanged, -1 no such customer: never seen or erased),
+--          previous segment id ("" for none), change sequence number}
 -- Fields: s (segment id), sv (model version of the assignment), sc (changes so far),
 -- "pc:<seq>" -> "from|to|version|reason|at" for changes not yet published.
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  return { 0, '', 0 } -- forgotten or never seen: nothing to assign
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'z') == 1 then
+  return { -1, '', 0 } -- never seen, or erased (forget-customer.lua): nothing to assign
 end
 local current = redis.call('HMGET', KEYS[1], 's', 'sc')
 local previous = current[1] or ''

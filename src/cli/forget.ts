@@ -1,0 +1,83 @@
+// `insiders forget <customerId>`: GDPR erasure of one customer (src/erasure/forget.ts). Safe to run
+// while the service runs, and again for the same customer.
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { forgetCustomer } from '../erasure/forget.js';
+import { InsidersError } from '../errors.js';
+import { createClickHouse } from '../infra/clickhouse.js';
+import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
+import { createRedis } from '../infra/redis.js';
+import { createLogger } from '../log.js';
+import { KafkaChangeSink } from '../segmentation/change-publisher.js';
+import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
+import { deleteCustomerRows } from '../sinks/erase.js';
+import { migrate } from '../sinks/migrate.js';
+import { StateStore } from '../state/state-store.js';
+import type { CommandOutcome } from './main.js';
+
+export function registerForget(program: Command, _outcome: CommandOutcome): void {
+  program
+    .command('forget')
+    .argument('<customerId>', 'the customer to erase')
+    .description(
+      "erase a customer (GDPR): their state in Redis, their rows in ClickHouse's views, a tombstone on the change topic",
+    )
+    .action(async (customerId: string) => {
+      if (customerId.trim() === '' || customerId !== customerId.trim()) {
+        throw new InsidersError(
+          'CONFIG_INVALID',
+          `customer id ${JSON.stringify(customerId)}: expected a non-empty id without surrounding spaces`,
+        );
+      }
+      const config = loadConfig(process.env);
+      const logger = createLogger(config.log);
+      const redis = createRedis(config.redis);
+      const kafka = createKafka(config.kafka, logger);
+      const producer = createProducer(kafka);
+      // The erasure must be hidden by views that honour it: bring the schema up to date first.
+      const server = createClickHouse(config.clickhouse, 'default');
+      await migrate(server, config.clickhouse.database).finally(() => server.close());
+      const clickhouse = createClickHouse(config.clickhouse);
+      const results = new ClickHouseSink(clickhouse, logger);
+      try {
+        await redis.connect();
+        const store = await StateStore.open(redis, {
+          keyPrefix: config.redis.keyPrefix,
+          windowDays: config.state.windowDays,
+        });
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await ensureTopics(admin, [
+            { topic: config.model.changesTopic, numPartitions: config.kafka.ordersPartitions },
+          ]);
+        } finally {
+          await admin.disconnect();
+        }
+        await producer.connect();
+        const outcome = await forgetCustomer(
+          {
+            store,
+            results: {
+              eraseCustomer: (id) => results.eraseCustomer(id),
+              flush: () => results.flush(),
+              deleteRows: (id) => deleteCustomerRows(clickhouse, id),
+            },
+            changes: new KafkaChangeSink(producer, config.model.changesTopic),
+          },
+          customerId,
+        );
+        logger.info({ removed: outcome.removed, alreadyErased: outcome.alreadyErased }, 'customer erased');
+        process.stdout.write(
+          `customer ${customerId} erased: ${
+            outcome.alreadyErased ? 'already erased before' : outcome.removed ? 'state removed' : 'no state was held'
+          }; hidden from ClickHouse, tombstone sent to ${config.model.changesTopic}\n`,
+        );
+      } finally {
+        await results.close().catch(() => undefined);
+        await clickhouse.close();
+        await producer.disconnect().catch(() => undefined);
+        await redis.quit().catch(() => undefined);
+      }
+    });
+}
