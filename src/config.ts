@@ -80,6 +80,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['0', '1']).default('0'),
   HTTP_PORT: integer(0, 65535).default(8080),
+  HTTP_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -124,7 +125,11 @@ export interface Config {
     readonly scaler: 'minmax' | 'robust';
   };
   readonly log: { readonly level: RawConfig['LOG_LEVEL']; readonly pretty: boolean };
-  readonly http: { readonly port: number };
+  readonly http: {
+    readonly port: number;
+    /** the Bearer token POST /refit requires; undefined: the endpoint refuses every request */
+    readonly adminToken: string | undefined;
+  };
 }
 
 /**
@@ -141,7 +146,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'unknown');
-    throw new ConfigError(variable, present[variable], issue?.message ?? 'invalid value');
+    // A secret is never echoed, not even a wrong one.
+    const shown = variable === 'HTTP_ADMIN_TOKEN' ? '[redacted]' : present[variable];
+    throw new ConfigError(variable, shown, issue?.message ?? 'invalid value');
   }
   const c = parsed.data;
   return {
@@ -172,6 +179,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       scaler: c.MODEL_SCALER,
     },
     log: { level: c.LOG_LEVEL, pretty: c.LOG_PRETTY === '1' },
-    http: { port: c.HTTP_PORT },
+    http: { port: c.HTTP_PORT, adminToken: c.HTTP_ADMIN_TOKEN },
   };
 }
