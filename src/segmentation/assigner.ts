@@ -29,6 +29,8 @@ export interface PlacementSink {
 
 export interface AssignResult {
   readonly placed: number;
+  /** customers placed in each segment, by segment id */
+  readonly bySegment: ReadonlyMap<number, number>;
   readonly changes: readonly SegmentChange[];
 }
 
@@ -76,10 +78,12 @@ export class SegmentAssigner {
    */
   async assign(states: readonly CustomerState[], nowMs: number, reason: ChangeReason): Promise<AssignResult> {
     const model = this.model;
-    if (model === undefined || states.length === 0) return { placed: 0, changes: [] };
+    if (model === undefined || states.length === 0) return { placed: 0, bySegment: new Map(), changes: [] };
     const features = states.map((s) => computeFeatures(s, nowMs, this.windowDays));
     const placements = placeCustomers(model, features);
     const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
+    const bySegment = new Map<number, number>();
+    for (const p of placements) bySegment.set(p.segmentId, (bySegment.get(p.segmentId) ?? 0) + 1);
     const pipeline = this.redis.pipeline();
     const reasons: ChangeReason[] = [];
     for (const s of states) {
@@ -107,7 +111,7 @@ export class SegmentAssigner {
     }
     await this.publishAndClear(changes);
     await this.placementSink?.writeCustomers(model, features, placements);
-    return { placed: placed.size, changes };
+    return { placed: placed.size, bySegment, changes };
   }
 
   private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {
