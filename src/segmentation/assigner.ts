@@ -1,7 +1,8 @@
 // Places customers in the current model's segments and records every change of segment: in the
 // customer's hash first (set-segment.lua, atomic, with the change kept as pending), then in every
-// sink, then the pending record is cleared. A crash between the steps leaves the pending record,
-// which the next sweep publishes again (same changeId), so no change is lost.
+// sink, then — once every sink holds it durably (a buffering sink's stored()) — the pending record
+// is cleared. A crash between the steps leaves the pending record, which the next sweep publishes
+// again (same changeId), so no change is lost.
 import type { Redis, Result } from 'ioredis';
 import { computeFeatures, type Features } from '../features/features.js';
 import { placeCustomers, type FittedModel, type Placement } from '../model/model.js';
@@ -117,8 +118,18 @@ export class SegmentAssigner {
   private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {
     if (changes.length === 0) return;
     await this.sink.publish(changes);
-    const pipeline = this.redis.pipeline();
-    for (const c of changes) pipeline.hdel(this.keys.customer(c.customerId), `pc:${c.seq}`);
-    await pipeline.exec();
+    const clear = async () => {
+      const pipeline = this.redis.pipeline();
+      for (const c of changes) pipeline.hdel(this.keys.customer(c.customerId), `pc:${c.seq}`);
+      await pipeline.exec();
+    };
+    if (this.sink.stored === undefined) return clear();
+    // Cleared once a buffering sink has stored them, without waiting for it here. Should the
+    // clear fail or never come (a crash), the records stay pending and the next sweep publishes
+    // them again: a duplicate with the same changeId, never a loss.
+    this.sink
+      .stored()
+      .then(clear)
+      .catch(() => undefined);
   }
 }
