@@ -36,9 +36,9 @@ export function registerRun(program: Command, outcome: CommandOutcome): void {
       const roles = parseRoles(opts.roles);
       const config = loadConfig(process.env);
       const logger = createLogger(config.log);
-      const signal = untilSignal();
+      // Until the service runs, a signal ends the process at once: nothing is committed yet.
       const service = await startService(config, logger, { roles, http: true });
-      logger.info({ signal: await signal }, 'stopping');
+      logger.info({ signal: await untilSignal() }, 'stopping');
       await service.close();
       if (service.consumer) logger.info(service.consumer.totals, 'consumer totals');
     });

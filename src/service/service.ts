@@ -77,13 +77,42 @@ async function check(name: string, probe: () => Promise<string | undefined>): Pr
   }
 }
 
+/**
+ * Starts the service. Should start-up fail part-way (a server unreachable), whatever it had
+ * opened is closed again before the error is thrown, so the process can end.
+ */
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
+  const opened: (() => unknown)[] = [];
+  try {
+    return await start(config, logger, options, opened);
+  } catch (err) {
+    for (const undo of opened.reverse()) {
+      try {
+        await undo();
+      } catch {
+        // start-up already failed; that error is the one to report
+      }
+    }
+    throw err;
+  }
+}
+
+async function start(
+  config: Config,
+  logger: Logger,
+  options: ServiceOptions,
+  opened: (() => unknown)[],
+): Promise<Service> {
   const roles = options.roles ?? allRoles;
   const log = logger.child({ component: 'service' });
   log.info({ roles: describeRoles(roles) }, 'starting');
   const kafka = createKafka(config.kafka, logger);
   const redis = createRedis(config.redis);
   const subscriber = createRedis(config.redis);
+  opened.push(
+    () => redis.disconnect(),
+    () => subscriber.disconnect(),
+  );
   await Promise.all([redis.connect(), subscriber.connect()]);
   const store = await StateStore.open(redis, {
     keyPrefix: config.redis.keyPrefix,
@@ -93,6 +122,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   // Kept connected: readiness and consumer lag use it.
   const admin: Admin = kafka.admin();
+  opened.push(() => admin.disconnect());
   await admin.connect();
   await ensureTopics(admin, [
     { topic: config.kafka.ordersTopic, numPartitions: config.kafka.ordersPartitions },
@@ -103,6 +133,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const applied = await migrate(server, config.clickhouse.database).finally(() => server.close());
   if (applied.applied.length > 0) log.info({ applied: applied.applied }, 'clickhouse migrations applied');
   const clickhouse = createClickHouse(config.clickhouse);
+  opened.push(() => clickhouse.close());
   const results = new ClickHouseSink(clickhouse, logger);
   const metrics = new ServiceMetrics(
     {
@@ -112,6 +143,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     logger,
   );
   const changeProducer = createProducer(kafka);
+  opened.push(() => changeProducer.disconnect());
   await changeProducer.connect();
   const assigner = new SegmentAssigner(
     redis,
@@ -143,6 +175,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
         onBatch: (report) => metrics.batchApplied(report),
       })
     : undefined;
+  if (consumer) opened.push(() => consumer.close());
   await consumer?.start();
 
   const now = () => store.now(config.state.clock);
@@ -299,6 +332,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
       },
       logger,
     );
+    const server = http;
+    opened.push(() => server.close());
     httpPort = await http.listen(config.http.port);
   }
 

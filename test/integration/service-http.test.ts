@@ -3,6 +3,7 @@
 // exists), metrics with the replay's counts, a customer with segment, explanation and changes,
 // the admin-only refit — and a SIGTERM that ends it cleanly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { createKafka } from '../../src/infra/kafka.js';
@@ -11,6 +12,7 @@ import { silentLogger } from '../../src/log.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
+import { exited, spawnCli } from '../support/cli.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
   ADMIN_TOKEN,
@@ -43,6 +45,7 @@ describe('insiders run: the HTTP API and a clean stop', () => {
   let admin: Admin;
   let redis: Redis;
   let service: ServiceProcess | undefined;
+  let stray: ChildProcess | undefined;
 
   beforeAll(async () => {
     admin = createKafka(config.kafka, silentLogger).admin();
@@ -53,6 +56,7 @@ describe('insiders run: the HTTP API and a clean stop', () => {
 
   afterAll(async () => {
     if (service?.child.exitCode === null) service.child.kill('SIGKILL');
+    if (stray?.exitCode === null) stray.kill('SIGKILL');
     await unlinkPrefix(redis, config.redis.keyPrefix);
     await redis.quit();
     await dropDatabase(config.clickhouse);
@@ -152,5 +156,15 @@ describe('insiders run: the HTTP API and a clean stop', () => {
     expect(await stopServiceProcess(service)).toBe(0);
     expect(service.child.output()).toContain('"msg":"stopped"');
     expect(service.child.output()).not.toContain('shutdown step failed');
+  });
+
+  it('ends with the error, instead of hanging on what it had opened, when ClickHouse cannot be reached at start', async () => {
+    // Port 1: nothing listens there. Kafka and Redis were connected before ClickHouse is tried.
+    const child = spawnCli(['run'], serviceEnv(config, { CLICKHOUSE_URL: 'http://127.0.0.1:1' }));
+    stray = child;
+    // A hang fails the test by its timeout.
+    const code = await exited(child);
+    expect(code, child.output()).toBe(2);
+    expect(child.output()).toContain('ECONNREFUSED 127.0.0.1:1');
   });
 });
