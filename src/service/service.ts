@@ -259,6 +259,8 @@ async function start(
       const placements = placeCustomers(m, outcome.sample);
       await results.writeModel(m, outcome.ms, segmentProfiles(m, outcome.sample, placements));
       await sweepNow();
+      // A refit is done when its results are stored: who asked for it can read them back.
+      await results.flush();
     } else {
       log.info({ outcome: outcome.kind }, 'refit skipped');
     }

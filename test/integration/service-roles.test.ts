@@ -80,6 +80,7 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
     await waitFor(async () => (await fetch(`${consumer.base}/readyz`)).status === 200, {
       what: 'the consumer process to load the model',
     });
+    // POST /refit answers once the refit's results are stored
     const placedByRefit = await count("SELECT count() AS n FROM segment_changes_dedup WHERE reason = 'refit'");
     expect(placedByRefit).toBeGreaterThan(0);
 
