@@ -126,6 +126,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['0', '1']).default('0'),
   HTTP_PORT: integer(0, 65535).default(8080),
+  HTTP_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -203,7 +204,11 @@ export interface Config {
     readonly scaler: 'minmax' | 'robust';
   };
   readonly log: { readonly level: RawConfig['LOG_LEVEL']; readonly pretty: boolean };
-  readonly http: { readonly port: number };
+  readonly http: {
+    readonly port: number;
+    /** the Bearer token POST /refit requires; undefined: the endpoint refuses every request */
+    readonly adminToken: string | undefined;
+  };
 }
 
 /**
@@ -307,7 +312,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       scaler: c.MODEL_SCALER,
     },
     log: { level: c.LOG_LEVEL, pretty: c.LOG_PRETTY === '1' },
-    http: { port: c.HTTP_PORT },
+    http: { port: c.HTTP_PORT, adminToken: c.HTTP_ADMIN_TOKEN },
   };
 }
 

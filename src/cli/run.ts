@@ -1,30 +1,46 @@
-// `insiders run`: the service — consume events into state, place customers on every event,
-// refit the model and sweep on their schedules — until SIGINT or SIGTERM, then a clean shutdown.
+// `insiders run [--roles consume,refit,sweep,sink]`: the service — consume events into state,
+// place customers on every event, refit the model and sweep on their schedules, serve the HTTP
+// API — until SIGINT or SIGTERM, then a clean shutdown (a second signal ends the process at once).
 // `insiders refit`: one refit now (and the sweep after it), for operators.
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
+import { noRoles, parseRoles } from '../service/roles.js';
 import { startService } from '../service/service.js';
 import type { CommandOutcome } from './main.js';
 
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
   });
 }
 
 export function registerRun(program: Command, outcome: CommandOutcome): void {
   program
     .command('run')
-    .description('run the service: consume, place customers, refit and sweep, until stopped')
-    .action(async () => {
+    .description('run the service: consume, place customers, refit and sweep, serve HTTP, until stopped')
+    .option(
+      '--roles <roles>',
+      'what this process does: a comma-separated list of consume, refit, sweep, sink',
+      'consume,refit,sweep,sink',
+    )
+    .action(async (opts: { roles: string }) => {
+      const roles = parseRoles(opts.roles);
       const config = loadConfig(process.env);
       const logger = createLogger(config.log);
-      const service = await startService(config, logger);
+      // Until the service runs, a signal ends the process at once: nothing is committed yet.
+      const service = await startService(config, logger, { roles, http: true });
       logger.info({ signal: await untilSignal() }, 'stopping');
       await service.close();
-      logger.info(service.consumer.totals, 'stopped');
+      if (service.consumer) logger.info(service.consumer.totals, 'consumer totals');
     });
 
   program
@@ -33,7 +49,7 @@ export function registerRun(program: Command, outcome: CommandOutcome): void {
     .action(async () => {
       const config = loadConfig(process.env);
       const logger = createLogger(config.log);
-      const service = await startService(config, logger);
+      const service = await startService(config, logger, { roles: noRoles });
       try {
         const result = await service.refitNow();
         if (result.kind === 'fitted') {

@@ -4,6 +4,9 @@
 // its dead letter acknowledged by Kafka, or its state change applied in Redis. A failure of either
 // is retried with backoff while the partition waits (no offset moves); a crash replays from the
 // last committed offset, and the idempotent Lua scripts make the replay change nothing twice.
+// Results written through buffered sinks (ClickHouse) are made durable by `beforeCommit`, which
+// every checkpoint runs before it commits the offsets resolved so far: a commit never gets ahead of
+// the results of the messages it covers.
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config.js';
 import { EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
@@ -29,6 +32,25 @@ export interface OrderConsumerOptions {
    */
   readonly assigner?: SegmentAssigner;
   readonly clock?: 'watermark' | 'wall';
+  /** makes buffered results durable (the sinks' flush); runs before every offset commit */
+  readonly beforeCommit?: () => Promise<void>;
+  /** told about every batch applied, for metrics */
+  readonly onBatch?: (report: BatchReport) => void;
+  /** how often resolved offsets are committed, ms (default 1000) */
+  readonly commitIntervalMs?: number;
+}
+
+/** One applied batch: what its messages came to and how long it took (decode to resolved offset). */
+export interface BatchReport {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly ignored: number;
+  readonly guests: number;
+  readonly deadLettered: number;
+  readonly ms: number;
 }
 
 export interface ConsumerTotals {
@@ -59,6 +81,14 @@ export class OrderConsumer {
   private readonly log: Logger;
   private readonly wallClock: () => number;
   private closing: Promise<void> | undefined;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** per "topic:partition": the next offset to read, once every message before it is done */
+  private readonly resolved = new Map<string, { topic: string; partition: number; offset: string }>();
+  private readonly committed = new Map<string, string>();
+  private checkpointing: Promise<void> | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private started = false;
 
   constructor(private readonly options: OrderConsumerOptions) {
     this.consumer = options.kafka.consumer({
@@ -88,21 +118,59 @@ export class OrderConsumer {
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: k.ordersTopic, fromBeginning: true });
+    // After a rebalance, forget offsets of partitions this member no longer owns: their new owner
+    // commits them.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((p) => `${topic}:${p}`),
+        ),
+      );
+      for (const key of this.resolved.keys()) if (!owned.has(key)) this.resolved.delete(key);
+    });
     await this.consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1000,
+      // Offsets are committed by checkpoint(), after the sinks are flushed, never by kafkajs itself.
+      autoCommit: false,
       eachBatchAutoResolve: false,
       // Up to 3 partitions' batches at once: one decodes while another's pipeline runs in Redis.
       // Each partition's batches still run one after the other, in offset order.
       partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.handleBatch(payload),
+      eachBatch: (payload) => this.track(this.handleBatch(payload)),
     });
+    this.started = true;
+    this.checkpointTimer = setInterval(() => {
+      this.checkpoint().catch((err: unknown) =>
+        this.log.warn({ err }, 'offset commit failed; retrying at the next checkpoint'),
+      );
+    }, this.options.commitIntervalMs ?? 1000);
+    this.checkpointTimer.unref();
     this.log.info({ topic: k.ordersTopic, group: k.consumerGroup }, 'consuming');
+  }
+
+  private track(batch: Promise<void>): Promise<void> {
+    this.inFlight.add(batch);
+    return batch.finally(() => this.inFlight.delete(batch));
+  }
+
+  /**
+   * Makes the results of every resolved message durable (beforeCommit), then commits their
+   * offsets. One at a time; a call while one runs waits for it.
+   */
+  private checkpoint(): Promise<void> {
+    this.checkpointing ??= (async () => {
+      const due = [...this.resolved.entries()].filter(([key, o]) => this.committed.get(key) !== o.offset);
+      if (due.length === 0) return;
+      await this.options.beforeCommit?.();
+      await this.consumer.commitOffsets(due.map(([, o]) => o));
+      for (const [key, o] of due) this.committed.set(key, o.offset);
+    })().finally(() => (this.checkpointing = undefined));
+    return this.checkpointing;
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (batch.messages.length === 0) return;
+    // Stopping: leave these messages to whoever consumes the partition next.
+    if (batch.messages.length === 0 || this.stopping) return;
     const started = performance.now();
     const source = { topic: batch.topic, partition: batch.partition };
     const prepared = prepareBatch(
@@ -120,7 +188,7 @@ export class OrderConsumer {
     const retry = {
       initialDelayMs: 100,
       maxDelayMs: 5_000,
-      shouldStop: () => !payload.isRunning() || payload.isStale(),
+      shouldStop: () => this.stopping || !payload.isRunning() || payload.isStale(),
       onFailure: async (err: unknown, attempt: number, delayMs: number) => {
         this.log.warn({ err, attempt, delayMs, ...source }, 'batch write failed; retrying, offsets held');
         await payload.heartbeat().catch(() => undefined);
@@ -144,8 +212,13 @@ export class OrderConsumer {
         return applied;
       }, retry);
       const lastOffset = batch.messages[batch.messages.length - 1]?.offset;
-      if (lastOffset !== undefined) payload.resolveOffset(lastOffset);
-      await payload.commitOffsetsIfNecessary();
+      if (lastOffset !== undefined) {
+        payload.resolveOffset(lastOffset);
+        this.resolved.set(`${batch.topic}:${batch.partition}`, {
+          ...source,
+          offset: (BigInt(lastOffset) + 1n).toString(),
+        });
+      }
       await payload.heartbeat();
 
       const t = this.totals;
@@ -157,19 +230,18 @@ export class OrderConsumer {
       t.ignored += prepared.counts.ignored;
       t.guests += prepared.counts.guests;
       t.deadLettered += prepared.deadLetters.length;
-      this.log.debug(
-        {
-          ...source,
-          messages: batch.messages.length,
-          applied: result.applied,
-          duplicates: result.duplicates,
-          ignored: prepared.counts.ignored,
-          deadLettered: prepared.deadLetters.length,
-          watermarkMs: result.watermarkMs,
-          ms: Math.round(performance.now() - started),
-        },
-        'batch applied',
-      );
+      const report: BatchReport = {
+        ...source,
+        messages: batch.messages.length,
+        applied: result.applied,
+        duplicates: result.duplicates,
+        ignored: prepared.counts.ignored,
+        guests: prepared.counts.guests,
+        deadLettered: prepared.deadLetters.length,
+        ms: performance.now() - started,
+      };
+      this.options.onBatch?.(report);
+      this.log.info({ ...report, watermarkMs: result.watermarkMs, ms: Math.round(report.ms) }, 'batch applied');
     } catch (err) {
       // The partition was taken away or the consumer is stopping: leave the offsets where they
       // are; whoever owns the partition next replays these messages.
@@ -186,11 +258,25 @@ export class OrderConsumer {
     await assigner.assign(states, await store.now(this.options.clock ?? 'watermark'), 'event');
   }
 
-  /** Stops fetching, lets the in-flight batch finish, commits, and disconnects. Idempotent. */
+  /**
+   * Stops fetching, lets the in-flight batches finish, flushes the sinks and commits (one last
+   * checkpoint), then disconnects. Every step runs even if one before it failed. Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.stopping = true;
+      clearInterval(this.checkpointTimer);
       const errors: unknown[] = [];
-      for (const step of [() => this.consumer.disconnect(), () => this.producer.disconnect()]) {
+      for (const step of [
+        () => {
+          if (this.started) this.consumer.pause([{ topic: this.options.config.kafka.ordersTopic }]);
+          return Promise.resolve();
+        },
+        () => Promise.allSettled([...this.inFlight]),
+        () => this.checkpoint(),
+        () => this.consumer.disconnect(),
+        () => this.producer.disconnect(),
+      ]) {
         try {
           await step();
         } catch (err) {

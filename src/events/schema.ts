@@ -18,11 +18,14 @@ export const limits = {
   maxTextLength: 256,
 } as const;
 
+/** The form of every id in the contract (event, customer, stock code ids), at most maxIdLength long. */
+export const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
 const id = z
   .string()
   .min(1)
   .max(limits.maxIdLength)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - (starting with a letter or digit)');
+  .regex(idPattern, 'letters, digits and . _ : - (starting with a letter or digit)');
 
 const amount = z
   .union([

@@ -1,7 +1,8 @@
 // Places customers in the current model's segments and records every change of segment: in the
 // customer's hash first (set-segment.lua, atomic, with the change kept as pending), then in every
-// sink, then the pending record is cleared. A crash between the steps leaves the pending record,
-// which the next sweep publishes again (same changeId), so no change is lost.
+// sink, then — once every sink holds it durably (a buffering sink's stored()) — the pending record
+// is cleared. A crash between the steps leaves the pending record, which the next sweep publishes
+// again (same changeId), so no change is lost.
 import type { Redis, Result } from 'ioredis';
 import { computeFeatures, type Features } from '../features/features.js';
 import { placeCustomers, type FittedModel, type Placement } from '../model/model.js';
@@ -29,6 +30,8 @@ export interface PlacementSink {
 
 export interface AssignResult {
   readonly placed: number;
+  /** customers placed in each segment, by segment id */
+  readonly bySegment: ReadonlyMap<number, number>;
   readonly changes: readonly SegmentChange[];
 }
 
@@ -76,7 +79,7 @@ export class SegmentAssigner {
    */
   async assign(states: readonly CustomerState[], nowMs: number, reason: ChangeReason): Promise<AssignResult> {
     const model = this.model;
-    if (model === undefined || states.length === 0) return { placed: 0, changes: [] };
+    if (model === undefined || states.length === 0) return { placed: 0, bySegment: new Map(), changes: [] };
     const features = states.map((s) => computeFeatures(s, nowMs, this.windowDays));
     const placements = placeCustomers(model, features);
     const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
@@ -109,22 +112,32 @@ export class SegmentAssigner {
       changes.push(parsePendingChange(s.customerId, seq, record, (id) => this.names(id)));
     }
     await this.publishAndClear(changes);
-    if (gone.size === 0) await this.placementSink?.writeCustomers(model, features, placements);
-    else {
-      await this.placementSink?.writeCustomers(
-        model,
-        features.filter((f) => !gone.has(f.customerId)),
-        placements.filter((p) => !gone.has(p.customerId)),
-      );
-    }
-    return { placed: [...placed.keys()].filter((id) => !gone.has(id)).length, changes };
+    const kept = gone.size === 0 ? placements : placements.filter((p) => !gone.has(p.customerId));
+    const bySegment = new Map<number, number>();
+    for (const p of kept) bySegment.set(p.segmentId, (bySegment.get(p.segmentId) ?? 0) + 1);
+    await this.placementSink?.writeCustomers(
+      model,
+      gone.size === 0 ? features : features.filter((f) => !gone.has(f.customerId)),
+      kept,
+    );
+    return { placed: kept.length, bySegment, changes };
   }
 
   private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {
     if (changes.length === 0) return;
     await this.sink.publish(changes);
-    const pipeline = this.redis.pipeline();
-    for (const c of changes) pipeline.hdel(this.keys.customer(c.customerId), `pc:${c.seq}`);
-    await pipeline.exec();
+    const clear = async () => {
+      const pipeline = this.redis.pipeline();
+      for (const c of changes) pipeline.hdel(this.keys.customer(c.customerId), `pc:${c.seq}`);
+      await pipeline.exec();
+    };
+    if (this.sink.stored === undefined) return clear();
+    // Cleared once a buffering sink has stored them, without waiting for it here. Should the
+    // clear fail or never come (a crash), the records stay pending and the next sweep publishes
+    // them again: a duplicate with the same changeId, never a loss.
+    this.sink
+      .stored()
+      .then(clear)
+      .catch(() => undefined);
   }
 }

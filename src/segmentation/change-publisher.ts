@@ -6,7 +6,10 @@ import type { SegmentChangeMessage } from './change-schema.js';
 import type { SegmentChange } from './changes.js';
 
 export interface ChangeSink {
+  /** Resolves once the changes are accepted: durable, or buffered when the sink has stored(). */
   publish(changes: readonly SegmentChange[]): Promise<void>;
+  /** For a buffering sink: resolves once every change published so far is durable. */
+  stored?(): Promise<void>;
 }
 
 export const CHANGE_SCHEMA_VERSION = 1 as const;

@@ -35,13 +35,18 @@ export class ModelStore {
    * must be a connection of its own (a subscribed Redis connection can do nothing else).
    * Returns a function that stops listening.
    */
-  async watch(subscriber: Redis, onModel: (model: FittedModel) => void): Promise<() => Promise<void>> {
+  async watch(
+    subscriber: Redis,
+    onModel: (model: FittedModel) => void,
+    onError: (err: unknown) => void = () => undefined,
+  ): Promise<() => Promise<void>> {
     const reload = async () => {
       const model = await this.current();
       if (model) onModel(model);
     };
     subscriber.on('message', (channel: string) => {
-      if (channel === this.keys.modelChannel) void reload();
+      // A failed reload keeps the model in use; the next announcement or the next start loads it.
+      if (channel === this.keys.modelChannel) reload().catch(onError);
     });
     await subscriber.subscribe(this.keys.modelChannel);
     await reload();

@@ -12,6 +12,9 @@ export type SweepOutcome =
       readonly customers: number;
       readonly changes: number;
       readonly republished: number;
+      /** customers in each segment at this sweep's "now", by segment id */
+      readonly bySegment: ReadonlyMap<number, number>;
+      readonly modelVersion: number;
       readonly ms: number;
     }
   | { readonly kind: 'busy' }
@@ -32,14 +35,17 @@ export async function sweep(
     let customers = 0;
     let changes = 0;
     let republished = 0;
+    const bySegment = new Map<number, number>();
+    const modelVersion = assigner.currentModel.version;
     for await (const page of store.customers()) {
       republished += await assigner.publishPending(page);
       const result = await assigner.assign(page, nowMs, 'time');
       customers += page.length;
       changes += result.changes.length;
+      for (const [id, n] of result.bySegment) bySegment.set(id, (bySegment.get(id) ?? 0) + n);
       await lease.renew();
     }
-    return { kind: 'swept', customers, changes, republished, ms: performance.now() - started };
+    return { kind: 'swept', customers, changes, republished, bySegment, modelVersion, ms: performance.now() - started };
   } finally {
     await lease.release();
   }

@@ -1,42 +1,118 @@
 // The service: the order consumer (events -> state -> immediate placement), the refit job and the
-// sweep on their schedules, all in one process. Refit and sweep are singletons across instances
-// (Redis leases), so running several processes scales the consumers out over the partitions.
+// sweep on their schedules, and the HTTP API, in one process — each role selectable (roles.ts).
+// Refit and sweep are singletons across instances (Redis leases), so running several processes
+// scales the consumers out over the partitions.
+import type { Admin } from 'kafkajs';
 import type { Config } from '../config.js';
+import { consumerLagByPartition } from '../consumers/lag.js';
 import { OrderConsumer } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
+import { computeFeatures } from '../features/features.js';
+import { createHttpServer, type HttpServer, type ReadinessCheck, type RefitReply } from '../http/server.js';
 import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
 import { createClickHouse } from '../infra/clickhouse.js';
 import { createRedis } from '../infra/redis.js';
 import type { Logger } from '../log.js';
+import { ServiceMetrics } from '../metrics/metrics.js';
 import { SegmentAssigner } from '../segmentation/assigner.js';
 import { KafkaChangeSink } from '../segmentation/change-publisher.js';
+import { customerView, type CustomerView } from '../segmentation/customer-view.js';
 import { placeCustomers } from '../model/model.js';
 import { segmentProfiles } from '../model/profiles.js';
 import { ClickHouseSink, FanOutChangeSink } from '../sinks/clickhouse-sink.js';
 import { migrate } from '../sinks/migrate.js';
+import { recentChanges } from '../sinks/recent-changes.js';
 import { ModelStore } from '../segmentation/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
 import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
 import { StateStore } from '../state/state-store.js';
+import { allRoles, describeRoles, type Roles } from './roles.js';
+
+export interface ServiceOptions {
+  /** what this process does; all roles by default */
+  readonly roles?: Roles;
+  /** serve the HTTP API on config.http.port */
+  readonly http?: boolean;
+}
 
 export interface Service {
   /** Runs a refit now (then a sweep when it fitted); resolves with what happened. */
   refitNow(): Promise<RefitOutcome>;
   sweepNow(): Promise<SweepOutcome>;
-  readonly consumer: OrderConsumer;
+  /** a customer's features, segment, explanation and recent changes; undefined when unknown */
+  customer(customerId: string): Promise<CustomerView | undefined>;
+  /** undefined without the consume role */
+  readonly consumer: OrderConsumer | undefined;
   readonly assigner: SegmentAssigner;
   readonly results: ClickHouseSink;
-  /** Stops the schedules, finishes running jobs, stops consuming, disconnects. Idempotent. */
+  readonly metrics: ServiceMetrics;
+  /** the port the HTTP API listens on; undefined without it */
+  readonly httpPort: number | undefined;
+  /**
+   * Shuts down in order — stop the schedules and the HTTP listener, stop fetching, finish the
+   * in-flight batches, flush the sinks, commit offsets, let running jobs finish and release their
+   * leases, flush again, disconnect — running every step even if one fails. Idempotent.
+   */
   close(): Promise<void>;
 }
 
 const LEASE_TTL_MS = 60_000;
+const READINESS_TIMEOUT_MS = 2_000;
+const RECENT_CHANGES = 10;
 
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function check(name: string, probe: () => Promise<string | undefined>): Promise<ReadinessCheck> {
+  try {
+    const detail = await withTimeout(probe(), READINESS_TIMEOUT_MS);
+    return detail === undefined ? { name, ok: true } : { name, ok: true, detail };
+  } catch (err) {
+    return { name, ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Starts the service. Should start-up fail part-way (a server unreachable), whatever it had
+ * opened is closed again before the error is thrown, so the process can end.
+ */
+export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
+  const opened: (() => unknown)[] = [];
+  try {
+    return await start(config, logger, options, opened);
+  } catch (err) {
+    for (const undo of opened.reverse()) {
+      try {
+        await undo();
+      } catch {
+        // start-up already failed; that error is the one to report
+      }
+    }
+    throw err;
+  }
+}
+
+async function start(
+  config: Config,
+  logger: Logger,
+  options: ServiceOptions,
+  opened: (() => unknown)[],
+): Promise<Service> {
+  const roles = options.roles ?? allRoles;
   const log = logger.child({ component: 'service' });
+  log.info({ roles: describeRoles(roles) }, 'starting');
   const kafka = createKafka(config.kafka, logger);
   const redis = createRedis(config.redis);
   const subscriber = createRedis(config.redis);
+  opened.push(
+    () => redis.disconnect(),
+    () => subscriber.disconnect(),
+  );
   await Promise.all([redis.connect(), subscriber.connect()]);
   const store = await StateStore.open(redis, {
     keyPrefix: config.redis.keyPrefix,
@@ -44,19 +120,30 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   const models = new ModelStore(redis, store.keys);
 
-  const admin = kafka.admin();
+  // Kept connected: readiness and consumer lag use it.
+  const admin: Admin = kafka.admin();
+  opened.push(() => admin.disconnect());
   await admin.connect();
-  try {
-    await ensureTopics(admin, [{ topic: config.model.changesTopic, numPartitions: config.kafka.ordersPartitions }]);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(admin, [
+    { topic: config.kafka.ordersTopic, numPartitions: config.kafka.ordersPartitions },
+    { topic: config.kafka.deadLetterTopic, numPartitions: 1 },
+    { topic: config.model.changesTopic, numPartitions: config.kafka.ordersPartitions },
+  ]);
   const server = createClickHouse(config.clickhouse, 'default');
   const applied = await migrate(server, config.clickhouse.database).finally(() => server.close());
   if (applied.applied.length > 0) log.info({ applied: applied.applied }, 'clickhouse migrations applied');
   const clickhouse = createClickHouse(config.clickhouse);
+  opened.push(() => clickhouse.close());
   const results = new ClickHouseSink(clickhouse, logger);
+  const metrics = new ServiceMetrics(
+    {
+      lag: () => consumerLagByPartition(admin, config.kafka.consumerGroup, config.kafka.ordersTopic),
+      sinks: () => results.stats(),
+    },
+    logger,
+  );
   const changeProducer = createProducer(kafka);
+  opened.push(() => changeProducer.disconnect());
   await changeProducer.connect();
   const assigner = new SegmentAssigner(
     redis,
@@ -65,21 +152,31 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     config.state.windowDays,
     results,
   );
-  const stopWatching = await models.watch(subscriber, (model) => {
-    assigner.useModel(model);
-    log.info({ version: model.version, k: model.k, silhouette: model.silhouette }, 'model loaded');
-  });
+  const stopWatching = await models.watch(
+    subscriber,
+    (model) => {
+      assigner.useModel(model);
+      metrics.modelInUse(assigner.currentModel ?? model);
+      log.info({ version: model.version, k: model.k, silhouette: model.silhouette }, 'model loaded');
+    },
+    (err) => log.error({ err }, 'announced model could not be loaded'),
+  );
 
-  const consumer = new OrderConsumer({
-    kafka,
-    store,
-    config,
-    rules: defaultRules,
-    logger,
-    assigner,
-    clock: config.state.clock,
-  });
-  await consumer.start();
+  const consumer = roles.consume
+    ? new OrderConsumer({
+        kafka,
+        store,
+        config,
+        rules: defaultRules,
+        logger,
+        assigner,
+        clock: config.state.clock,
+        beforeCommit: () => results.flush(),
+        onBatch: (report) => metrics.batchApplied(report),
+      })
+    : undefined;
+  if (consumer) opened.push(() => consumer.close());
+  await consumer?.start();
 
   const now = () => store.now(config.state.clock);
   let running: Promise<unknown> = Promise.resolve();
@@ -90,69 +187,205 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     return next;
   };
 
-  const sweepNow = () =>
+  // Refits and sweeps in progress, awaited at shutdown; none starts once it has begun.
+  let stopping = false;
+  const inProgress = new Set<Promise<unknown>>();
+  const tracked = <T>(job: Promise<T>): Promise<T> => {
+    inProgress.add(job);
+    job.then(
+      () => inProgress.delete(job),
+      () => inProgress.delete(job),
+    );
+    return job;
+  };
+
+  const sweepOnce = () =>
     exclusive(async () => {
       const outcome = await sweep(redis, store, assigner, { leaseTtlMs: LEASE_TTL_MS, now });
-      if (outcome.kind === 'swept') log.info({ ...outcome, ms: Math.round(outcome.ms) }, 'sweep done');
+      if (outcome.kind === 'swept') {
+        const { bySegment, ...counts } = outcome;
+        const model = assigner.currentModel;
+        metrics.segmentSizes(
+          [...bySegment].map(([segmentId, customers]) => ({
+            segmentId,
+            customers,
+            name: model?.segments.find((s) => s.id === segmentId)?.name ?? '',
+            insider: segmentId === model?.insidersId,
+          })),
+        );
+        log.info({ ...counts, ms: Math.round(outcome.ms) }, 'sweep done');
+      }
       return outcome;
     });
 
-  const refitNow = async (): Promise<RefitOutcome> => {
-    const outcome = await exclusive(() =>
-      refit(redis, store, models, {
-        sampleSize: config.model.refitSampleSize,
-        windowDays: config.state.windowDays,
-        leaseTtlMs: LEASE_TTL_MS,
-        now,
-        fit: {
-          scaler: config.model.scaler,
-          kRange: config.model.kRange,
-          ...(config.model.k === undefined ? {} : { k: config.model.k }),
-        },
-      }),
-    );
+  const sweepNow = (): Promise<SweepOutcome> => (stopping ? Promise.resolve({ kind: 'busy' }) : tracked(sweepOnce()));
+
+  const refitOnce = async (): Promise<RefitOutcome> => {
+    let outcome: RefitOutcome;
+    try {
+      outcome = await exclusive(() =>
+        refit(redis, store, models, {
+          sampleSize: config.model.refitSampleSize,
+          windowDays: config.state.windowDays,
+          leaseTtlMs: LEASE_TTL_MS,
+          now,
+          fit: {
+            scaler: config.model.scaler,
+            kRange: config.model.kRange,
+            ...(config.model.k === undefined ? {} : { k: config.model.k }),
+          },
+        }),
+      );
+    } catch (err) {
+      metrics.refitDone('failed');
+      throw err;
+    }
+    metrics.refitDone(outcome.kind, outcome.kind === 'fitted' ? outcome.ms : undefined);
     if (outcome.kind === 'fitted') {
       const m = outcome.model;
       assigner.useModel(m);
+      metrics.modelInUse(m);
       log.info(
-        { version: m.version, k: m.k, silhouette: m.silhouette, sampled: outcome.sampled, ms: Math.round(outcome.ms) },
+        {
+          version: m.version,
+          k: m.k,
+          silhouette: m.silhouette,
+          sampled: outcome.sampled,
+          customers: outcome.customers,
+          ms: Math.round(outcome.ms),
+        },
         'refit done',
       );
       const placements = placeCustomers(m, outcome.sample);
       await results.writeModel(m, outcome.ms, segmentProfiles(m, outcome.sample, placements));
       await sweepNow();
+      // A refit is done when its results are stored: who asked for it can read them back.
+      await results.flush();
     } else {
       log.info({ outcome: outcome.kind }, 'refit skipped');
     }
     return outcome;
   };
 
+  const refitNow = (): Promise<RefitOutcome> => (stopping ? Promise.resolve({ kind: 'busy' }) : tracked(refitOnce()));
+
+  const customer = async (customerId: string): Promise<CustomerView | undefined> => {
+    const state = await store.customer(customerId);
+    if (state === undefined) return undefined;
+    const nowMs = await now();
+    const features = computeFeatures(state, nowMs, config.state.windowDays);
+    const changes = await recentChanges(clickhouse, customerId, RECENT_CHANGES);
+    return customerView(state, features, nowMs, assigner.currentModel, changes);
+  };
+
+  const readiness = (): Promise<ReadinessCheck[]> =>
+    Promise.all([
+      check('kafka', async () => `${(await admin.describeCluster()).brokers.length} broker(s)`),
+      check('redis', async () => {
+        const reply: string = await redis.ping();
+        if (reply !== 'PONG') throw new Error(`PING answered ${reply}`);
+        return undefined;
+      }),
+      check('clickhouse', async () => {
+        const ping = await clickhouse.ping();
+        if (!ping.success) throw ping.error;
+        return undefined;
+      }),
+      check('model', () => {
+        const m = assigner.currentModel;
+        return m === undefined
+          ? Promise.reject(new Error('no model version yet'))
+          : Promise.resolve(`version ${m.version}`);
+      }),
+    ]);
+
+  const refitReply = async (): Promise<RefitReply> => {
+    const outcome = await refitNow();
+    switch (outcome.kind) {
+      case 'fitted': {
+        const m = outcome.model;
+        return {
+          outcome: 'fitted',
+          version: m.version,
+          k: m.k,
+          silhouette: m.silhouette,
+          sampled: outcome.sampled,
+          customers: outcome.customers,
+          ms: Math.round(outcome.ms),
+        };
+      }
+      case 'too-few':
+        return { outcome: 'too-few', customers: outcome.customers };
+      default:
+        return { outcome: outcome.kind };
+    }
+  };
+
+  let http: HttpServer | undefined;
+  let httpPort: number | undefined;
+  if (options.http) {
+    http = createHttpServer(
+      {
+        adminToken: config.http.adminToken,
+        readiness,
+        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+        customer,
+        refit: refitReply,
+      },
+      logger,
+    );
+    const server = http;
+    opened.push(() => server.close());
+    httpPort = await http.listen(config.http.port);
+  }
+
   const schedule = (what: string, intervalMs: number, job: () => Promise<unknown>) =>
     setInterval(() => {
       job().catch((err: unknown) => log.error({ err }, `${what} failed`));
     }, intervalMs).unref();
-  const timers = [
-    schedule('refit', config.model.refitIntervalMs, refitNow),
-    // Until a first model exists, the sweep's turn tries a refit instead.
-    schedule('sweep', config.model.sweepIntervalMs, () => (assigner.currentModel ? sweepNow() : refitNow())),
-  ];
+  const timers: NodeJS.Timeout[] = [];
+  if (roles.refit) timers.push(schedule('refit', config.model.refitIntervalMs, refitNow));
+  if (roles.sweep) {
+    // Until a first model exists, the sweep's turn tries a refit instead (in a process that refits).
+    timers.push(
+      schedule('sweep', config.model.sweepIntervalMs, () =>
+        assigner.currentModel || !roles.refit ? sweepNow() : refitNow(),
+      ),
+    );
+  }
+  log.info({ roles: describeRoles(roles), httpPort }, 'started');
 
   let closing: Promise<void> | undefined;
   return {
     refitNow,
     sweepNow,
+    customer,
     consumer,
     assigner,
     results,
+    metrics,
+    httpPort,
     close() {
       closing ??= (async () => {
+        stopping = true;
         for (const t of timers) clearInterval(t);
+        // Stop taking requests now; the close resolves once open ones are answered.
+        const httpClosed = http?.close();
         const steps: [string, () => Promise<unknown>][] = [
-          ['jobs', () => running],
-          ['consumer', () => consumer.close()],
+          // stop fetching, finish the in-flight batches, flush the sinks, commit the offsets
+          ['consumer', async () => consumer?.close()],
+          // running refit or sweep: they finish and release their leases
+          [
+            'jobs',
+            async () => {
+              while (inProgress.size > 0) await Promise.allSettled([...inProgress]);
+            },
+          ],
           ['clickhouse sink', () => results.close()],
-          ['clickhouse', () => clickhouse.close()],
+          ['http', async () => httpClosed],
           ['change producer', () => changeProducer.disconnect()],
+          ['kafka admin', () => admin.disconnect()],
+          ['clickhouse', () => clickhouse.close()],
           ['model watch', () => stopWatching()],
           ['redis', () => redis.quit()],
           ['redis subscriber', () => subscriber.quit()],
@@ -164,6 +397,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
             log.warn({ err, step: name }, 'shutdown step failed');
           }
         }
+        log.info('stopped');
       })();
       return closing;
     },

@@ -31,6 +31,8 @@ export class BatchWriter<T> {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly waiters: (() => void)[] = [];
+  /** stored() callers: resolved once `inserted` reaches their mark */
+  private readonly storedWaiters: { mark: number; resolve: () => void }[] = [];
   private inserted = 0;
   private batches = 0;
   private failedAttempts = 0;
@@ -63,6 +65,16 @@ export class BatchWriter<T> {
     else if (this.buffer.length > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => this.startFlush(), this.options.maxDelayMs);
     }
+  }
+
+  /**
+   * Resolves once every row written so far is inserted, without hastening the insert: the batch
+   * goes out on its own size or delay.
+   */
+  stored(): Promise<void> {
+    const mark = this.inserted + this.buffer.length;
+    if (mark <= this.inserted) return Promise.resolve();
+    return new Promise((resolve) => this.storedWaiters.push({ mark, resolve }));
   }
 
   /** Sends everything buffered now; resolves when it is stored. */
@@ -113,6 +125,13 @@ export class BatchWriter<T> {
       this.buffer.splice(0, batch.length);
       this.inserted += batch.length;
       this.batches++;
+      for (let i = this.storedWaiters.length - 1; i >= 0; i--) {
+        const waiter = this.storedWaiters[i]!;
+        if (waiter.mark <= this.inserted) {
+          this.storedWaiters.splice(i, 1);
+          waiter.resolve();
+        }
+      }
       while (this.waiters.length > 0 && this.buffer.length < this.options.maxBufferedRows) this.waiters.shift()!();
     }
   }

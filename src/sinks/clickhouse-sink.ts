@@ -68,6 +68,11 @@ export class ClickHouseSink implements ChangeSink {
     return this.changes.write(changes.map(changeRow));
   }
 
+  /** Resolves once every change published so far is in ClickHouse. */
+  stored(): Promise<void> {
+    return this.changes.stored();
+  }
+
   /** The current segment and features of customers just placed (customers without a purchase have none). */
   writeCustomers(model: FittedModel, features: readonly Features[], placements: readonly Placement[]): Promise<void> {
     const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
@@ -126,5 +131,9 @@ export class FanOutChangeSink implements ChangeSink {
 
   async publish(changes: readonly SegmentChange[]): Promise<void> {
     for (const sink of this.sinks) await sink.publish(changes);
+  }
+
+  async stored(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.stored?.() ?? Promise.resolve()));
   }
 }

@@ -163,7 +163,7 @@ describe('insiders forget', () => {
     expect(theirs()[theirs().length - 1]?.value).toBeNull();
 
     // Late duplicates (the whole slice again) and a new order of theirs: dropped, nothing comes back.
-    const erasedBefore = service.consumer.totals.erased;
+    const erasedBefore = service.consumer!.totals.erased;
     await replayDataSet(config, { limit: 6000 });
     const producer = createProducer(kafka);
     await producer.connect();
@@ -180,7 +180,7 @@ describe('insiders forget', () => {
     await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
     await producer.disconnect();
     await caughtUp(admin, config);
-    await waitFor(() => service!.consumer.totals.erased - erasedBefore > 1, { what: 'their events to be dropped' });
+    await waitFor(() => service!.consumer!.totals.erased - erasedBefore > 1, { what: 'their events to be dropped' });
     expect((await service.sweepNow()).kind).toBe('swept');
     await service.results.flush();
     expect(Object.keys(await redis.hgetall(customerKey(id)))).toEqual(['z']);
@@ -226,7 +226,7 @@ describe('insiders forget', () => {
   it('erases a customer it has never seen, and their events arriving later are dropped', async () => {
     const id = 'never-seen-1';
     expect(await forget(id)).toContain(`customer ${id} erased: no state was held`);
-    const erasedBefore = service!.consumer.totals.erased;
+    const erasedBefore = service!.consumer!.totals.erased;
     const producer = createProducer(kafka);
     await producer.connect();
     const order = {
@@ -242,8 +242,8 @@ describe('insiders forget', () => {
     await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
     await producer.disconnect();
     await caughtUp(admin, config);
-    await waitFor(() => service!.consumer.totals.erased - erasedBefore >= 1, { what: 'the event to be dropped' });
-    expect(service!.consumer.totals.erased - erasedBefore).toBe(1);
+    await waitFor(() => service!.consumer!.totals.erased - erasedBefore >= 1, { what: 'the event to be dropped' });
+    expect(service!.consumer!.totals.erased - erasedBefore).toBe(1);
     expect(Object.keys(await redis.hgetall(customerKey(id)))).toEqual(['z']);
     await service!.results.flush();
     expect(await rows(`SELECT customer_id FROM current_customers WHERE customer_id = '${id}'`)).toEqual([]);

@@ -1,0 +1,124 @@
+// Roles in separate processes: one `insiders run --roles consume`, one `--roles refit,sweep`.
+// The second fits the model and sweeps; the first loads it through the announcement and places
+// customers on their events, its results in ClickHouse before its offsets are committed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClickHouse } from '../../src/infra/clickhouse.js';
+import { createKafka } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { integrationConfig } from '../support/integration.js';
+import { uniqueName } from '../support/names.js';
+import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import {
+  ADMIN_TOKEN,
+  serviceEnv,
+  startServiceProcess,
+  stopServiceProcess,
+  type ServiceProcess,
+} from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
+
+describe('insiders run --roles: a consumer process and a refit/sweep process together', () => {
+  const topic = uniqueName('orders');
+  const config = integrationConfig({
+    ORDERS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+    CONSUMER_GROUP: uniqueName('state'),
+    ORDERS_PARTITIONS: '2',
+    MODEL_K: '3',
+    REFIT_INTERVAL_MS: '3600000',
+    SWEEP_INTERVAL_MS: '3600000',
+  });
+  let admin: Admin;
+  let redis: Redis;
+  let clickhouse: ClickHouseClient;
+  const processes: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    admin = createKafka(config.kafka, silentLogger).admin();
+    await admin.connect();
+    redis = createRedis(config.redis);
+    await redis.connect();
+    clickhouse = createClickHouse(config.clickhouse);
+  });
+
+  afterAll(async () => {
+    for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await clickhouse.close();
+    await unlinkPrefix(redis, config.redis.keyPrefix);
+    await redis.quit();
+    await dropDatabase(config.clickhouse);
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  const count = async (query: string) => {
+    const rows = await (await clickhouse.query({ query, format: 'JSONEachRow' })).json<{ n: string }>();
+    return Number(rows[0]?.n ?? 0);
+  };
+
+  it('places customers: the refit process after its refit, the consumer on later events', async () => {
+    await replayDataSet(config, { limit: 2000 });
+    const consumer = await startServiceProcess(['--roles', 'consume'], serviceEnv(config));
+    processes.push(consumer);
+    const modeller = await startServiceProcess(['--roles', 'refit,sweep'], serviceEnv(config));
+    processes.push(modeller);
+    await caughtUp(admin, config);
+
+    const refit = await fetch(`${modeller.base}/refit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(refit.status).toBe(200);
+    const { version } = (await refit.json()) as { version: number };
+    // the consumer process loads the announced model
+    await waitFor(async () => (await fetch(`${consumer.base}/readyz`)).status === 200, {
+      what: 'the consumer process to load the model',
+    });
+    // POST /refit answers once the refit's results are stored
+    const placedByRefit = await count("SELECT count() AS n FROM segment_changes_dedup WHERE reason = 'refit'");
+    expect(placedByRefit).toBeGreaterThan(0);
+
+    // 1,500 later events (the first 2,000 again are duplicates): placed by the consumer process.
+    await replayDataSet(config, { limit: 3500 });
+    await caughtUp(admin, config);
+    // Committed offsets come after the sink's flush: caught up means the results are stored.
+    const placedByEvents = await count(
+      `SELECT count() AS n FROM segment_changes_dedup WHERE reason = 'event' AND model_version = ${version}`,
+    );
+    expect(placedByEvents).toBeGreaterThan(0);
+
+    const metrics = await (await fetch(`${consumer.base}/metrics`)).text();
+    const events = [...metrics.matchAll(/^insiders_events_total\{outcome="(\w+)"\} (\d+)$/gm)];
+    const byOutcome: Record<string, number> = Object.fromEntries(events.map((m) => [m[1] ?? '', Number(m[2])]));
+    // every event of both replays consumed once by this process; the repeated ones as duplicates
+    expect((byOutcome.applied ?? 0) + (byOutcome.duplicate ?? 0) + (byOutcome.ignored ?? 0)).toBe(5500);
+    expect(byOutcome.duplicate).toBeGreaterThan(0);
+    expect(metrics).not.toMatch(/^insiders_refits_total/m);
+
+    // Every customer who bought has a segment in Redis, and ClickHouse shows the same number.
+    let bought = 0;
+    let placed = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*`, 'COUNT', 2000);
+      cursor = next;
+      for (const key of keys) {
+        const [last, segment] = await redis.hmget(key, 'l', 's');
+        if (last !== null) bought++;
+        if (segment !== null && segment !== '') placed++;
+      }
+    } while (cursor !== '0');
+    expect(bought).toBeGreaterThan(0);
+    expect(placed).toBe(bought);
+    expect(await count('SELECT count() AS n FROM current_customers WHERE segment_id != 0')).toBe(placed);
+
+    expect(await stopServiceProcess(consumer)).toBe(0);
+    expect(await stopServiceProcess(modeller)).toBe(0);
+  });
+});
