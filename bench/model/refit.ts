@@ -14,13 +14,11 @@
 //
 // npx tsx bench/model/refit.ts [--sizes 100000,1000000] [--repeat 5] [--k 8] [--threads 1]
 //                              [--out bench/results] [--python /usr/bin/python3]
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { assign, kmeansPlusPlus, miniBatchKMeans } from '../../src/model/kmeans.js';
 import { createRng } from '../../src/model/rng.js';
-import type { Matrix } from '../../src/model/types.js';
+import { startSklearn, writeMatrix, type SklearnRequest, type Timing } from './sklearn-client.js';
 import { syntheticColumns, syntheticCustomers } from './synthetic.js';
 
 function flag(name: string, fallback: string): string {
@@ -36,14 +34,6 @@ const outDir = flag('out', 'bench/results');
 const python = flag('python', '/usr/bin/python3');
 const assignK = 10;
 const dataSeed = 20111209;
-
-interface Timing {
-  readonly ms: number;
-  readonly cpuMs: number;
-  readonly inertia: number;
-  readonly iterations?: number;
-  readonly refinePasses?: number;
-}
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -78,39 +68,8 @@ function summary(timings: readonly Timing[]): Record<string, unknown> {
   };
 }
 
-function writeMatrix(file: string, m: Matrix): void {
-  // Little-endian float64, row-major: numpy.fromfile(file, dtype='<f8').reshape(-1, cols).
-  writeFileSync(file, new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-}
-
-/** scikit-learn in a child process, one request at a time. */
-async function startSklearn(): Promise<{
-  ask(req: object): Promise<Timing>;
-  info: Record<string, unknown>;
-  close(): void;
-}> {
-  const child = spawn(python, ['bench/model/sklearn.py', '--serve', '--dir', outDir, '--threads', threads], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async (): Promise<Record<string, unknown>> => {
-    const line = await lines.next();
-    if (line.done) throw new Error('sklearn.py ended');
-    return JSON.parse(line.value) as Record<string, unknown>;
-  };
-  const info = await next();
-  return {
-    info,
-    async ask(req) {
-      child.stdin.write(`${JSON.stringify(req)}\n`);
-      return (await next()) as unknown as Timing;
-    },
-    close: () => child.stdin.end(),
-  };
-}
-
 mkdirSync(outDir, { recursive: true });
-const sklearn = await startSklearn();
+const sklearn = await startSklearn({ python, dir: outDir, threads });
 // JIT warm-up on a small matrix so the first measured run is not the compiler's.
 {
   const warm = syntheticCustomers(20_000, 1);
@@ -135,7 +94,7 @@ for (const n of sizes) {
     op: string;
     k: number;
     ours?: (rep: number) => Timing;
-    sklearn?: string;
+    sklearn?: SklearnRequest['op'];
   }[] = [
     { op: 'fit', k, ours: (rep) => time(() => miniBatchKMeans(x, { k, rng: createRng(rep + 1) })), sklearn: 'fit' },
     {

@@ -8,7 +8,8 @@ bench/results/ (5 columns).
 
     /usr/bin/python3 bench/model/sklearn.py --serve [--dir bench/results] [--threads N]
 
-Requests: {"op": "fit" | "refit-warm" | "kmeans-full" | "assign", "n": N, "k": K, "seed": S}.
+Requests: {"op": "fit" | "refit-warm" | "kmeans-full" | "assign", "n": N, "k": K, "seed": S},
+optionally "data": the file name of another matrix under --dir (fit and kmeans-full only).
   fit          MiniBatchKMeans(n_clusters=K, batch_size=1024, n_init=3): best of 3 seedings, one run
   refit-warm   MiniBatchKMeans(init=<refit.ts's previous centres>, n_init=1, batch_size=1024)
   kmeans-full  KMeans(n_init=1, algorithm="lloyd"): full k-means from one k-means++ seeding
@@ -63,7 +64,8 @@ def main():
     for line in sys.stdin:
         req = json.loads(line)
         n, k, seed, op = req["n"], req["k"], req["seed"], req["op"]
-        x = matrix(f"model-synthetic-{n}.f64")
+        # "data": another matrix of the same layout under --dir (default: the synthetic customers)
+        x = matrix(req.get("data", f"model-synthetic-{n}.f64"))
         if op == "fit":
             run = lambda: MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=seed).fit(x)
         elif op == "refit-warm":
