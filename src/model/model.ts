@@ -67,7 +67,7 @@ function centresInScaler(centres: Matrix, from: Scaler, to: Scaler): Matrix {
 }
 
 function median(values: Float64Array): number {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = values.slice().sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
@@ -144,8 +144,12 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
   const centres = Array.from({ length: k }, (_, i) =>
     profile(unscaleRow(fit.centres.data.subarray(i * x.cols, (i + 1) * x.cols), scaler), transforms),
   );
+  const column = new Float64Array(raw.rows);
   const population = profile(
-    transforms.map((_, j) => median(Float64Array.from({ length: raw.rows }, (_, i) => raw.data[i * raw.cols + j]!))),
+    transforms.map((_, j) => {
+      for (let i = 0, o = j; i < raw.rows; i++, o += raw.cols) column[i] = raw.data[o]!;
+      return median(column);
+    }),
     transforms,
   );
   const { segments, insidersId } = buildSegments({
