@@ -1,12 +1,19 @@
 """scikit-learn on the same synthetic customers as bench/model/refit.ts, for comparison.
 
-Reads the matrices refit.ts wrote under bench/results/ (little-endian float64, row-major, 5 columns)
-and times MiniBatchKMeans (cold fit with n_init=3, warm refit from the same centres as the TS
-refit), full KMeans (Lloyd, one k-means++ init) and the assignment of every point to the TS
-centres, each repeated and reported as the median, one JSON line per measurement.
+refit.ts starts this script with --serve and interleaves its own measurements with these, one
+repetition each in turn, so both see the same load on a shared machine. Each request is one JSON
+line on stdin naming a measurement; the reply is one JSON line with its wall-clock and CPU times.
+The data and centres are the little-endian float64 row-major matrices refit.ts writes under
+bench/results/ (5 columns).
 
-    /usr/bin/python3 bench/model/sklearn.py [--sizes 100000,1000000] [--repeat 3] [--k 8]
-                                            [--dir bench/results] [--threads N]
+    /usr/bin/python3 bench/model/sklearn.py --serve [--dir bench/results] [--threads N]
+
+Requests: {"op": "fit" | "refit-warm" | "kmeans-full" | "assign", "n": N, "k": K, "seed": S},
+optionally "data": the file name of another matrix under --dir (fit and kmeans-full only).
+  fit          MiniBatchKMeans(n_clusters=K, batch_size=1024, n_init=3): best of 3 seedings, one run
+  refit-warm   MiniBatchKMeans(init=<refit.ts's previous centres>, n_init=1, batch_size=1024)
+  kmeans-full  KMeans(n_init=1, algorithm="lloyd"): full k-means from one k-means++ seeding
+  assign       predict() with exactly refit.ts's centres: the assignment step alone
 
 Debian's python3-sklearn and python3-numpy (apt-get install -y python3-sklearn python3-numpy).
 """
@@ -14,7 +21,6 @@ Debian's python3-sklearn and python3-numpy (apt-get install -y python3-sklearn p
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -29,33 +35,6 @@ from sklearn.cluster import KMeans, MiniBatchKMeans  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 COLUMNS = 5
-ASSIGN_K = 10
-
-
-def load(path):
-    return np.fromfile(path, dtype="<f8").reshape(-1, COLUMNS)
-
-
-def measure(base, repeat, run, describe):
-    times = []
-    result = None
-    for rep in range(repeat):
-        started = time.perf_counter()
-        result = run(rep)
-        times.append((time.perf_counter() - started) * 1000)
-    record = dict(base, medianMs=round(statistics.median(times), 1), runsMs=[round(t, 1) for t in times])
-    record.update(describe(result))
-    print(json.dumps(record), flush=True)
-    return result
-
-
-def fit_fields(model):
-    fields = {"inertia": round(float(model.inertia_), 3)}
-    if hasattr(model, "n_steps_"):
-        fields["iterations"] = int(model.n_steps_)
-    else:
-        fields["iterations"] = int(model.n_iter_)
-    return fields
 
 
 def assigner(centres):
@@ -67,61 +46,53 @@ def assigner(centres):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--k", type=int, default=8)
+    parser.add_argument("--serve", action="store_true", required=True)
     parser.add_argument("--dir", default="bench/results")
     parser.add_argument("--threads", type=int, default=0, help="limit BLAS/OpenMP threads (0: library default)")
     args = parser.parse_args()
 
     limit = threadpool_limits(limits=args.threads) if args.threads > 0 else None
     threads = max((p.get("num_threads", 1) for p in threadpool_info()), default=1)
-    k = args.k
-    for n in (int(s) for s in args.sizes.split(",")):
-        stem = os.path.join(args.dir, f"model-synthetic-{n}")
-        x = load(f"{stem}.f64")
-        previous = np.fromfile(f"{stem}-centres{k}.f64", dtype="<f8").reshape(k, COLUMNS)
-        centres10 = np.fromfile(f"{stem}-centres{ASSIGN_K}.f64", dtype="<f8").reshape(ASSIGN_K, COLUMNS)
-        base = {
-            "impl": "sklearn",
-            "version": sklearn.__version__,
-            "threads": threads,
-            "n": n,
-            "d": COLUMNS,
-            "k": k,
-            "batchSize": 1024,
-        }
+    data = {}
 
-        measure(
-            dict(base, op="fit", nInit=3),
-            args.repeat,
-            lambda rep: MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=rep + 1).fit(x),
-            fit_fields,
-        )
-        measure(
-            dict(base, op="refit-warm"),
-            args.repeat,
-            lambda rep: MiniBatchKMeans(
-                n_clusters=k, init=previous, n_init=1, batch_size=1024, random_state=rep + 1
-            ).fit(x),
-            fit_fields,
-        )
-        measure(
-            dict(base, op="kmeans-full", nInit=1),
-            args.repeat,
-            lambda rep: KMeans(n_clusters=k, n_init=1, algorithm="lloyd", random_state=rep + 1).fit(x),
-            fit_fields,
-        )
-        for centres in (previous, centres10):
-            model = assigner(centres)
-            measure(
-                dict(base, k=len(centres), op="assign"),
-                args.repeat,
-                lambda rep, model=model: model.predict(x),
-                lambda labels, centres=centres: {
-                    "inertia": round(float(((x - centres[labels]) ** 2).sum()), 3),
-                },
-            )
+    def matrix(name, rows=None):
+        if name not in data:
+            data[name] = np.fromfile(os.path.join(args.dir, name), dtype="<f8").reshape(-1, COLUMNS)
+        return data[name]
+
+    print(json.dumps({"ready": True, "version": sklearn.__version__, "threads": threads}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        n, k, seed, op = req["n"], req["k"], req["seed"], req["op"]
+        # "data": another matrix of the same layout under --dir (default: the synthetic customers)
+        x = matrix(req.get("data", f"model-synthetic-{n}.f64"))
+        if op == "fit":
+            run = lambda: MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=seed).fit(x)
+        elif op == "refit-warm":
+            previous = matrix(f"model-synthetic-{n}-centres{k}.f64")
+            run = lambda: MiniBatchKMeans(
+                n_clusters=k, init=previous, n_init=1, batch_size=1024, random_state=seed
+            ).fit(x)
+        elif op == "kmeans-full":
+            run = lambda: KMeans(n_clusters=k, n_init=1, algorithm="lloyd", random_state=seed).fit(x)
+        elif op == "assign":
+            model = assigner(matrix(f"model-synthetic-{n}-centres{k}.f64"))
+            run = lambda: model.predict(x)
+        else:
+            raise ValueError(op)
+        wall = time.perf_counter()
+        cpu = time.process_time()
+        result = run()
+        cpu = time.process_time() - cpu
+        wall = time.perf_counter() - wall
+        reply = {"ms": wall * 1000, "cpuMs": cpu * 1000}
+        if op == "assign":
+            centres = matrix(f"model-synthetic-{n}-centres{k}.f64")
+            reply["inertia"] = float(((x - centres[result]) ** 2).sum())
+        else:
+            reply["inertia"] = float(result.inertia_)
+            reply["iterations"] = int(getattr(result, "n_steps_", result.n_iter_))
+        print(json.dumps(reply), flush=True)
     if limit is not None:
         limit.restore_original_limits()
 

@@ -16,6 +16,15 @@ import { selectK } from './select-k.js';
 import { silhouetteOnSample } from './silhouette.js';
 import type { FeatureName, FeatureTransform, Matrix, ModelVersion, Scaler } from './types.js';
 
+/**
+ * Seedings per k on a cold start. A lineage starts cold once and every refit after it is warm, so
+ * its first local optimum is the one it keeps; seedings cost the same at any n (each works on a
+ * sample of a few thousand points). On the UCI customers, 100 seeds at k = 6 and at k = 8 all
+ * reach the best optimum with 10 seedings, against 98 and 87 with 3 (the others are 14 % and 4–6 %
+ * worse in inertia and would put a different partition in front of the analyst).
+ */
+export const COLD_START_SEEDINGS = 10;
+
 export interface FitOptions {
   readonly seed: number;
   readonly transforms?: readonly FeatureTransform[];
@@ -24,6 +33,7 @@ export interface FitOptions {
   readonly k?: number;
   readonly kRange?: readonly [number, number];
   readonly batchSize?: number;
+  /** seedings tried per k on a cold start (see MiniBatchOptions.nInit); default COLD_START_SEEDINGS */
   readonly nInit?: number;
   /** forgetting of old centres across refits, in mini-batch steps */
   readonly halfLife?: number;
@@ -57,7 +67,7 @@ function centresInScaler(centres: Matrix, from: Scaler, to: Scaler): Matrix {
 }
 
 function median(values: Float64Array): number {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = values.slice().sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
@@ -68,13 +78,20 @@ function profile(values: readonly number[], transforms: readonly FeatureTransfor
   return out;
 }
 
+/** Orders customers by id (code units, not locale): the canonical order a fit reads them in. */
+function byCustomerId(a: Features, b: Features): number {
+  return a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0;
+}
+
 /**
  * Fits a new model version on `rows` (customers without a purchase are left out). With `previous`
  * it warm-starts from the previous centres and keeps their segment ids where centres continue.
+ * The fit depends on the set of customers, not on the order they come in (a Redis scan's, a
+ * file's): they are read by customer id, so the same customers and seed give the same model.
  */
 export function fitModel(rows: readonly Features[], options: FitOptions, previous?: FittedModel): FittedModel {
   const transforms = options.transforms ?? previous?.transformsUsed ?? defaultTransforms;
-  const eligible = rows.filter(isEligible);
+  const eligible = rows.filter(isEligible).sort(byCustomerId);
   const raw = featureMatrix(eligible, transforms);
   const scaler = fitScaler(raw, transforms, options.scaler ?? previous?.scaler.kind ?? 'minmax');
   const x = applyScaler(raw, scaler);
@@ -112,7 +129,7 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
       kMin,
       kMax: Math.min(kMax, x.rows),
       silhouetteSampleSize: sampleSize,
-      ...(options.nInit === undefined ? {} : { nInit: options.nInit }),
+      nInit: options.nInit ?? COLD_START_SEEDINGS,
     });
     fit = selection.byK[selection.best]!.clustering;
     silhouetteByK = Object.fromEntries(Object.entries(selection.byK).map(([k, c]) => [k, c.silhouette]));
@@ -127,8 +144,12 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
   const centres = Array.from({ length: k }, (_, i) =>
     profile(unscaleRow(fit.centres.data.subarray(i * x.cols, (i + 1) * x.cols), scaler), transforms),
   );
+  const column = new Float64Array(raw.rows);
   const population = profile(
-    transforms.map((_, j) => median(Float64Array.from({ length: raw.rows }, (_, i) => raw.data[i * raw.cols + j]!))),
+    transforms.map((_, j) => {
+      for (let i = 0, o = j; i < raw.rows; i++, o += raw.cols) column[i] = raw.data[o]!;
+      return median(column);
+    }),
     transforms,
   );
   const { segments, insidersId } = buildSegments({

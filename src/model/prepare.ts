@@ -128,8 +128,16 @@ export function applyScaler(m: Matrix, scaler: Scaler): Matrix {
   const cols = scaler.features.length;
   if (m.cols !== cols) throw new RangeError(`applyScaler: ${m.cols} columns for ${cols} features`);
   const out = createMatrix(m.rows, cols);
-  for (let i = 0; i < m.rows; i++)
-    scaleRow(m.data.subarray(i * cols, (i + 1) * cols), scaler, out.data.subarray(i * cols, (i + 1) * cols));
+  // scaleRow's arithmetic, column by column without a row view per row (two objects per row).
+  for (let j = 0; j < cols; j++) {
+    const log1p = scaler.features[j]!.log1p;
+    const center = scaler.center[j]!;
+    const scale = scaler.scale[j]!;
+    for (let o = j; o < m.data.length; o += cols) {
+      const v = m.data[o]!;
+      out.data[o] = ((log1p ? Math.log1p(v) : v) - center) / scale;
+    }
+  }
   return out;
 }
 

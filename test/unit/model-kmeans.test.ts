@@ -283,6 +283,67 @@ describe('miniBatchKMeans', () => {
     expect(total(2)).toBeCloseTo(16 * Math.SQRT1_2 + 4, 12);
   });
 
+  it('starts a cold run from the seeding’s cluster sizes: Lloyd made each centre the mean of its sample points', () => {
+    // initSize = all 12 points (drawn with replacement), one seeding, one step of a 4-point batch and
+    // no re-seeding: the counts add up to the seeding's 12 points plus the batch's 4. Without the
+    // Lloyd passes on the sample the run starts from zero counts, as sklearn's, and ends with 4.
+    const options = {
+      k: 3,
+      rng: createRng(5),
+      nInit: 1,
+      initSize: 12,
+      batchSize: 4,
+      maxIterations: 1,
+      reassignmentRatio: 0,
+    };
+    const total = (fit: { counts: Float64Array }) => fit.counts.reduce((s, c) => s + c, 0);
+    expect(total(miniBatchKMeans(squares, options))).toBe(16);
+    expect(total(miniBatchKMeans(squares, { ...options, seedPasses: 0 }))).toBe(4);
+  });
+
+  it('stops early once the smoothed batch inertia has not reached a new minimum for maxNoImprovement steps', () => {
+    // Every point sits on its centre, so every batch inertia is 0: the first step is not scored, the
+    // second sets the minimum (0), and the next maxNoImprovement steps cannot go below it.
+    const x = matrixFromRows([[0], [0], [5], [5]]);
+    const init = matrixFromRows([[0], [5]]);
+    const steps = (maxNoImprovement: number) =>
+      miniBatchKMeans(x, { k: 2, rng: createRng(1), init, maxNoImprovement, reassignmentRatio: 0 }).iterations;
+    expect(steps(10)).toBe(12);
+    expect(steps(3)).toBe(5);
+  });
+
+  it('refines to a Lloyd fixed point: labels are the nearest centres, centres the means of their points', () => {
+    // 600 points around three centres in 5 dimensions; every pass measured (refineTolerance 0), so the
+    // last pass moved no point and each centre is the mean of exactly the points it labels.
+    const rng = createRng(9);
+    const rows: number[][] = [];
+    for (let i = 0; i < 600; i++) {
+      const g = i % 3;
+      rows.push([0, 1, 2, 3, 4].map((t) => (t === g ? 1 : 0) + 0.4 * (rng() - 0.5)));
+    }
+    const x = matrixFromRows(rows);
+    const fit = miniBatchKMeans(x, { k: 3, rng: createRng(2), refineTolerance: 0, maxIterations: 3 });
+    const nearest = assign(x, fit.centres);
+    expect(Array.from(fit.labels)).toEqual(Array.from(nearest.labels));
+    expect(fit.inertia).toBeCloseTo(nearest.inertia, 9);
+    const centres = matrixToRows(fit.centres);
+    for (let c = 0; c < 3; c++) {
+      const members = rows.filter((_, i) => fit.labels[i] === c);
+      const mean = [0, 1, 2, 3, 4].map((t) => members.reduce((s, r) => s + r[t]!, 0) / members.length);
+      mean.forEach((v, t) => expect(centres[c]![t]).toBeCloseTo(v, 12));
+    }
+  });
+
+  it('refines on a sample above refineSampleSize, then labels every point by its nearest centre', () => {
+    const x = matrixFromRows(Array.from({ length: 500 }, (_, i) => [i % 2 === 0 ? i / 1000 : 10 + i / 1000]));
+    const fit = miniBatchKMeans(x, { k: 2, rng: createRng(4), refineSampleSize: 50 });
+    const nearest = assign(x, fit.centres);
+    expect(Array.from(fit.labels)).toEqual(Array.from(nearest.labels));
+    expect(fit.inertia).toBeCloseTo(nearest.inertia, 9);
+    expect(sizes(fit.labels, 2)).toEqual([250, 250]);
+    expect(fit.refinePasses).toBeGreaterThanOrEqual(1);
+  });
+
   it('stops at maxIterations', () => {
     const fit = miniBatchKMeans(squares, { k: 3, rng: createRng(1), maxIterations: 5, maxNoImprovement: 0 });
     expect(fit.iterations).toBe(5);
@@ -295,5 +356,7 @@ describe('miniBatchKMeans', () => {
     expect(() => miniBatchKMeans(squares, { k: 3, rng, counts: new Float64Array(3) })).toThrow(RangeError);
     expect(() => miniBatchKMeans(squares, { k: 3, rng, halfLife: 0 })).toThrow(RangeError);
     expect(() => miniBatchKMeans(squares, { k: 3, rng, reassignmentRatio: 1 })).toThrow(RangeError);
+    expect(() => miniBatchKMeans(squares, { k: 3, rng, seedPasses: -1 })).toThrow(RangeError);
+    expect(() => miniBatchKMeans(squares, { k: 3, rng, refineSampleSize: 2 })).toThrow(RangeError);
   });
 });

@@ -4,6 +4,7 @@
 import { kmeans } from 'ml-kmeans';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kmeansPlusPlus, miniBatchKMeans } from '../../src/model/kmeans.js';
+import { COLD_START_SEEDINGS } from '../../src/model/model.js';
 import { matrixToRows } from '../../src/model/matrix.js';
 import {
   applyScaler,
@@ -69,6 +70,18 @@ describe('k-means on the UCI Online Retail customers', () => {
         ours.push(score(miniBatchKMeans(x, { k, rng: createRng(seed), init }).labels, k));
       }
       expect(mean(ours)).toBeGreaterThanOrEqual(mean(full) - 0.01);
+    });
+  }
+
+  // A lineage starts cold once and keeps that optimum; the streaming service (seeded by its model
+  // version) and `insiders segment` (seed 42) must land on the same one.
+  for (const k of [6, 8]) {
+    it(`k = ${k}: cold fits from 20 seeds all reach the same optimum`, () => {
+      const inertias = Array.from(
+        { length: 20 },
+        (_, i) => miniBatchKMeans(x, { k, rng: createRng(i + 1), nInit: COLD_START_SEEDINGS }).inertia,
+      );
+      expect(Math.max(...inertias)).toBeLessThanOrEqual(Math.min(...inertias) * 1.001);
     });
   }
 
