@@ -6,6 +6,7 @@ import type { SegmentChangeMessage } from './change-schema.js';
 import type { SegmentChange } from './changes.js';
 
 export interface ChangeSink {
+  /** Resolves once the changes are durable in the sink: the caller forgets them afterwards. */
   publish(changes: readonly SegmentChange[]): Promise<void>;
 }
 

@@ -4,6 +4,9 @@
 // closed; rows are never dropped. Memory is bounded: when `maxBufferedRows` are waiting, write()
 // does not resolve until there is room again, which holds up the caller (the Kafka consumer's
 // batch), so consumption pauses while the store is down instead of growing without bound.
+// A caller that must know its rows are stored before it moves on (it is about to forget them,
+// or to commit what caused them) uses writeAndWait(): those rows go out at once, together with
+// whatever else is waiting, and the call resolves when the insert holding the last of them succeeds.
 import type { Logger } from '../log.js';
 import { retryUntilDone } from '../retry.js';
 
@@ -31,6 +34,10 @@ export class BatchWriter<T> {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly waiters: (() => void)[] = [];
+  /** writeAndWait() callers: resolved once `inserted` reaches `upTo` */
+  private readonly storedWaiters: { upTo: number; resolve: () => void }[] = [];
+  /** rows ever put in the buffer; rows leave it in order, so rows 1..inserted are stored */
+  private accepted = 0;
   private inserted = 0;
   private batches = 0;
   private failedAttempts = 0;
@@ -58,11 +65,22 @@ export class BatchWriter<T> {
         await new Promise<void>((resolve) => this.waiters.push(resolve));
       }
       this.buffer.push(row);
+      this.accepted++;
     }
     if (this.buffer.length >= this.options.batchRows) this.startFlush();
     else if (this.buffer.length > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => this.startFlush(), this.options.maxDelayMs);
     }
+  }
+
+  /** Queues rows and sends them now; resolves once every one of them is stored. */
+  async writeAndWait(rows: readonly T[]): Promise<void> {
+    await this.write(rows);
+    const upTo = this.accepted;
+    if (this.inserted >= upTo) return;
+    const stored = new Promise<void>((resolve) => this.storedWaiters.push({ upTo, resolve }));
+    this.startFlush();
+    await stored;
   }
 
   /** Sends everything buffered now; resolves when it is stored. */
@@ -113,6 +131,9 @@ export class BatchWriter<T> {
       this.buffer.splice(0, batch.length);
       this.inserted += batch.length;
       this.batches++;
+      while (this.storedWaiters.length > 0 && this.storedWaiters[0]!.upTo <= this.inserted) {
+        this.storedWaiters.shift()!.resolve();
+      }
       while (this.waiters.length > 0 && this.buffer.length < this.options.maxBufferedRows) this.waiters.shift()!();
     }
   }

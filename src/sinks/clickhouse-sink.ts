@@ -2,6 +2,9 @@
 // runs and segment profiles, each through a BatchWriter (>= 1,000 rows or 250 ms, retries, bounded
 // memory with backpressure). Inserts are idempotent for what the views show: every table is a
 // ReplacingMergeTree read through FINAL views, so a retried batch changes nothing there.
+// Every write resolves once its rows are stored, not merely buffered: the assigner clears a
+// change's pending record after publish(), and the consumer commits an event's offset after the
+// placement it caused, so rows still in memory would be lost for good by a crash.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Features } from '../features/features.js';
 import type { Logger } from '../log.js';
@@ -65,7 +68,7 @@ export class ClickHouseSink implements ChangeSink {
   }
 
   publish(changes: readonly SegmentChange[]): Promise<void> {
-    return this.changes.write(changes.map(changeRow));
+    return this.changes.writeAndWait(changes.map(changeRow));
   }
 
   /** The current segment and features of customers just placed (customers without a purchase have none). */
@@ -73,7 +76,7 @@ export class ClickHouseSink implements ChangeSink {
     const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
     const names = new Map(model.segments.map((s) => [s.id, s.name]));
     const at = this.clock();
-    return this.customers.write(
+    return this.customers.writeAndWait(
       features.map((f) => {
         const segmentId = placed.get(f.customerId) ?? null;
         return customerRow(
@@ -93,13 +96,13 @@ export class ClickHouseSink implements ChangeSink {
 
   /** Hides an erased customer from the views (GDPR). */
   eraseCustomer(customerId: string): Promise<void> {
-    return this.customers.write([erasedCustomerRow(customerId, this.nextVersion(), this.clock())]);
+    return this.customers.writeAndWait([erasedCustomerRow(customerId, this.nextVersion(), this.clock())]);
   }
 
   async writeModel(model: FittedModel, durationMs: number, profiles: readonly SegmentProfileRow[]): Promise<void> {
     const at = this.clock();
-    await this.runs.write([modelRunRow(model, durationMs, at)]);
-    await this.profiles.write(profileRows(model.version, profiles, at));
+    await this.runs.writeAndWait([modelRunRow(model, durationMs, at)]);
+    await this.profiles.writeAndWait(profileRows(model.version, profiles, at));
   }
 
   stats(): Record<string, BatchWriterStats> {

@@ -76,4 +76,40 @@ describe('BatchWriter', () => {
     await w.close();
     expect(stored).toEqual([1, 2, 3, 4, 5, 6]);
   });
+
+  it('writeAndWait sends at once and resolves only when those rows are stored', async () => {
+    let release: (() => void) | undefined;
+    const stored: number[] = [];
+    const w = new BatchWriter<number>({
+      ...base,
+      batchRows: 100,
+      maxDelayMs: 60_000, // no timer would send them within the test
+      maxBufferedRows: 1000,
+      insert: (rows) =>
+        new Promise<void>((resolve) => {
+          release = () => {
+            stored.push(...rows);
+            resolve();
+          };
+        }),
+    });
+    await w.write([1]); // buffered only
+    let done = false;
+    const writing = w.writeAndWait([2, 3]).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(done).toBe(false); // the insert is under way but not acknowledged
+    release?.();
+    await writing;
+    expect(stored).toEqual([1, 2, 3]);
+    expect(w.stats()).toMatchObject({ buffered: 0, inserted: 3 });
+    await w.close();
+  });
+
+  it('writeAndWait callers are released in order, each once its own rows are stored', async () => {
+    const r = recorder();
+    const w = new BatchWriter({ ...base, insert: r.insert, batchRows: 2, maxDelayMs: 60_000, maxBufferedRows: 100 });
+    await Promise.all([w.writeAndWait([1, 2, 3]), w.writeAndWait([4])]);
+    expect(r.batches.flat()).toEqual([1, 2, 3, 4]);
+    await w.close();
+  });
 });
