@@ -74,13 +74,16 @@ export async function refit(
     }
     const kMin = options.fit.k ?? options.fit.kRange?.[0] ?? 2;
     if (sample.items.length < Math.max(kMin, 2) * 2) return { kind: 'too-few', customers: sample.seen() };
-    const model = fitModel(sample.items, { ...options.fit, seed }, previous);
+    // SCAN order depends on the keyspace's history, not on the state: in customer-id order, the
+    // same state (and seed) fits the same model wherever and however often it was built.
+    const rows = sample.items.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+    const model = fitModel(rows, { ...options.fit, seed }, previous);
     if (!(await models.store(model, lease.fence))) return { kind: 'superseded' };
     return {
       kind: 'fitted',
       model,
-      sample: sample.items,
-      sampled: sample.items.length,
+      sample: rows,
+      sampled: rows.length,
       customers: sample.seen(),
       ms: performance.now() - started,
     };
