@@ -16,6 +16,7 @@ import { ClickHouseSink, FanOutChangeSink } from '../sinks/clickhouse-sink.js';
 import { migrate } from '../sinks/migrate.js';
 import { ModelStore } from '../segmentation/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
+import { scheduleJob } from './schedule.js';
 import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
 import { StateStore } from '../state/state-store.js';
 
@@ -127,14 +128,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     return outcome;
   };
 
-  const schedule = (what: string, intervalMs: number, job: () => Promise<unknown>) =>
-    setInterval(() => {
-      job().catch((err: unknown) => log.error({ err }, `${what} failed`));
-    }, intervalMs).unref();
   const timers = [
-    schedule('refit', config.model.refitIntervalMs, refitNow),
+    scheduleJob('refit', config.model.refitIntervalMs, refitNow, log),
     // Until a first model exists, the sweep's turn tries a refit instead.
-    schedule('sweep', config.model.sweepIntervalMs, () => (assigner.currentModel ? sweepNow() : refitNow())),
+    scheduleJob('sweep', config.model.sweepIntervalMs, () => (assigner.currentModel ? sweepNow() : refitNow()), log),
   ];
 
   let closing: Promise<void> | undefined;
