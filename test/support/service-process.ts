@@ -107,10 +107,23 @@ export async function redisState(redis: Redis, prefix: string): Promise<Map<stri
   return out;
 }
 
-/** Keys whose content differs between two dumps (or that only one has), at most `max`. */
-export function differingKeys(a: Map<string, string>, b: Map<string, string>, max = 10): string[] {
-  const keys = new Set([...a.keys(), ...b.keys()]);
-  return [...keys].filter((k) => a.get(k) !== b.get(k)).slice(0, max);
+/**
+ * What differs between two dumps, key by key (at most `max` keys): for hashes, the fields whose
+ * values differ, as `field: expected -> actual`; otherwise both values.
+ */
+export function differingKeys(expected: Map<string, string>, actual: Map<string, string>, max = 5): string[] {
+  const keys = [...new Set([...expected.keys(), ...actual.keys()])].filter((k) => expected.get(k) !== actual.get(k));
+  return keys.slice(0, max).map((k) => {
+    const [e, a] = [expected.get(k), actual.get(k)];
+    const asFields = (v: string | undefined) => {
+      const parsed: unknown = v === undefined ? undefined : JSON.parse(v);
+      return Array.isArray(parsed) ? new Map(parsed as [string, string][]) : undefined;
+    };
+    const [ef, af] = [asFields(e), asFields(a)];
+    if (ef === undefined || af === undefined) return `${k}: ${e ?? '(absent)'} -> ${a ?? '(absent)'}`;
+    const fields = [...new Set([...ef.keys(), ...af.keys()])].filter((f) => ef.get(f) !== af.get(f));
+    return `${k}: ${fields.map((f) => `${f}: ${ef.get(f) ?? '(absent)'} -> ${af.get(f) ?? '(absent)'}`).join(', ')}`;
+  });
 }
 
 export interface ClickHouseViews {
