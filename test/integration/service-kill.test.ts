@@ -14,7 +14,9 @@
 // (they count lease acquisitions, which restarts add to), and current_customers' updated_at and
 // version (the wall-clock time of the write).
 //
-// FAULT_SEED=<n> repeats a run's kill points; the seed is printed.
+// FAULT_SEED=<n> repeats a run's kill targets (the share of what is left after which each kill
+// comes while consuming, and the delay of the kill while placing); the seed is printed. Where a
+// kill lands exactly still depends on batch sizes and timing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
@@ -111,11 +113,12 @@ describe('the service SIGKILLed at random points of a replay', () => {
     expect(expectedRedis.size).toBeGreaterThan(1000);
     expect(expectedViews.changes.size).toBeGreaterThan(1000);
 
-    // Phase 1: consuming, killed after a random share of what is left each time.
+    // Phase 1: consuming, killed after a random share (10-70 %) of what is left each time: a batch
+    // can hold hundreds of messages, so the kill must come well before the end to land mid-stream.
     const env = serviceEnv(faulty);
     for (let i = 0; i < CONSUME_KILLS; i++) {
       const left = await lag();
-      const killAfter = Math.max(1, Math.round(left * (0.1 + 0.8 * rng())));
+      const killAfter = Math.max(1, Math.round(left * (0.1 + 0.6 * rng())));
       const p = start(env);
       await waitFor(() => p.messagesHandled() >= killAfter, {
         timeoutMs: 180_000,
