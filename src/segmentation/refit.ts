@@ -74,6 +74,8 @@ export async function refit(
     }
     const kMin = options.fit.k ?? options.fit.kRange?.[0] ?? 2;
     if (sample.items.length < Math.max(kMin, 2) * 2) return { kind: 'too-few', customers: sample.seen() };
+    // The sample comes in SCAN order, which depends on the keyspace's history; fitModel reads its
+    // rows in customer-id order, so the same state (and seed) fits the same model wherever it was built.
     const model = fitModel(sample.items, { ...options.fit, seed }, previous);
     if (!(await models.store(model, lease.fence))) return { kind: 'superseded' };
     return {

@@ -24,6 +24,7 @@ import { migrate } from '../sinks/migrate.js';
 import { recentChanges } from '../sinks/recent-changes.js';
 import { ModelStore } from '../segmentation/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
+import { scheduleJob } from './schedule.js';
 import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
 import { StateStore } from '../state/state-store.js';
 import { allRoles, describeRoles, type Roles } from './roles.js';
@@ -340,9 +341,7 @@ async function start(
   }
 
   const schedule = (what: string, intervalMs: number, job: () => Promise<unknown>) =>
-    setInterval(() => {
-      job().catch((err: unknown) => log.error({ err }, `${what} failed`));
-    }, intervalMs).unref();
+    scheduleJob(what, intervalMs, job, log);
   const timers: NodeJS.Timeout[] = [];
   if (roles.refit) timers.push(schedule('refit', config.model.refitIntervalMs, refitNow));
   if (roles.sweep) {

@@ -1,0 +1,284 @@
+// Soak: `insiders run` (the whole service: consume, place on every event, refit and sweep on
+// their schedules, ClickHouse and the change topic) fed at a steady rate for a long time, sampling
+// the service process's RSS, the consumer group's lag and the dead-letter topic. The feed is the
+// synthetic order stream (bench/ingest/synthetic-data.ts), with one deliberately invalid message
+// every --invalid-every messages: the dead-letter topic must hold exactly those. Not a test:
+// nothing asserts; it prints one JSON line per sample, then a summary.
+//
+// npx tsx bench/soak/soak.ts [--minutes 10] [--rate 4000] [--customers 100000] [--sample-ms 5000]
+//   [--refit-interval-ms 120000] [--sweep-interval-ms 30000] [--invalid-every 10000]
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Message } from 'kafkajs';
+import { consumerLag } from '../../src/consumers/lag.js';
+import { createClickHouse } from '../../src/infra/clickhouse.js';
+import { createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { toMessage } from '../../src/replay/publish.js';
+import {
+  benchConfig,
+  deleteGroups,
+  emit,
+  machineCpuSeconds,
+  markdownTable,
+  note,
+  numberFlag,
+  parseFlags,
+  processCpuSeconds,
+  repoRoot,
+  round,
+  stackEnv,
+  topicMessages,
+  uniqueName,
+  unlinkPrefix,
+} from '../ingest/lib.js';
+import { SyntheticOrders } from '../ingest/synthetic-data.js';
+
+const flags = parseFlags(process.argv.slice(2));
+const minutes = numberFlag(flags, 'minutes', 10);
+const rate = numberFlag(flags, 'rate', 4000);
+const customers = numberFlag(flags, 'customers', 100_000);
+const sampleMs = numberFlag(flags, 'sample-ms', 5000);
+const invalidEvery = numberFlag(flags, 'invalid-every', 10_000);
+const refitIntervalMs = numberFlag(flags, 'refit-interval-ms', 120_000);
+const sweepIntervalMs = numberFlag(flags, 'sweep-interval-ms', 30_000);
+const TICK_MS = 100;
+const SEND_MESSAGES = 1000;
+const PARTITIONS = 6;
+
+const topic = uniqueName('soak');
+const env: Record<string, string> = {
+  ...stackEnv(),
+  ORDERS_TOPIC: topic,
+  DEAD_LETTER_TOPIC: `${topic}.dlq`,
+  SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+  CONSUMER_GROUP: uniqueName('soak'),
+  ORDERS_PARTITIONS: String(PARTITIONS),
+  REDIS_KEY_PREFIX: uniqueName('soak'),
+  CLICKHOUSE_DATABASE: uniqueName('soak'),
+  MODEL_K: '6',
+  REFIT_INTERVAL_MS: String(refitIntervalMs),
+  SWEEP_INTERVAL_MS: String(sweepIntervalMs),
+  HTTP_PORT: '0',
+  LOG_LEVEL: 'info',
+};
+const config = benchConfig(env);
+
+/** Resident set size of a process, bytes (/proc/<pid>/status VmRSS). */
+function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return num / den;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+
+const kafka = createKafka(config.kafka, silentLogger);
+const admin = kafka.admin();
+await admin.connect();
+const producer = createProducer(kafka);
+await producer.connect();
+const redis = createRedis(config.redis);
+await redis.connect();
+await ensureTopics(admin, [{ topic, numPartitions: PARTITIONS }]);
+
+const seconds = minutes * 60;
+const orders = Math.ceil(rate * seconds * 1.05);
+note(`generating ${orders} synthetic orders for ${customers} customers`);
+const events = new SyntheticOrders({ customers, orders, seed: 7 }).events();
+
+note(`starting the service; feeding ${rate} events/s for ${minutes} min`);
+const service = spawn(process.execPath, ['--import', 'tsx', 'bench/soak/service.ts', 'run'], {
+  cwd: repoRoot,
+  env: { PATH: process.env.PATH ?? '', ...env },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+const pid = service.pid ?? 0;
+mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
+const serviceLog = createWriteStream(path.join(repoRoot, 'bench/results/soak-service.log'));
+service.stderr.pipe(serviceLog);
+let stderrTail = '';
+let stopped: Record<string, unknown> | undefined;
+const refits: number[] = [];
+const sweeps: number[] = [];
+let partial = '';
+service.stderr.on('data', (d: Buffer) => {
+  stderrTail = (stderrTail + d.toString()).slice(-200_000);
+  const lines = (partial + d.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    if (line.includes('"msg":"refit done"')) refits.push(Date.now());
+    if (line.includes('"msg":"sweep done"')) sweeps.push(Date.now());
+    if (line.includes('"msg":"stopped"')) stopped = JSON.parse(line) as Record<string, unknown>;
+  }
+});
+const exited = new Promise<number | null>((resolve) => service.once('exit', (code) => resolve(code)));
+
+let produced = 0;
+let invalid = 0;
+let behind = 0;
+const started = Date.now();
+const cpuStart = { service: processCpuSeconds(pid) ?? 0, machine: machineCpuSeconds() };
+
+/** Sends what the rate allows up to now, every tick, until the time is up. */
+async function feed(): Promise<void> {
+  const end = started + seconds * 1000;
+  for (let now = Date.now(); now < end; now = Date.now()) {
+    const due = Math.floor(((now - started) / 1000) * rate) - produced;
+    const messages: Message[] = [];
+    for (let i = 0; i < due; i++) {
+      if ((produced + messages.length + 1) % invalidEvery === 0) {
+        messages.push({ key: 'soak-invalid', value: '{"type":"order","schemaVersion":1}' });
+        invalid++;
+        continue;
+      }
+      const next = events.next();
+      if (next.done) break;
+      messages.push(toMessage(next.value));
+    }
+    // In sends of at most SEND_MESSAGES: after a stall the catch-up would exceed the broker's
+    // largest request.
+    for (let i = 0; i < messages.length; i += SEND_MESSAGES) {
+      const chunk = messages.slice(i, i + SEND_MESSAGES);
+      await producer.send({ topic, acks: -1, messages: chunk });
+      produced += chunk.length;
+    }
+    const late = Date.now() - now;
+    if (late > TICK_MS) behind++;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, TICK_MS - late)));
+  }
+}
+
+interface Sample {
+  t: number;
+  rssMb: number;
+  lag: number;
+  deadLettered: number;
+  produced: number;
+}
+const samples: Sample[] = [];
+let sampling = true;
+async function sample(): Promise<void> {
+  while (sampling) {
+    await new Promise((resolve) => setTimeout(resolve, sampleMs));
+    if (!sampling) break;
+    const rss = rssBytes(pid);
+    const [lag, deadLettered] = await Promise.all([
+      consumerLag(admin, config.kafka.consumerGroup, topic).catch(() => Number.NaN),
+      topicMessages(admin, config.kafka.deadLetterTopic).catch(() => 0),
+    ]);
+    const s = {
+      t: round((Date.now() - started) / 1000, 1),
+      rssMb: round((rss ?? 0) / 2 ** 20, 1),
+      lag,
+      deadLettered,
+      produced,
+    };
+    samples.push(s);
+    emit({ kind: 'soak-sample', ...s });
+  }
+}
+
+const sampler = sample();
+try {
+  await feed();
+  note(`fed ${produced} messages (${invalid} invalid); waiting for the consumer to catch up`);
+  const drainStart = Date.now();
+  while ((await consumerLag(admin, config.kafka.consumerGroup, topic)) > 0 && Date.now() - drainStart < 120_000) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const drainMs = Date.now() - drainStart;
+  sampling = false;
+  await sampler;
+  const cpu = {
+    service: (processCpuSeconds(pid) ?? 0) - cpuStart.service,
+    machine: machineCpuSeconds() - cpuStart.machine,
+  };
+  const elapsed = (Date.now() - started) / 1000;
+  service.kill('SIGTERM');
+  const code = await exited;
+  const deadLettered = await topicMessages(admin, config.kafka.deadLetterTopic);
+
+  const firstMinute = samples.filter((s) => s.t <= 60).map((s) => s.rssMb);
+  const lastMinute = samples.filter((s) => s.t > samples[samples.length - 1]!.t - 60).map((s) => s.rssMb);
+  const afterWarmUp = samples.filter((s) => s.t > 60);
+  const lags = samples.map((s) => s.lag).filter(Number.isFinite);
+  const summary = {
+    kind: 'soak-summary',
+    minutes,
+    targetRate: rate,
+    producedRate: round(produced / seconds),
+    ticksBehind: behind,
+    produced,
+    invalidSent: invalid,
+    deadLettered,
+    consumerValid: stopped?.valid,
+    consumerApplied: stopped?.applied,
+    consumerDeadLettered: stopped?.deadLettered,
+    rssFirstMinuteMb: round(mean(firstMinute), 1),
+    rssLastMinuteMb: round(mean(lastMinute), 1),
+    rssMaxMb: Math.max(...samples.map((s) => s.rssMb)),
+    rssSlopeMbPerMinAfterFirstMinute: round(slope(afterWarmUp.map((s) => [s.t / 60, s.rssMb])), 2),
+    rssSlopeMbPerMinAll: round(slope(samples.map((s) => [s.t / 60, s.rssMb])), 2),
+    lagMax: Math.max(...lags),
+    lagMean: round(mean(lags)),
+    lagLast: lags[lags.length - 1],
+    drainSeconds: round(drainMs / 1000, 1),
+    refits: refits.length,
+    sweeps: sweeps.length,
+    serviceCpuCores: round(cpu.service / elapsed, 2),
+    // the feeder (this process), Kafka, Redis, ClickHouse and whatever else runs on the machine
+    restOfMachineCores: round((cpu.machine - cpu.service) / elapsed, 2),
+    serviceExit: code,
+  };
+  emit(summary);
+  process.stdout.write(
+    `\n${markdownTable(
+      ['measure', 'value'],
+      Object.entries(summary)
+        .filter(([k]) => k !== 'kind')
+        .map(([k, v]) => [k, String(v)]),
+    )}\n`,
+  );
+  if (code !== 0) note(`service exited with ${code}:\n${stderrTail.slice(-3000)}`);
+} finally {
+  sampling = false;
+  service.kill('SIGKILL');
+  await producer.disconnect();
+  await admin
+    .deleteTopics({ topics: [topic, config.kafka.deadLetterTopic, config.model.changesTopic] })
+    .catch(() => undefined);
+  // The group empties only once the broker has seen the service leave it.
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const { groups } = await admin.listGroups();
+    if (!groups.some((g) => g.groupId === config.kafka.consumerGroup)) break;
+    await deleteGroups(admin, [config.kafka.consumerGroup]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  await admin.disconnect();
+  await unlinkPrefix(redis, config.redis.keyPrefix);
+  await redis.quit();
+  const ch = createClickHouse(config.clickhouse, 'default');
+  await ch.command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` }).catch(() => undefined);
+  await ch.close();
+}

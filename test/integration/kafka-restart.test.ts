@@ -1,0 +1,113 @@
+// The Kafka broker going away under the service: a broker of the test's own is stopped while
+// `insiders run` consumes a replay from it, kept down for longer than the client's retries last
+// (so the consumer crashes with its retries exhausted and must restart itself), then started
+// again. Consumption resumes by itself and ends in the state one clean pass leaves.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config.js';
+import { OrderConsumer } from '../../src/consumers/order-consumer.js';
+import { defaultRules } from '../../src/features/filters.js';
+import { createKafka } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { integrationConfig } from '../support/integration.js';
+import { uniqueName } from '../support/names.js';
+import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
+import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { differingKeys, redisState, serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
+
+const LIMIT = 6000;
+const DAY_MS = String(86_400_000);
+
+describe('the Kafka broker restarted while the service consumes', () => {
+  let broker: OwnKafka;
+  let clean: Config;
+  let faulty: Config;
+  let admin: Admin;
+  let redis: Redis;
+  let service: ServiceChild | undefined;
+
+  beforeAll(async () => {
+    broker = await ownKafka();
+    await broker.start();
+    const topic = uniqueName('orders');
+    const shared = {
+      KAFKA_BROKERS: broker.broker,
+      ORDERS_TOPIC: topic,
+      DEAD_LETTER_TOPIC: `${topic}.dlq`,
+      SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+      ORDERS_PARTITIONS: '3',
+      REFIT_INTERVAL_MS: DAY_MS,
+      SWEEP_INTERVAL_MS: DAY_MS,
+    };
+    // Both read the same topic of the test's broker, each in a group and key prefix of its own.
+    clean = integrationConfig({ ...shared, CONSUMER_GROUP: uniqueName('clean') });
+    faulty = integrationConfig({ ...shared, CONSUMER_GROUP: uniqueName('faulty') });
+    admin = createKafka(clean.kafka, silentLogger).admin();
+    await admin.connect();
+    redis = createRedis(clean.redis);
+    await redis.connect();
+    await replayDataSet(clean, { limit: LIMIT });
+  });
+
+  afterAll(async () => {
+    service?.kill('SIGKILL');
+    for (const c of [clean, faulty]) {
+      await unlinkPrefix(redis, c.redis.keyPrefix);
+      await dropDatabase(c.clickhouse).catch(() => undefined);
+    }
+    await redis.quit();
+    await admin.disconnect().catch(() => undefined);
+    await broker.destroy();
+  });
+
+  it('resumes by itself and ends in the state of a clean pass', async () => {
+    const store = await StateStore.open(redis, { keyPrefix: clean.redis.keyPrefix, windowDays: 365 });
+    const consumer = new OrderConsumer({
+      kafka: createKafka(clean.kafka, silentLogger),
+      store,
+      config: clean,
+      rules: defaultRules,
+      logger: silentLogger,
+    });
+    await consumer.start();
+    await caughtUp(admin, clean);
+    await consumer.close();
+    const expected = await redisState(redis, clean.redis.keyPrefix);
+    expect(expected.size).toBeGreaterThan(1000);
+
+    const p = spawnService(serviceEnv(faulty));
+    service = p;
+    await waitFor(() => p.messagesHandled() >= LIMIT * 0.3, {
+      timeoutMs: 120_000,
+      intervalMs: 5,
+      what: 'the service to be part-way through the replay',
+    });
+    await broker.stop();
+    const handledAtStop = p.messagesHandled();
+    expect(handledAtStop).toBeLessThan(LIMIT); // it stopped mid-stream
+    // Down until the consumer has given up retrying and crashed (and said it restarts).
+    await waitFor(
+      () => p.logs().some((l) => typeof l.msg === 'string' && l.msg.startsWith('Restarting the consumer')),
+      {
+        timeoutMs: 180_000,
+        intervalMs: 200,
+        what: 'the consumer to crash with its retries exhausted',
+      },
+    );
+    await broker.start();
+
+    await caughtUp(admin, faulty, 240_000);
+    expect(p.messagesHandled()).toBeGreaterThan(handledAtStop);
+    p.kill('SIGTERM');
+    expect(await p.exited(), p.output().slice(-3000)).toBe(0);
+
+    const actual = await redisState(redis, faulty.redis.keyPrefix);
+    expect(actual.size).toBe(expected.size);
+    expect(differingKeys(expected, actual)).toEqual([]);
+  }, 480_000);
+});

@@ -1,0 +1,162 @@
+// The service (`insiders run`, a process of its own) SIGKILLed at random points of a replay and
+// restarted each time must end with the Redis state and ClickHouse views of an uninterrupted run.
+//
+// What makes the two runs comparable: placing a customer depends on the service's "now" (the
+// watermark) at that moment, and while events stream in over several partitions that moment
+// depends on how the partitions interleave, which no two runs share. So both runs go through the
+// same two phases, each deterministic on its own: (1) the replay is consumed with no model yet
+// (long refit and sweep intervals), killed at random points; (2) once everything is consumed, the
+// first sweep turn fits model version 1 (fixed k, seeded, on every customer in id order) and the
+// sweep places every customer at the final watermark, recording and publishing every change —
+// killed at a random point of that too. What a kill may not change: any customer hash, field by
+// field; the watermark and guest counts; the model; every current_customers row (segment and
+// features) and every segment_changes_dedup row. Left out: lease tokens and fencing counters
+// (they count lease acquisitions, which restarts add to), and current_customers' updated_at and
+// version (the wall-clock time of the write).
+//
+// FAULT_SEED=<n> repeats a run's kill targets (the share of what is left after which each kill
+// comes while consuming, and the delay of the kill while placing); the seed is printed. Where a
+// kill lands exactly still depends on batch sizes and timing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config.js';
+import { consumerLag } from '../../src/consumers/lag.js';
+import { createKafka } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { createRng } from '../../src/model/rng.js';
+import { startService } from '../../src/service/service.js';
+import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { integrationConfig } from '../support/integration.js';
+import { uniqueName } from '../support/names.js';
+import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import {
+  clickhouseViews,
+  differingKeys,
+  redisState,
+  serviceEnv,
+  spawnService,
+  type ServiceChild,
+} from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
+
+const LIMIT = 9000;
+const CONSUME_KILLS = 2;
+const DAY_MS = 86_400_000;
+
+function faultConfig(): Config {
+  const topic = uniqueName('orders');
+  return integrationConfig({
+    ORDERS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+    CONSUMER_GROUP: uniqueName('state'),
+    ORDERS_PARTITIONS: '3',
+    MODEL_K: '4',
+    REFIT_INTERVAL_MS: String(DAY_MS),
+    SWEEP_INTERVAL_MS: String(DAY_MS),
+  });
+}
+
+const seed = process.env.FAULT_SEED === undefined ? Date.now() % 1_000_000 : Number(process.env.FAULT_SEED);
+
+describe('the service SIGKILLed at random points of a replay', () => {
+  const clean = faultConfig();
+  const faulty = faultConfig();
+  let admin: Admin;
+  let redis: Redis;
+  const running: ServiceChild[] = [];
+
+  beforeAll(async () => {
+    admin = createKafka(clean.kafka, silentLogger).admin();
+    await admin.connect();
+    redis = createRedis(clean.redis);
+    await redis.connect();
+    await Promise.all([replayDataSet(clean, { limit: LIMIT }), replayDataSet(faulty, { limit: LIMIT })]);
+  });
+
+  afterAll(async () => {
+    for (const p of running) p.kill('SIGKILL');
+    for (const c of [clean, faulty]) {
+      await unlinkPrefix(redis, c.redis.keyPrefix);
+      await dropDatabase(c.clickhouse).catch(() => undefined);
+      const { ordersTopic, deadLetterTopic } = c.kafka;
+      await admin.deleteTopics({ topics: [ordersTopic, deadLetterTopic, c.model.changesTopic] }).catch(() => undefined);
+    }
+    await redis.quit();
+    await admin.disconnect();
+  });
+
+  const lag = () => consumerLag(admin, faulty.kafka.consumerGroup, faulty.kafka.ordersTopic);
+  const start = (env: Record<string, string>) => {
+    const p = spawnService(env);
+    running.push(p);
+    return p;
+  };
+
+  it('ends with the Redis state and ClickHouse views of an uninterrupted run', async () => {
+    console.log(`service-kill: FAULT_SEED=${seed}`);
+    const rng = createRng(seed);
+
+    // The uninterrupted run, in process: the same two phases.
+    const service = await startService(clean, silentLogger);
+    await caughtUp(admin, clean);
+    const refitStarted = performance.now();
+    const fitted = await service.refitNow();
+    expect(fitted.kind).toBe('fitted');
+    // What follows "refit done": the model run's rows, then the sweep. The kill lands in there.
+    const afterFitMs = performance.now() - refitStarted - (fitted.kind === 'fitted' ? fitted.ms : 0);
+    await service.close();
+    const expectedRedis = await redisState(redis, clean.redis.keyPrefix);
+    const expectedViews = await clickhouseViews(clean.clickhouse);
+    expect(expectedRedis.size).toBeGreaterThan(1000);
+    expect(expectedViews.changes.size).toBeGreaterThan(1000);
+
+    // Phase 1: consuming, killed after a random share (10-70 %) of what is left each time: a batch
+    // can hold hundreds of messages, so the kill must come well before the end to land mid-stream.
+    const env = serviceEnv(faulty);
+    for (let i = 0; i < CONSUME_KILLS; i++) {
+      const left = await lag();
+      const killAfter = Math.max(1, Math.round(left * (0.1 + 0.6 * rng())));
+      const p = start(env);
+      await waitFor(() => p.messagesHandled() >= killAfter, {
+        timeoutMs: 180_000,
+        intervalMs: 5,
+        what: `the service to handle ${killAfter} messages`,
+      });
+      p.kill('SIGKILL');
+      expect(await p.exited()).toBe('SIGKILL');
+      console.log(`service-kill: killed while consuming, after ${p.messagesHandled()} of ${left} messages`);
+      expect(await lag()).toBeGreaterThan(0); // it died mid-stream
+    }
+    const consumer = start(env);
+    await caughtUp(admin, faulty);
+    consumer.kill('SIGTERM');
+    expect(await consumer.exited(), consumer.output().slice(-2000)).toBe(0);
+
+    // Phase 2: the first sweep turn refits and sweeps; killed at a random point of that.
+    const envPlacing = serviceEnv(faulty, { SWEEP_INTERVAL_MS: '1000' });
+    const placing = start(envPlacing);
+    await placing.waitForLog('refit done');
+    await new Promise((resolve) => setTimeout(resolve, rng() * afterFitMs));
+    placing.kill('SIGKILL');
+    expect(await placing.exited()).toBe('SIGKILL');
+    const sweepLogged = placing.logs().some((l) => l.msg === 'sweep done');
+    console.log(`service-kill: killed while placing (${sweepLogged ? 'after' : 'before'} the sweep finished)`);
+
+    // Restarted, it finds the model and the leases the dead process held; once they expire, the
+    // sweep places whoever is left and publishes the changes the kill left pending.
+    const last = start(envPlacing);
+    await last.waitForLog('sweep done', { timeoutMs: 180_000 });
+    last.kill('SIGTERM');
+    expect(await last.exited(), last.output().slice(-2000)).toBe(0);
+
+    const actualRedis = await redisState(redis, faulty.redis.keyPrefix);
+    expect(differingKeys(expectedRedis, actualRedis)).toEqual([]);
+    const actualViews = await clickhouseViews(faulty.clickhouse);
+    expect(actualViews.changeRows).toBe(actualViews.changes.size);
+    expect(differingKeys(expectedViews.customers, actualViews.customers)).toEqual([]);
+    expect(differingKeys(expectedViews.changes, actualViews.changes)).toEqual([]);
+  }, 480_000);
+});
