@@ -13,9 +13,12 @@ const settingsProblem =
  * ioredis with one change: when the first connection fails, `connect()` rejects with the reason
  * (WRONGPASS, a certificate the CA did not sign, a refused port) instead of "Connection is
  * closed.", and stops reconnecting, so a process with wrong settings stops at start-up saying why.
+ * Once a connection has been ready, ioredis' own reconnects (which call connect() too) go on as
+ * ioredis does them: a Redis that goes away later is waited for, never given up on.
  */
 class ConfiguredRedis extends Redis {
   #lastError: Error | undefined;
+  #wasReady = false;
   readonly #where: string;
   readonly #tls: boolean;
 
@@ -34,11 +37,12 @@ class ConfiguredRedis extends Redis {
     // Connection errors reach callers as rejected commands (and connect() below); without a
     // listener ioredis would also print each one to the console.
     this.on('error', (err: Error) => (this.#lastError = err));
+    this.once('ready', () => (this.#wasReady = true));
   }
 
   override async connect(callback?: () => void): Promise<void> {
     // Already connecting or connected: ioredis' own answer, and the connection is left alone.
-    if (this.status === 'connecting' || this.status === 'connect' || this.status === 'ready') {
+    if (this.#wasReady || this.status === 'connecting' || this.status === 'connect' || this.status === 'ready') {
       return super.connect(callback);
     }
     this.#lastError = undefined;
