@@ -33,5 +33,7 @@ COPY --from=build /out/src ./src
 COPY metabase/questions ./metabase/questions
 
 USER node
+# the HTTP API (HTTP_PORT): /healthz, /readyz, /metrics, /customers/:id, POST /refit
+EXPOSE 8080
 ENTRYPOINT ["node", "bin/insiders.js"]
 CMD ["run"]
