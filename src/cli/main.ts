@@ -60,7 +60,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof InsidersError) {
       process.stderr.write(`insiders: ${err.message}\n`);
-      return 2;
+      // 2: the same input and settings would fail again (fix them); 1: a service was unreachable
+      // or failed, and running again may succeed (what a supervisor's restart is for).
+      return err.retryable ? 1 : 2;
     }
     process.stderr.write(`insiders: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;

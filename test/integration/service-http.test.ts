@@ -164,7 +164,8 @@ describe('insiders run: the HTTP API and a clean stop', () => {
     stray = child;
     // A hang fails the test by its timeout.
     const code = await exited(child);
-    expect(code, child.output()).toBe(2);
+    // 1, not 2: an unreachable service is not a bad setting, and a restart may find it up.
+    expect(code, child.output()).toBe(1);
     expect(child.output()).toContain('ECONNREFUSED 127.0.0.1:1');
   });
 });
