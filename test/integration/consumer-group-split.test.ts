@@ -4,16 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
-import { OrderConsumer } from '../../src/consumers/order-consumer.js';
-import { defaultRules } from '../../src/features/filters.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { StateStore } from '../../src/state/state-store.js';
 import { unlinkPrefix } from '../support/cleanup.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { caughtUp, cleanPass, replayDataSet } from '../support/pipeline.js';
 import { differingKeys, redisState, serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -68,18 +65,8 @@ describe('two consumer processes in one group', () => {
   it('split the partitions and apply every event once, as one process does', async () => {
     // One process alone, in process.
     await replayDataSet(single, { limit: LIMIT });
-    const store = await StateStore.open(redis, { keyPrefix: single.redis.keyPrefix, windowDays: 365 });
-    const alone = new OrderConsumer({
-      kafka: createKafka(single.kafka, silentLogger),
-      store,
-      config: single,
-      rules: defaultRules,
-      logger: silentLogger,
-    });
-    await alone.start();
-    await caughtUp(admin, single);
-    await alone.close();
-    const expected = await redisState(redis, single.redis.keyPrefix);
+    const alone = await cleanPass(admin, redis, single);
+    const expected = alone.state;
     expect(alone.totals.applied).toBeGreaterThan(LIMIT / 2);
 
     // Two processes, both in the group before the first event is published.

@@ -6,17 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
-import { OrderConsumer } from '../../src/consumers/order-consumer.js';
-import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { StateStore } from '../../src/state/state-store.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { caughtUp, cleanPass, replayDataSet } from '../support/pipeline.js';
 import { differingKeys, redisState, serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -66,18 +63,7 @@ describe('the Kafka broker restarted while the service consumes', () => {
   });
 
   it('resumes by itself and ends in the state of a clean pass', async () => {
-    const store = await StateStore.open(redis, { keyPrefix: clean.redis.keyPrefix, windowDays: 365 });
-    const consumer = new OrderConsumer({
-      kafka: createKafka(clean.kafka, silentLogger),
-      store,
-      config: clean,
-      rules: defaultRules,
-      logger: silentLogger,
-    });
-    await consumer.start();
-    await caughtUp(admin, clean);
-    await consumer.close();
-    const expected = await redisState(redis, clean.redis.keyPrefix);
+    const { state: expected } = await cleanPass(admin, redis, clean);
     expect(expected.size).toBeGreaterThan(1000);
 
     const p = spawnService(serviceEnv(faulty));

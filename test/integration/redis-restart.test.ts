@@ -7,17 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
-import { OrderConsumer } from '../../src/consumers/order-consumer.js';
-import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { StateStore } from '../../src/state/state-store.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownRedis, type OwnRedis } from '../support/own-redis.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { caughtUp, cleanPass, replayDataSet } from '../support/pipeline.js';
 import { differingKeys, redisState, serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -73,18 +70,7 @@ describe('Redis stopped and killed while the service consumes', () => {
 
   it('loses nothing, counts nothing twice, and resumes by itself', async () => {
     // One clean pass on the stack's Redis.
-    const store = await StateStore.open(stackRedis, { keyPrefix: clean.redis.keyPrefix, windowDays: 365 });
-    const consumer = new OrderConsumer({
-      kafka: createKafka(clean.kafka, silentLogger),
-      store,
-      config: clean,
-      rules: defaultRules,
-      logger: silentLogger,
-    });
-    await consumer.start();
-    await caughtUp(admin, clean);
-    await consumer.close();
-    const expected = await redisState(stackRedis, clean.redis.keyPrefix);
+    const { state: expected } = await cleanPass(admin, stackRedis, clean);
     expect(expected.size).toBeGreaterThan(1000);
 
     const p = spawnService(serviceEnv(faulty));

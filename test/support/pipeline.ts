@@ -2,10 +2,17 @@
 // waiting until a consumer group has caught up with it.
 import { expect } from 'vitest';
 import type { Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { consumerLag } from '../../src/consumers/lag.js';
+import { OrderConsumer, type ConsumerTotals } from '../../src/consumers/order-consumer.js';
+import { defaultRules } from '../../src/features/filters.js';
+import { createKafka } from '../../src/infra/kafka.js';
+import { silentLogger } from '../../src/log.js';
+import { StateStore } from '../../src/state/state-store.js';
 import { exited, spawnCli } from './cli.js';
 import { onlineRetailCsv } from './data-set.js';
+import { redisState } from './service-process.js';
 import { waitFor } from './wait.js';
 
 /** `insiders replay` of the bundled data set (its first `limit` events) to `config`'s orders topic. */
@@ -27,4 +34,31 @@ export async function caughtUp(admin: Admin, config: Config, timeoutMs = 180_000
     intervalMs: 250,
     what: 'the consumer to catch up',
   });
+}
+
+/**
+ * The reference a fault test compares against: one OrderConsumer, in this process, consumes
+ * `config`'s orders topic into `redis` until it has caught up, undisturbed. Returns the state it
+ * left (redisState) and its totals.
+ */
+export async function cleanPass(
+  admin: Admin,
+  redis: Redis,
+  config: Config,
+): Promise<{ state: Map<string, string>; totals: ConsumerTotals }> {
+  const store = await StateStore.open(redis, {
+    keyPrefix: config.redis.keyPrefix,
+    windowDays: config.state.windowDays,
+  });
+  const consumer = new OrderConsumer({
+    kafka: createKafka(config.kafka, silentLogger),
+    store,
+    config,
+    rules: defaultRules,
+    logger: silentLogger,
+  });
+  await consumer.start();
+  await caughtUp(admin, config);
+  await consumer.close();
+  return { state: await redisState(redis, config.redis.keyPrefix), totals: consumer.totals };
 }
