@@ -119,6 +119,8 @@ const serviceLog = createWriteStream(path.join(repoRoot, 'bench/results/soak-ser
 service.stderr.pipe(serviceLog);
 let stderrTail = '';
 let stopped: Record<string, unknown> | undefined;
+/** the service's HTTP port, from its "http listening" line: /metrics gives its V8 heap */
+let httpPort: number | undefined;
 const refits: number[] = [];
 const sweeps: number[] = [];
 let partial = '';
@@ -130,6 +132,7 @@ service.stderr.on('data', (d: Buffer) => {
     if (line.includes('"msg":"refit done"')) refits.push(Date.now());
     if (line.includes('"msg":"sweep done"')) sweeps.push(Date.now());
     if (line.includes('"msg":"stopped"')) stopped = JSON.parse(line) as Record<string, unknown>;
+    if (line.includes('"msg":"http listening"')) httpPort = (JSON.parse(line) as { port: number }).port;
   }
 });
 const exited = new Promise<number | null>((resolve) => service.once('exit', (code) => resolve(code)));
@@ -169,9 +172,25 @@ async function feed(): Promise<void> {
   }
 }
 
+/**
+ * The service's V8 heap in use, bytes (prom-client's default metric, insiders_nodejs_heap_size_used_bytes): what tells a
+ * leak, which keeps it growing, from a heap that V8 has merely not shrunk, which only RSS shows.
+ */
+async function heapUsedBytes(): Promise<number | undefined> {
+  if (httpPort === undefined) return undefined;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const m = /^insiders_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Sample {
   t: number;
   rssMb: number;
+  heapUsedMb: number;
   lag: number;
   deadLettered: number;
   produced: number;
@@ -183,13 +202,15 @@ async function sample(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, sampleMs));
     if (!sampling) break;
     const rss = rssBytes(pid);
-    const [lag, deadLettered] = await Promise.all([
+    const [lag, deadLettered, heap] = await Promise.all([
       consumerLag(admin, config.kafka.consumerGroup, topic).catch(() => Number.NaN),
       topicMessages(admin, config.kafka.deadLetterTopic).catch(() => 0),
+      heapUsedBytes(),
     ]);
     const s = {
       t: round((Date.now() - started) / 1000, 1),
       rssMb: round((rss ?? 0) / 2 ** 20, 1),
+      heapUsedMb: heap === undefined ? Number.NaN : round(heap / 2 ** 20, 1),
       lag,
       deadLettered,
       produced,
@@ -240,6 +261,12 @@ try {
     rssMaxMb: Math.max(...samples.map((s) => s.rssMb)),
     rssSlopeMbPerMinAfterFirstMinute: round(slope(afterWarmUp.map((s) => [s.t / 60, s.rssMb])), 2),
     rssSlopeMbPerMinAll: round(slope(samples.map((s) => [s.t / 60, s.rssMb])), 2),
+    heapUsedFirstMinuteMb: round(mean(samples.filter((s) => s.t <= 60).map((s) => s.heapUsedMb)), 1),
+    heapUsedLastMinuteMb: round(
+      mean(samples.filter((s) => s.t > samples[samples.length - 1]!.t - 60).map((s) => s.heapUsedMb)),
+      1,
+    ),
+    heapUsedSlopeMbPerMinAfterFirstMinute: round(slope(afterWarmUp.map((s) => [s.t / 60, s.heapUsedMb])), 2),
     lagMax: Math.max(...lags),
     lagMean: round(mean(lags)),
     lagLast: lags[lags.length - 1],

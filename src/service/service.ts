@@ -396,7 +396,7 @@ async function start(
             log.warn({ err, step: name }, 'shutdown step failed');
           }
         }
-        log.info('stopped');
+        log.info({ ...consumer?.totals }, 'stopped');
       })();
       return closing;
     },
