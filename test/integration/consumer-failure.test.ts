@@ -1,9 +1,11 @@
 // A process whose consumer can no longer do its job ends, saying why: on a Kafka broker of the
 // test's own, with SASL PLAIN and the KRaft authorizer, an ACL denies the service's user READ on
-// its consumer group, so joining the group fails with GROUP_AUTHORIZATION_FAILED, which kafkajs
-// does not retry (it disconnects the consumer for good). `insiders consume` and `insiders run`
+// its consumer group, so joining the group (or, for a consumer already in it, its next
+// heartbeat) fails with GROUP_AUTHORIZATION_FAILED, which kafkajs does not retry: it disconnects
+// the consumer for good. `insiders consume` and `insiders run`
 // each log the failure as fatal, shut down completely and exit with code 1, naming the cause on
-// stderr. (A clean SIGTERM ending with code 0 is covered by service-http and ingest-exactly-once;
+// stderr. The same user on a group it may read consumes and, with --until-caught-up, ends with
+// code 0. (A clean SIGTERM ending with code 0 is covered by service-http and ingest-exactly-once;
 // a crash kafkajs does retry, by kafka-restart.)
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
@@ -13,7 +15,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
+import { exited, spawnCli } from '../support/cli.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
@@ -88,8 +92,8 @@ describe('a consumer refused its group for good', () => {
     await broker?.destroy();
   });
 
-  /** A config of its own on the test's broker, whose consumer group the ingest user may not read. */
-  async function deniedConfig(): Promise<Config> {
+  /** A config of its own on the test's broker: its topics, consumer group, key prefix, database. */
+  function ownConfig(): Config {
     const topic = uniqueName('orders');
     const config = integrationConfig({
       KAFKA_BROKERS: broker.broker,
@@ -102,6 +106,18 @@ describe('a consumer refused its group for good', () => {
       SWEEP_INTERVAL_MS: String(86_400_000),
     });
     configs.push(config);
+    return config;
+  }
+
+  /** A config of its own whose consumer group the ingest user may not read. */
+  async function deniedConfig(): Promise<Config> {
+    const config = ownConfig();
+    await deny(config);
+    return config;
+  }
+
+  /** From now on the ingest user may not read `config`'s consumer group. */
+  async function deny(config: Config): Promise<void> {
     // DESCRIBE allowed, READ denied: the consumer finds its group's coordinator (which needs
     // DESCRIBE; with an ACL on the group, whatever none allows is denied) and is refused joining.
     const onGroup = {
@@ -117,7 +133,6 @@ describe('a consumer refused its group for good', () => {
         { ...onGroup, operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.DENY },
       ],
     });
-    return config;
   }
 
   const asIngest = {
@@ -170,5 +185,45 @@ describe('a consumer refused its group for good', () => {
     expect(p.output().trimEnd().split('\n').at(-1)).toBe(
       `insiders: the order consumer of group ${config.kafka.consumerGroup} stopped for good: ${refusal}`,
     );
+  });
+
+  /** Publishes the data set's first 300 events to `config`'s orders topic. */
+  async function publish(config: Config): Promise<void> {
+    const replay = spawnCli(['replay', onlineRetailCsv, '--limit', '300', '--topic', config.kafka.ordersTopic], {
+      ...serviceEnv(config, asIngest),
+      LOG_LEVEL: 'warn',
+    });
+    expect(await exited(replay), replay.output()).toBe(0);
+  }
+
+  it('insiders run refused its group while it consumes exits with code 1 the same way', async () => {
+    const config = ownConfig();
+    await publish(config);
+    const p = spawnService(serviceEnv(config, asIngest), ['run']);
+    processes.push(p);
+    await p.waitForLog('batch applied');
+    await deny(config); // its next heartbeat is refused
+
+    expect(await exitWithin(p), p.output().slice(-4000)).toBe(1);
+    const fatal = p.logs().filter((l) => l.level === 60);
+    expect(fatal.map((l) => l.msg)).toEqual(['the order consumer failed for good; shutting down']);
+    expect(messages(p, 'service').slice(-2)).toEqual(['the order consumer failed for good; shutting down', 'stopped']);
+    expect(messages(p, 'service')).not.toContain('shutdown step failed');
+    expect(p.output().trimEnd().split('\n').at(-1)).toBe(
+      `insiders: the order consumer of group ${config.kafka.consumerGroup} stopped for good: ${refusal}`,
+    );
+  });
+
+  it('the same user consumes a group it may read: --until-caught-up ends with code 0', async () => {
+    const config = ownConfig();
+    await publish(config);
+    const p = spawnService(serviceEnv(config, asIngest), ['consume', '--until-caught-up']);
+    processes.push(p);
+    expect(await exitWithin(p), p.output().slice(-4000)).toBe(0);
+    expect(p.logs().filter((l) => typeof l.level === 'number' && l.level >= 50)).toEqual([]);
+    const summary = /consumed (\d+) valid events in [\d.]+ s: (\d+) applied/.exec(p.output());
+    expect(Number(summary?.[1])).toBe(300); // every event published
+    expect(Number(summary?.[2])).toBeGreaterThan(0);
+    expect(await redis.exists(`${config.redis.keyPrefix}:watermark`)).toBe(1);
   });
 });
