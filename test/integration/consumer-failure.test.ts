@@ -2,13 +2,13 @@
 // test's own, with SASL PLAIN and the KRaft authorizer, an ACL denies the service's user READ on
 // its consumer group, so joining the group (or, for a consumer already in it, its next
 // heartbeat) fails with GROUP_AUTHORIZATION_FAILED, which kafkajs does not retry: it disconnects
-// the consumer for good. `insiders consume` and `insiders run`
-// each log the failure as fatal, shut down completely and exit with code 1, naming the cause on
-// stderr. The same user on a group it may read consumes and, with --until-caught-up, ends with
-// code 0. (A clean SIGTERM ending with code 0 is covered by service-http and ingest-exactly-once;
-// a crash kafkajs does retry, by kafka-restart.)
+// the consumer for good. `insiders consume` and `insiders run` each log the failure as fatal,
+// shut down completely and exit with code 1, naming the cause on stderr. The same user on a
+// group it may read consumes and, with --until-caught-up, ends with code 0. (A clean SIGTERM
+// ending with code 0 is covered by service-http and ingest-exactly-once; a crash kafkajs does
+// retry, by kafka-restart.)
 import type { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -41,9 +41,9 @@ async function exitWithin(p: ServiceChild): Promise<number | NodeJS.Signals | 's
   }
 }
 
-describe('a consumer refused its group for good', () => {
+describe('a consumer whose group an ACL refuses', () => {
   let broker: OwnKafka;
-  let admin: ReturnType<Kafka['admin']>;
+  let admin: Admin;
   let redis: Redis;
   const configs: Config[] = [];
   const processes: ServiceChild[] = [];
