@@ -4,6 +4,7 @@
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'CONNECTION_FAILED'
+  | 'CONSUMER_FAILED'
   | 'CSV_ROW_INVALID'
   | 'EVENT_INVALID'
   | 'STATE_WRITE_FAILED'
@@ -32,6 +33,34 @@ export class ConfigError extends InsidersError {
     super('CONFIG_INVALID', `invalid configuration: ${variable}=${shown}; expected ${expected}`);
     this.variable = variable;
   }
+}
+
+/**
+ * The order consumer stopped for good: its Kafka client crashed on an error it does not retry
+ * (an authorization refused, say) and will not restart it. The process can no longer do its job.
+ */
+export class ConsumerFailedError extends InsidersError {
+  readonly groupId: string;
+
+  constructor(groupId: string, cause: unknown) {
+    super('CONSUMER_FAILED', `the order consumer of group ${groupId} stopped for good: ${kafkaErrorReason(cause)}`, {
+      cause,
+    });
+    this.groupId = groupId;
+  }
+}
+
+/**
+ * What a kafkajs error comes down to, in one line: the innermost cause (kafkajs wraps the
+ * broker's answer in errors of its own, as `cause`), by the broker's error type when it has one
+ * (`GROUP_AUTHORIZATION_FAILED: Not authorized to access group: ...`), else by the error's name.
+ */
+export function kafkaErrorReason(err: unknown): string {
+  let inner = err;
+  for (let depth = 0; depth < 10 && inner instanceof Error && inner.cause !== undefined; depth++) inner = inner.cause;
+  if (!(inner instanceof Error)) return String(inner);
+  const type = (inner as { type?: unknown }).type;
+  return `${typeof type === 'string' ? type : inner.name}: ${inner.message}`;
 }
 
 /**

@@ -52,13 +52,17 @@ export function loggerOptions(config: Config['log']): LoggerOptions {
   };
 }
 
-/** Logs go to stderr: stdout belongs to the commands' output (CSV, JSON, summaries). */
+/**
+ * Logs go to stderr: stdout belongs to the commands' output (CSV, JSON, summaries). Written
+ * synchronously (a few lines a second at most), so that a command's last word on stderr comes
+ * after every line logged before it, and a process that ends leaves no line unwritten.
+ */
 export function createLogger(config: Config['log'], destination?: DestinationStream): Logger {
   const options = loggerOptions(config);
   if (destination) return pino(options, destination);
   return config.pretty
     ? pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2 } } })
-    : pino(options, pino.destination(2));
+    : pino(options, pino.destination({ dest: 2, sync: true }));
 }
 
 /** A logger that writes nothing: the default in tests and in library use. */

@@ -1,21 +1,56 @@
 // `insiders consume [--until-caught-up]`: runs the order consumer (Kafka -> customer state in
 // Redis) until SIGINT or SIGTERM — or, with --until-caught-up, until the group has consumed
 // everything published before it started — then shuts down cleanly: stop fetching, finish the
-// batch, commit, disconnect.
+// batch, commit, disconnect. Should the consumer fail for good (kafkajs crashed on an error it
+// does not retry, such as an authorization refused), it shuts down the same way and exits with
+// code 1, saying why on stderr.
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import type { Kafka } from 'kafkajs';
+import { loadConfig, type Config } from '../config.js';
 import { consumerLag } from '../consumers/lag.js';
 import { OrderConsumer } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
 import { createKafka } from '../infra/kafka.js';
 import { createRedis } from '../infra/redis.js';
+import { kafkaErrorReason } from '../errors.js';
 import { createLogger } from '../log.js';
 import { StateStore } from '../state/state-store.js';
 import type { CommandOutcome } from './main.js';
+import { untilSignal } from './signals.js';
 
 const LAG_POLL_MS = 500;
 
-export function registerConsume(program: Command, _outcome: CommandOutcome): void {
+interface LagWatch {
+  /** resolves once the group has no lag left (or once stopped) */
+  readonly caughtUp: Promise<void>;
+  /** stops polling and disconnects; resolves once done */
+  stop(): Promise<void>;
+}
+
+function watchLag(kafka: Kafka, config: Config): LagWatch {
+  let stopping = false;
+  const admin = kafka.admin();
+  const caughtUp = (async () => {
+    await admin.connect();
+    try {
+      while (!stopping) {
+        if ((await consumerLag(admin, config.kafka.consumerGroup, config.kafka.ordersTopic)) === 0) return;
+        await new Promise((r) => setTimeout(r, LAG_POLL_MS));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  })();
+  return {
+    caughtUp,
+    async stop() {
+      stopping = true;
+      await caughtUp.catch(() => undefined);
+    },
+  };
+}
+
+export function registerConsume(program: Command, outcome: CommandOutcome): void {
   program
     .command('consume')
     .description('consume checkout events from Kafka into customer state in Redis, until stopped')
@@ -33,38 +68,37 @@ export function registerConsume(program: Command, _outcome: CommandOutcome): voi
       const consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger });
       const started = performance.now();
       await consumer.start();
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'stopping');
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        if (opts.untilCaughtUp) {
-          const admin = kafka.admin();
-          const poll = async () => {
-            await admin.connect();
-            for (;;) {
-              const lag = await consumerLag(admin, config.kafka.consumerGroup, config.kafka.ordersTopic);
-              if (lag === 0) break;
-              await new Promise((r) => setTimeout(r, LAG_POLL_MS));
-            }
-            await admin.disconnect();
-          };
-          poll().then(
-            () => stop('caught-up'),
-            (err: unknown) => {
-              logger.error({ err }, 'could not read consumer lag');
-              stop('lag-error');
-            },
-          );
-        }
-      });
+      const signal = untilSignal();
+      const lag = opts.untilCaughtUp ? watchLag(kafka, config) : undefined;
+      const never = new Promise<never>(() => undefined);
+      const ended: { reason: string; failure?: Error } = await Promise.race([
+        signal.received.then((name) => ({ reason: name })),
+        consumer.failed.then((failure) => ({ reason: 'failed', failure })),
+        (lag?.caughtUp ?? never).then(
+          () => ({ reason: 'caught-up' }),
+          (err: unknown) => ({
+            reason: 'lag-error',
+            failure: new Error(`could not read the consumer group's lag: ${kafkaErrorReason(err)}`, { cause: err }),
+          }),
+        ),
+      ]);
+      if (ended.reason === 'failed') {
+        logger.fatal({ err: ended.failure }, 'the order consumer failed for good; stopping');
+      } else if (ended.reason === 'lag-error') {
+        logger.error({ err: ended.failure }, 'could not read consumer lag');
+      }
+      logger.info({ reason: ended.reason }, 'stopping');
+      // From now on a signal ends the process at once, as a second one would.
+      signal.stopListening();
+      await lag?.stop();
       await consumer.close();
       await redis.quit();
       const seconds = (performance.now() - started) / 1000;
       logger.info({ ...consumer.totals, seconds: Number(seconds.toFixed(1)) }, 'stopped');
-      if (opts.untilCaughtUp) {
+      if (ended.failure !== undefined) {
+        process.stderr.write(`insiders: ${ended.failure.message}\n`);
+        outcome.exitCode = 1;
+      } else if (opts.untilCaughtUp) {
         const t = consumer.totals;
         process.stdout.write(
           `consumed ${t.valid} valid events in ${seconds.toFixed(1)} s: ${t.applied} applied, ` +

@@ -1,6 +1,8 @@
 // `insiders run [--roles consume,refit,sweep,sink]`: the service — consume events into state,
 // place customers on every event, refit the model and sweep on their schedules, serve the HTTP
 // API — until SIGINT or SIGTERM, then a clean shutdown (a second signal ends the process at once).
+// Should the service stop by itself because a part of it failed for good (the order consumer),
+// it exits with code 1 and says why on stderr, so that a supervisor restarts it.
 // `insiders refit`: one refit now (and the sweep after it), for operators.
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
@@ -8,20 +10,7 @@ import { createLogger } from '../log.js';
 import { noRoles, parseRoles } from '../service/roles.js';
 import { startService } from '../service/service.js';
 import type { CommandOutcome } from './main.js';
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-  });
-}
+import { untilSignal } from './signals.js';
 
 export function registerRun(program: Command, outcome: CommandOutcome): void {
   program
@@ -38,9 +27,21 @@ export function registerRun(program: Command, outcome: CommandOutcome): void {
       const logger = createLogger(config.log);
       // Until the service runs, a signal ends the process at once: nothing is committed yet.
       const service = await startService(config, logger, { roles, http: true });
-      logger.info({ signal: await untilSignal() }, 'stopping');
+      const signal = untilSignal();
+      const ended = await Promise.race([
+        signal.received.then((name) => ({ signal: name, failure: undefined })),
+        service.failed.then((failure) => ({ signal: undefined, failure })),
+      ]);
+      if (ended.failure === undefined) logger.info({ signal: ended.signal }, 'stopping');
+      // Failed: the service logged it as fatal and is closing itself already; a signal from now
+      // on ends the process at once, as a second one would.
+      else signal.stopListening();
       await service.close();
       if (service.consumer) logger.info(service.consumer.totals, 'consumer totals');
+      if (ended.failure !== undefined) {
+        process.stderr.write(`insiders: ${ended.failure.message}\n`);
+        outcome.exitCode = 1;
+      }
     });
 
   program

@@ -7,8 +7,14 @@
 // Results written through buffered sinks (ClickHouse) are made durable by `beforeCommit`, which
 // every checkpoint runs before it commits the offsets resolved so far: a commit never gets ahead of
 // the results of the messages it covers.
+//
+// Failure contract: when kafkajs crashes on an error it retries (a broker away too long), it
+// restarts the consumer itself and nothing changes here. When it crashes on one it does not retry
+// (an authorization refused), it has disconnected the consumer for good: `failed` resolves, and
+// the owner decides what becomes of the process (the service shuts down and exits non-zero).
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config.js';
+import { ConsumerFailedError } from '../errors.js';
 import { EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
 import type { BusinessRules } from '../features/filters.js';
 import { createProducer, ensureTopics } from '../infra/kafka.js';
@@ -89,6 +95,15 @@ export class OrderConsumer {
   private checkpointing: Promise<void> | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private started = false;
+  /** set when kafkajs gave up on the consumer for good */
+  private failure: ConsumerFailedError | undefined;
+  private reportFailure: (failure: ConsumerFailedError) => void = () => undefined;
+  /**
+   * Resolves once the consumer has stopped for good: kafkajs crashed on an error it does not
+   * retry and will not restart it (it has disconnected the consumer). Never settles otherwise;
+   * never rejects. The owner should close() this consumer and stop what depends on it.
+   */
+  readonly failed: Promise<ConsumerFailedError> = new Promise((resolve) => (this.reportFailure = resolve));
 
   constructor(private readonly options: OrderConsumerOptions) {
     this.consumer = options.kafka.consumer({
@@ -128,6 +143,15 @@ export class OrderConsumer {
       );
       for (const key of this.resolved.keys()) if (!owned.has(key)) this.resolved.delete(key);
     });
+    // Listened to before run(): a crash while joining the group happens inside run(). kafkajs
+    // logs every crash itself ("Crash: ...", "Restarting the consumer ..."); the owner logs a
+    // failure for good.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.failure !== undefined) return;
+      this.failure = new ConsumerFailedError(payload.groupId, payload.error);
+      clearInterval(this.checkpointTimer);
+      this.reportFailure(this.failure);
+    });
     await this.consumer.run({
       // Offsets are committed by checkpoint(), after the sinks are flushed, never by kafkajs itself.
       autoCommit: false,
@@ -138,6 +162,7 @@ export class OrderConsumer {
       eachBatch: (payload) => this.track(this.handleBatch(payload)),
     });
     this.started = true;
+    if (this.failure !== undefined) return; // crashed while joining: nothing to checkpoint
     this.checkpointTimer = setInterval(() => {
       this.checkpoint().catch((err: unknown) =>
         this.log.warn({ err }, 'offset commit failed; retrying at the next checkpoint'),
@@ -165,6 +190,18 @@ export class OrderConsumer {
       for (const [key, o] of due) this.committed.set(key, o.offset);
     })().finally(() => (this.checkpointing = undefined));
     return this.checkpointing;
+  }
+
+  /** After a failure for good: says which resolved offsets are left uncommitted. */
+  private uncommitted(): Promise<void> {
+    const left = [...this.resolved.entries()].filter(([key, o]) => this.committed.get(key) !== o.offset);
+    if (left.length > 0) {
+      this.log.warn(
+        { partitions: left.map(([key, o]) => ({ partition: key, offset: o.offset })) },
+        'offsets left uncommitted: the consumer failed; their messages are consumed again',
+      );
+    }
+    return Promise.resolve();
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
@@ -261,6 +298,8 @@ export class OrderConsumer {
   /**
    * Stops fetching, lets the in-flight batches finish, flushes the sinks and commits (one last
    * checkpoint), then disconnects. Every step runs even if one before it failed. Idempotent.
+   * After a failure for good there is no group left to commit to: the messages resolved since
+   * the last commit are consumed again by the group's next member (which changes nothing twice).
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -269,11 +308,13 @@ export class OrderConsumer {
       const errors: unknown[] = [];
       for (const step of [
         () => {
-          if (this.started) this.consumer.pause([{ topic: this.options.config.kafka.ordersTopic }]);
+          if (this.started && this.failure === undefined) {
+            this.consumer.pause([{ topic: this.options.config.kafka.ordersTopic }]);
+          }
           return Promise.resolve();
         },
         () => Promise.allSettled([...this.inFlight]),
-        () => this.checkpoint(),
+        () => (this.failure === undefined ? this.checkpoint() : this.uncommitted()),
         () => this.consumer.disconnect(),
         () => this.producer.disconnect(),
       ]) {

@@ -4,6 +4,7 @@
 // scales the consumers out over the partitions.
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config.js';
+import type { InsidersError } from '../errors.js';
 import { consumerLagByPartition } from '../consumers/lag.js';
 import { OrderConsumer } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
@@ -49,6 +50,14 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   /** the port the HTTP API listens on; undefined without it */
   readonly httpPort: number | undefined;
+  /**
+   * Resolves with the cause as soon as a part the service cannot do without has failed for good
+   * (the order consumer, given up on by kafkajs). By then the service has logged it as `fatal`,
+   * fails readiness and is closing itself: close() resolves once that is done. Never settles
+   * otherwise; never rejects. What becomes of the process is its owner's call (`insiders run`
+   * exits with code 1).
+   */
+  readonly failed: Promise<InsidersError>;
   /**
    * Shuts down in order — stop the schedules and the HTTP listener, stop fetching, finish the
    * in-flight batches, flush the sinks, commit offsets, let running jobs finish and release their
@@ -279,9 +288,15 @@ async function start(
     return customerView(state, features, nowMs, assigner.currentModel, changes);
   };
 
+  // Set once a part the service cannot do without has failed for good; the service then closes.
+  let failure: InsidersError | undefined;
+
   const readiness = (): Promise<ReadinessCheck[]> =>
     Promise.all([
       check('kafka', async () => `${(await admin.describeCluster()).brokers.length} broker(s)`),
+      ...(consumer === undefined
+        ? []
+        : [check('consumer', () => (failure === undefined ? Promise.resolve(undefined) : Promise.reject(failure)))]),
       check('redis', async () => {
         const reply: string = await redis.ping();
         if (reply !== 'PONG') throw new Error(`PING answered ${reply}`);
@@ -355,6 +370,55 @@ async function start(
   log.info({ roles: describeRoles(roles), httpPort }, 'started');
 
   let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      stopping = true;
+      for (const t of timers) clearInterval(t);
+      // Stop taking requests now; the close resolves once open ones are answered.
+      const httpClosed = http?.close();
+      const steps: [string, () => Promise<unknown>][] = [
+        // stop fetching, finish the in-flight batches, flush the sinks, commit the offsets
+        ['consumer', async () => consumer?.close()],
+        // running refit or sweep: they finish and release their leases
+        [
+          'jobs',
+          async () => {
+            while (inProgress.size > 0) await Promise.allSettled([...inProgress]);
+          },
+        ],
+        ['clickhouse sink', () => results.close()],
+        ['http', async () => httpClosed],
+        ['change producer', () => changeProducer.disconnect()],
+        ['kafka admin', () => admin.disconnect()],
+        ['clickhouse', () => clickhouse.close()],
+        ['model watch', () => stopWatching()],
+        ['redis', () => redis.quit()],
+        ['redis subscriber', () => subscriber.quit()],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          log.warn({ err, step: name }, 'shutdown step failed');
+        }
+      }
+      log.info({ ...consumer?.totals }, 'stopped');
+    })();
+    return closing;
+  };
+
+  // Attached once start-up is done, so that a consumer that failed while joining its group
+  // (inside start()) closes a service that is whole.
+  const failed =
+    consumer === undefined
+      ? new Promise<never>(() => undefined)
+      : consumer.failed.then((err) => {
+          failure = err;
+          log.fatal({ err }, 'the order consumer failed for good; shutting down');
+          void close(); // never rejects: every step's failure is logged
+          return err;
+        });
+
   return {
     refitNow,
     sweepNow,
@@ -364,41 +428,7 @@ async function start(
     results,
     metrics,
     httpPort,
-    close() {
-      closing ??= (async () => {
-        stopping = true;
-        for (const t of timers) clearInterval(t);
-        // Stop taking requests now; the close resolves once open ones are answered.
-        const httpClosed = http?.close();
-        const steps: [string, () => Promise<unknown>][] = [
-          // stop fetching, finish the in-flight batches, flush the sinks, commit the offsets
-          ['consumer', async () => consumer?.close()],
-          // running refit or sweep: they finish and release their leases
-          [
-            'jobs',
-            async () => {
-              while (inProgress.size > 0) await Promise.allSettled([...inProgress]);
-            },
-          ],
-          ['clickhouse sink', () => results.close()],
-          ['http', async () => httpClosed],
-          ['change producer', () => changeProducer.disconnect()],
-          ['kafka admin', () => admin.disconnect()],
-          ['clickhouse', () => clickhouse.close()],
-          ['model watch', () => stopWatching()],
-          ['redis', () => redis.quit()],
-          ['redis subscriber', () => subscriber.quit()],
-        ];
-        for (const [name, step] of steps) {
-          try {
-            await step();
-          } catch (err) {
-            log.warn({ err, step: name }, 'shutdown step failed');
-          }
-        }
-        log.info({ ...consumer?.totals }, 'stopped');
-      })();
-      return closing;
-    },
+    failed,
+    close,
   };
 }
