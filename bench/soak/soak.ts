@@ -76,6 +76,18 @@ function rssBytes(pid: number): number | undefined {
   }
 }
 
+/** The lowest value of each whole minute of samples, in order. */
+function floorByMinute<T extends { t: number }>(samples: readonly T[], value: (s: T) => number): number[] {
+  const floors: number[] = [];
+  for (const s of samples) {
+    const minute = Math.floor(s.t / 60);
+    const v = value(s);
+    if (!Number.isFinite(v)) continue;
+    floors[minute] = Math.min(floors[minute] ?? Infinity, v);
+  }
+  return floors.filter((f) => f !== undefined);
+}
+
 /** Least-squares slope of y over x. */
 function slope(points: readonly (readonly [number, number])[]): number {
   const n = points.length;
@@ -261,6 +273,10 @@ try {
     rssMaxMb: Math.max(...samples.map((s) => s.rssMb)),
     rssSlopeMbPerMinAfterFirstMinute: round(slope(afterWarmUp.map((s) => [s.t / 60, s.rssMb])), 2),
     rssSlopeMbPerMinAll: round(slope(samples.map((s) => [s.t / 60, s.rssMb])), 2),
+    // The floor of each minute (its lowest sample): sweeps and refits read every customer and lift
+    // RSS and the heap for a while; what a leak moves is the floor they fall back to.
+    rssFloorByMinuteMb: floorByMinute(samples, (s) => s.rssMb),
+    heapUsedFloorByMinuteMb: floorByMinute(samples, (s) => s.heapUsedMb),
     heapUsedFirstMinuteMb: round(mean(samples.filter((s) => s.t <= 60).map((s) => s.heapUsedMb)), 1),
     heapUsedLastMinuteMb: round(
       mean(samples.filter((s) => s.t > samples[samples.length - 1]!.t - 60).map((s) => s.heapUsedMb)),
