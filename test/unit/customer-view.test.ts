@@ -1,30 +1,11 @@
 // The customer view the HTTP API serves: the segment from state, named by the model in use, the
 // model's explanation when the customer can be placed, and the ClickHouse literal the lookup uses.
 import { describe, expect, it } from 'vitest';
-import type { Features } from '../../src/features/features.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import type { CustomerState } from '../../src/state/customer-state.js';
 import { customerView } from '../../src/segmentation/customer-view.js';
 import { sqlString, type RecentChange } from '../../src/sinks/recent-changes.js';
-
-function features(id: string, revenueUnits: number, recencyDays: number | null, products: number): Features {
-  return {
-    customerId: id,
-    recencyDays,
-    orders: products,
-    frequency: 0.5,
-    grossRevenueMills: revenueUnits * 1000,
-    avgTicketMills: 1234.5,
-    items: products * 2,
-    products,
-    returns: 1,
-    returnEvents: 1,
-    returnedMills: 2500,
-    avgDaysBetweenPurchases: null,
-    lifetimeOrders: products + 1,
-    lifetimeRevenueMills: revenueUnits * 1000 + 7,
-  };
-}
+import { features } from '../support/features.js';
 
 function state(id: string, segmentId: number | null, version: number | null): CustomerState {
   return {

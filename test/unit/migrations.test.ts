@@ -5,7 +5,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Features } from '../../src/features/features.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
 import type { SegmentChange } from '../../src/segmentation/changes.js';
@@ -20,27 +19,9 @@ import {
   TABLES,
   VIEWS,
 } from '../../src/sinks/schema.js';
+import { features } from '../support/features.js';
 
 const AT = Date.UTC(2011, 11, 9, 12, 50, 7, 999); // 2011-12-09 12:50:07.999 UTC
-
-function features(id: string, revenueUnits: number, recencyDays: number | null, products: number): Features {
-  return {
-    customerId: id,
-    recencyDays,
-    orders: products,
-    frequency: 0.5,
-    grossRevenueMills: revenueUnits * 1000,
-    avgTicketMills: 1234.5,
-    items: products * 2,
-    products,
-    returns: 1,
-    returnEvents: 1,
-    returnedMills: 2500,
-    avgDaysBetweenPurchases: null,
-    lifetimeOrders: products + 1,
-    lifetimeRevenueMills: revenueUnits * 1000 + 7,
-  };
-}
 
 /** Column names of `CREATE TABLE ... {database}.<table> (...)`, in declaration order. */
 async function columnsOf(table: string): Promise<string[]> {
