@@ -5,7 +5,7 @@
 // every --invalid-every messages: the dead-letter topic must hold exactly those. Not a test:
 // nothing asserts; it prints one JSON line per sample, then a summary.
 //
-// npx tsx bench/soak/soak.ts [--minutes 10] [--rate 4000] [--customers 100000] [--sample-ms 5000]
+// npx tsx bench/soak/soak.ts [--minutes 10] [--rate 2000] [--customers 100000] [--sample-ms 5000]
 //   [--refit-interval-ms 120000] [--sweep-interval-ms 30000] [--invalid-every 10000]
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ import { SyntheticOrders } from '../ingest/synthetic-data.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const minutes = numberFlag(flags, 'minutes', 10);
-const rate = numberFlag(flags, 'rate', 4000);
+const rate = numberFlag(flags, 'rate', 2000);
 const customers = numberFlag(flags, 'customers', 100_000);
 const sampleMs = numberFlag(flags, 'sample-ms', 5000);
 const invalidEvery = numberFlag(flags, 'invalid-every', 10_000);

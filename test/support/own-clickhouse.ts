@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
+import { haltProcess } from './server-process.js';
 import { waitFor } from './wait.js';
 
 const infra = fileURLToPath(new URL('../../infra/clickhouse/', import.meta.url));
@@ -70,11 +71,7 @@ export async function ownClickHouse(options: OwnClickHouseOptions = {}): Promise
     }
   };
   const stop = async () => {
-    const c = child;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise((resolve) => c.once('exit', resolve));
-    c.kill('SIGTERM');
-    await exited;
+    await haltProcess(child, 'SIGTERM');
     child = undefined;
   };
   return {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
+import { haltProcess } from './server-process.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -102,11 +103,7 @@ export async function ownKafka(options: OwnKafkaOptions = {}): Promise<OwnKafka>
   const serverLog = path.join(dir, 'kafka/log/server.log');
   let child: ChildProcess | undefined;
   const halt = async (signal: NodeJS.Signals) => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise((resolve) => c.once('exit', resolve));
-    c.kill(signal);
-    await exited;
+    await haltProcess(child, signal);
     child = undefined;
   };
   return {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { freePort } from './free-port.js';
+import { haltProcess } from './server-process.js';
 import { waitFor } from './wait.js';
 
 const binary = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
@@ -111,11 +112,7 @@ export async function ownRedis(options: OwnRedisOptions = {}): Promise<OwnRedis>
   ];
   let child: ChildProcess | undefined;
   const halt = async (signal: NodeJS.Signals) => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise((resolve) => c.once('exit', resolve));
-    c.kill(signal);
-    await exited;
+    await haltProcess(child, signal);
     child = undefined;
   };
   return {
