@@ -237,8 +237,9 @@ export async function redisBenchmark(redisUrl: string, args: readonly string[]):
 
 /**
  * The Redis ceilings: plain SET and HSET (-P 16, 1M requests), EVALSHA of a trivial script, and
- * EVALSHA of apply-customer-event.lua (src's, and prototypes) with an order of the workload's mean
- * size on random customers: the most events per second Redis alone can apply. redis-benchmark's
+ * EVALSHA of the scripts that apply an event, with an order of the workload's mean size on random
+ * customers, one event per call: what Redis alone can apply (src's batched calls pay the per-call
+ * cost once per 200 events, so they do somewhat better). redis-benchmark's
  * default keys ("key:__rand_int__", "myhash") are removed afterwards when they did not exist before.
  */
 export async function redisCeilings(
@@ -249,8 +250,11 @@ export async function redisCeilings(
     /** requests for the script tests (a Lua script runs ~30x slower than SET) */
     scriptRequests: number;
     prefix: string;
-    /** apply-customer-event scripts by label (src's, prototypes) */
-    applyScripts: Record<string, string>;
+    /**
+     * scripts that apply an event, by label: src's apply-events.lua (`batch`: given one event per
+     * call here) and per-event ones (`per-event`: apply-customer-event.lua's arguments)
+     */
+    applyScripts: Record<string, { lua: string; layout: 'batch' | 'per-event' }>;
     skusPerOrder: number;
   },
 ): Promise<Record<string, number>> {
@@ -265,15 +269,23 @@ export async function redisCeilings(
   ]);
   out['EVALSHA trivial (SET)'] = Object.values(trivialRps)[0] ?? NaN;
   const skus = Array.from({ length: options.skusPerOrder }, (_, i) => `2${String(i).padStart(4, '0')}`);
-  for (const [label, lua] of Object.entries(options.applyScripts)) {
-    const sha = await redis.script('LOAD', lua);
+  for (const [label, { lua, layout }] of Object.entries(options.applyScripts)) {
+    const sha = String(await redis.script('LOAD', lua));
     // Random customers among 1M and random 96-bit digests: each call applies a new event (day
     // 14975 = 2011-01-01) to a mostly fresh hash.
-    const rps = await redisBenchmark(redisUrl, [
-      ...['-P', '16', '-n', n, '-r', '1000000'],
-      ...['evalsha', String(sha), '1', `${options.prefix}:{c:__rand_int__}`, 'e:__rand_int____rand_int__'],
-      ...['o', '1293840000000', '14975', '365', String(skus.length), '12', '30600', ...skus],
-    ]);
+    const customer = `${options.prefix}:{c:__rand_int__}`;
+    const event =
+      layout === 'batch'
+        ? [
+            ...['evalsha', sha, '3', `${options.prefix}:{guests}:stats`, `${options.prefix}:{guests}:seen`, customer],
+            ...['365', 'o', '__rand_int____rand_int__', '1293840000000', String(skus.length), '12', '30600'],
+            ...[String(skus.length), ...skus],
+          ]
+        : [
+            ...['evalsha', sha, '1', customer, 'e:__rand_int____rand_int__'],
+            ...['o', '1293840000000', '14975', '365', String(skus.length), '12', '30600', ...skus],
+          ];
+    const rps = await redisBenchmark(redisUrl, ['-P', '16', '-n', n, '-r', '1000000', ...event]);
     out[`EVALSHA ${label} (${options.skusPerOrder} skus)`] = Object.values(rps)[0] ?? NaN;
     await unlinkPrefix(redis, options.prefix);
   }

@@ -45,7 +45,7 @@ const repeat = numberFlag(flags, 'repeat', 5);
 const batchSize = numberFlag(flags, 'batch', 500);
 const stores = (flags.get('stores') ?? 'src').split(',');
 /** store variants that must leave exactly src's state (the others are probes) */
-const exactStores = new Set(['lean', 'lean-inorder']);
+const exactStores = new Set(['per-event']);
 const realFile = flags.get('file') ?? '/work/shared/data/online-retail.csv.gz';
 
 const options: DecodeOptions = {

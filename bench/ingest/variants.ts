@@ -1,19 +1,18 @@
 // Alternatives to parts of the ingest path, prototyped here to measure them before proposing a
-// change to src/. Each keeps the service's semantics; micro.ts checks them against src. The
-// z.compile decoder and the lean-inorder script went into src in 9ceadff: `lean-inorder` now runs
-// src's own script (so against today's src it measures the same), the decoder stays as the recipe
-// for the next prototype.
+// change to src/, or to measure src against what it replaced. Each keeps the service's semantics;
+// micro.ts checks them against src. The z.compile decoder went into src in 9ceadff; it stays here
+// as the recipe for the next prototype.
 //
 // decode variants (consume.ts --decode NAME, micro.ts):
 //   zod-compile  src's decodeEvent/prepareBatch with the event schema AOT-compiled by zod's own
 //                z.compile(): a generated fast path for valid input, zod's runtime parser (and so
 //                the very same rejection) for anything else
 // store variants (consume.ts --store NAME, micro.ts --stores): src's StateStore.applyBatch, line
-// for line, with another script for customer events (bench/ingest/lua/NAME.lua, or src's):
-//   lean                          same state, less Lua per call (see its header)
-//   lean-inorder                  lean, and products written without reading them when in order:
-//                                 src/state/lua/apply-customer-event.lua itself since 9ceadff
-//   noop, commands-only           probes: the cost of the call alone, of the commands alone
+// for line, except that every event is its own script call (bench/ingest/lua/NAME.lua for customer
+// events, apply-guest-event.lua for guests), as src did before apply-events.lua:
+//   per-event                     the same state as src, one EVALSHA per event (src until the
+//                                 batched script; micro.ts checks both give the same hashes)
+//   noop, commands-only           probes: the cost of a per-event call alone, of its commands alone
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -154,9 +153,7 @@ export function prepareVariant(
 // ------------------------------------------------------------------------------------ state
 
 const variantScripts: Record<string, string> = {
-  lean: 'apply-customer-event.lean.lua',
-  // applied in 9ceadff: src's script is the prototype now
-  'lean-inorder': 'src',
+  'per-event': 'apply-customer-event.lua',
   noop: 'noop.lua',
   'commands-only': 'commands-only.lua',
 };
@@ -171,7 +168,7 @@ function sums(lines: readonly EventLine[]): { items: number; valueMills: number 
   return { items, valueMills };
 }
 
-/** StateStore.applyBatch with another customer-event script, sent by EVALSHA. */
+/** StateStore.applyBatch with one EVALSHA per event: a customer-event script, and the guest script. */
 class ScriptStore implements BatchApplier {
   private readonly keys: StateKeys;
 
@@ -242,13 +239,11 @@ export async function openVariantStore(
   const file = variantScripts[name];
   if (file === undefined) throw new Error(`unknown store variant ${name}`);
   const src = new Map((await readScripts()).map((s) => [s.name, s.lua]));
-  const customer =
-    file === 'src'
-      ? (src.get('applyCustomerEvent') ?? '')
-      : await readFile(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+  const bench = (file: string) => readFile(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+  const customer = await bench(file);
   return new ScriptStore(redis, options.keyPrefix, options.windowDays, {
     customer: await load(redis, customer),
-    guest: await load(redis, src.get('applyGuestEvent') ?? ''),
+    guest: await load(redis, await bench('apply-guest-event.lua')),
     watermark: await load(redis, src.get('advanceWatermark') ?? ''),
   });
 }

@@ -177,7 +177,14 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
     if (!o.skipRedisBenchmark) {
       note(`${o.workload}: redis-benchmark ceilings`);
       const applyScripts = {
-        'apply-customer-event (src)': await readFile(`${scriptsDir}apply-customer-event.lua`, 'utf8'),
+        'apply-events (src), one event per call': {
+          lua: await readFile(`${scriptsDir}apply-events.lua`, 'utf8'),
+          layout: 'batch' as const,
+        },
+        'apply-customer-event (per-event baseline)': {
+          lua: await readFile(new URL('./lua/apply-customer-event.lua', import.meta.url), 'utf8'),
+          layout: 'per-event' as const,
+        },
       };
       ceilings = await redisCeilings(redis, config.redis.url, {
         requests: o.redisBenchmarkRequests,

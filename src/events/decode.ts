@@ -1,7 +1,7 @@
 // Turns the bytes of one Kafka message into an accepted event in the form the state layer applies,
 // or a rejection with a machine-readable reason for the dead-letter topic. Pure: the wall clock
 // used to reject far-future dates is passed in.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { MILLS_PER_UNIT, parseMills } from '../money.js';
 import { eventSchema, limits } from './schema.js';
@@ -74,7 +74,7 @@ export function deriveEventId(e: Omit<AcceptedEvent, 'eventId'>): string {
     e.occurredAtMs,
     e.lines.map((l) => [l.sku, l.quantity, l.unitPriceMills]),
   ]);
-  return `sha256:${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+  return `sha256:${hash('sha256', content, 'hex').slice(0, 32)}`;
 }
 
 export function decodeEvent(value: Buffer | null, options: DecodeOptions): Decoded {

@@ -1,19 +1,20 @@
 // The Redis side of customer state: applies batches of events with the Lua scripts in ./lua (one
-// round trip per batch: a pipeline of one script call per event) and reads state back.
+// round trip per batch: a pipeline of a few apply-events calls, each applying a run of events)
+// and reads state back.
 // Idempotent: every event is applied at most once, keyed by a digest of its eventId, so
 // at-least-once delivery from Kafka counts each event exactly once.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import type { AcceptedEvent, EventLine } from '../events/decode.js';
 import { InsidersError } from '../errors.js';
-import { decodeCustomerState, dayOf, type CustomerState } from './customer-state.js';
+import { decodeCustomerState, type CustomerState } from './customer-state.js';
 import { stateKeys, type StateKeys } from './keys.js';
 import { defineScripts, readScripts } from './scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    applyCustomerEvent(key: string, ...args: (string | number)[]): Result<number, Context>;
-    applyGuestEvent(statsKey: string, seenKey: string, ...args: (string | number)[]): Result<number, Context>;
+    /** numberOfKeys, keys..., args...: see apply-events.lua */
+    applyEvents(numberOfKeysKeysAndArgs: readonly string[]): Result<string, Context>;
     advanceWatermark(key: string, candidateMs: number): Result<string, Context>;
     forgetCustomer(key: string, atMs: number): Result<[number, number], Context>;
   }
@@ -45,8 +46,17 @@ export interface GuestStats {
 
 /** 96 bits of the eventId's SHA-256: collisions among one customer's events are out of reach. */
 export function eventDigest(eventId: string): string {
-  return createHash('sha256').update(eventId).digest('base64url').slice(0, 16);
+  return hash('sha256', eventId, 'base64url').slice(0, 16);
 }
+
+/**
+ * Events per apply-events call. A call runs atomically, so this bounds how long Redis serves
+ * nobody else (a few ms for 200 real-sized orders); per call, client and server overhead is a
+ * small fraction of 200 events' work.
+ */
+export const EVENTS_PER_CALL = 200;
+/** Also ends a call early once its arguments reach this many (orders of thousands of lines). */
+const ARGS_PER_CALL = 20_000;
 
 function sums(lines: readonly EventLine[]): { items: number; valueMills: number } {
   let items = 0;
@@ -82,28 +92,48 @@ export class StateStore {
    */
   async applyBatch(changes: readonly StateChange[], watermarkCandidateMs: number | undefined): Promise<BatchResult> {
     const pipeline = this.redis.pipeline();
+    // One apply-events call per run of events (see its header): its keys after the two guest
+    // keys, then the window, then one record per event. Passed to ioredis as one array (it
+    // flattens it): spreading thousands of arguments would copy them twice more.
+    const window = String(this.windowDays);
+    let keys: string[] = [];
+    let args: string[] = [];
+    let events = 0;
+    const calls: number[] = []; // events in each call, in order
+    const flush = () => {
+      const command: string[] = [String(keys.length + 2), this.keys.guestStats, this.keys.guestSeen];
+      for (const k of keys) command.push(k);
+      command.push(window);
+      for (const a of args) command.push(a);
+      pipeline.applyEvents(command);
+      calls.push(events);
+      keys = [];
+      args = [];
+      events = 0;
+    };
     for (const { event, customerId, lines } of changes) {
-      const kind = event.kind === 'order' ? 'o' : 'r';
+      const isOrder = event.kind === 'order';
       const { items, valueMills } = sums(lines);
       const digest = eventDigest(event.eventId);
+      const at = String(event.occurredAtMs);
       if (customerId === null) {
-        pipeline.applyGuestEvent(this.keys.guestStats, this.keys.guestSeen, digest, kind, items, valueMills);
+        args.push(isOrder ? 'go' : 'gr', digest, at, String(lines.length), String(items), String(valueMills), '0');
       } else {
-        const skus = kind === 'o' ? [...new Set(lines.map((l) => l.sku))] : [];
-        pipeline.applyCustomerEvent(
-          this.keys.customer(customerId),
-          `e:${digest}`,
-          kind,
-          event.occurredAtMs,
-          dayOf(event.occurredAtMs),
-          this.windowDays,
-          lines.length,
-          items,
-          valueMills,
-          ...skus,
-        );
+        keys.push(this.keys.customer(customerId));
+        args.push(isOrder ? 'o' : 'r', digest, at, String(lines.length), String(items), String(valueMills));
+        if (isOrder) {
+          const skus = new Set<string>();
+          for (const l of lines) skus.add(l.sku);
+          args.push(String(skus.size));
+          for (const sku of skus) args.push(sku);
+        } else {
+          args.push('0');
+        }
       }
+      events++;
+      if (events >= EVENTS_PER_CALL || args.length >= ARGS_PER_CALL) flush();
     }
+    if (events > 0) flush();
     if (watermarkCandidateMs !== undefined) pipeline.advanceWatermark(this.keys.watermark, watermarkCandidateMs);
     let replies: [Error | null, unknown][] | null;
     try {
@@ -115,15 +145,30 @@ export class StateStore {
       throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline was discarded', { retryable: true });
     let applied = 0;
     let erased = 0;
-    for (const [i, [err, reply]] of replies.entries()) {
+    for (const [err] of replies) {
       if (err !== null) {
         throw new InsidersError('STATE_WRITE_FAILED', `redis script failed: ${err.message}`, {
           retryable: true,
           cause: err,
         });
       }
-      if (i < changes.length && reply === 1) applied++;
-      if (i < changes.length && reply === 2) erased++;
+    }
+    for (const [i, expected] of calls.entries()) {
+      const outcome = String(replies[i]?.[1]);
+      if (outcome.length !== expected) {
+        throw new InsidersError(
+          'STATE_WRITE_FAILED',
+          `apply-events answered for ${outcome.length} of ${expected} events`,
+          {
+            retryable: true,
+          },
+        );
+      }
+      for (let j = 0; j < outcome.length; j++) {
+        const c = outcome.charCodeAt(j);
+        if (c === 49 /* '1' */) applied++;
+        else if (c === 50 /* '2' */) erased++;
+      }
     }
     const watermark = watermarkCandidateMs === undefined ? undefined : Number(replies[replies.length - 1]?.[1]);
     return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs: watermark };

@@ -4,7 +4,7 @@ import type { AcceptedEvent } from '../../src/events/decode.js';
 import { computeFeatures } from '../../src/features/features.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { InMemoryCustomers } from '../../src/state/memory-state.js';
-import { StateStore, type StateChange } from '../../src/state/state-store.js';
+import { EVENTS_PER_CALL, StateStore, type StateChange } from '../../src/state/state-store.js';
 import { line, order, returned } from '../support/events.js';
 import { integrationConfig } from '../support/integration.js';
 
@@ -141,5 +141,43 @@ describe('state store: Lua scripts on real Redis', () => {
     expect(state.productLastDay.size).toBe(5000);
     expect(state.lifetime.revenueMills).toBe(5000 * 1000 + (4999 * 5000) / 2);
     expect(computeFeatures(state, Date.parse('2011-05-06T00:00:00Z'), 365).products).toBe(5000);
+  });
+
+  it('applies a batch spread over several calls like the same events one batch each', async () => {
+    // Over two calls' worth of events: customers and guests interleaved, a customer's repeat
+    // within the batch, an event sent twice in the same batch, orders past the per-call argument
+    // cap, and an erased customer whose events are dropped.
+    const events: AcceptedEvent[] = [];
+    for (let i = 0; i < 2 * EVENTS_PER_CALL + 37; i++) {
+      const customer = i % 7 === 0 ? null : `m${i % 50}`;
+      const at = new Date(Date.UTC(2011, 0, 1) + i * 3_600_000).toISOString();
+      const lines = [line(`P${i % 13}`, 1 + (i % 3), 1250 + i), line(`Q${i % 5}`, 2, 990)];
+      events.push(i % 11 === 5 ? returned(customer ?? 'm1', `R${i}`, at, lines) : order(customer, `O${i}`, at, lines));
+    }
+    events.splice(100, 0, events[40]!); // the same event again, in the same batch
+    for (let k = 0; k < 5; k++) {
+      // five orders of the contract's maximum 5000 lines: past the per-call argument cap
+      const lines = Array.from({ length: 5000 }, (_, i) => line(`H${k}-${i}`, 1, 500));
+      events.push(order('m-huge', `O-huge-${k}`, `2011-02-01T10:0${k}:00Z`, lines));
+    }
+    events.push(order('m-erased', 'O-erased', '2011-02-01T11:00:00Z', [line('85123A', 1, 2550)]));
+
+    const batched = await freshStore(30);
+    const single = await freshStore(30);
+    await batched.forget('m-erased', Date.parse('2011-01-01T00:00:00Z'));
+    await single.forget('m-erased', Date.parse('2011-01-01T00:00:00Z'));
+    const result = await batched.applyBatch(asChanges(events), undefined);
+    expect(result).toEqual({ applied: events.length - 2, duplicates: 1, erased: 1, watermarkMs: undefined });
+    for (const change of asChanges(events)) await single.applyBatch([change], undefined);
+
+    const customers = [...new Set(events.map((e) => e.customerId ?? 'none'))];
+    for (const id of customers) {
+      expect(await redis.hgetall(batched.keys.customer(id))).toEqual(await redis.hgetall(single.keys.customer(id)));
+    }
+    expect(await batched.guestStats()).toEqual(await single.guestStats());
+    expect((await batched.customer('m-huge'))?.productLastDay.size).toBe(25_000);
+    expect(await batched.customer('m-erased')).toBeUndefined();
+    const again = await batched.applyBatch(asChanges(events), undefined);
+    expect(again).toEqual({ applied: 0, duplicates: events.length - 1, erased: 1, watermarkMs: undefined });
   });
 });

@@ -7,7 +7,7 @@
 -- returns {state removed (0|1), already erased (0|1)}
 -- Afterwards the hash holds the single field z = time of the first erasure. Idempotent: a second
 -- call finds z and changes nothing. Atomic, so it is safe while consumers and sweeps run:
--- apply-customer-event.lua and set-segment.lua see either the whole state or the marker.
+-- apply-events.lua and set-segment.lua see either the whole state or the marker.
 local erasedAt = redis.call('HGET', KEYS[1], 'z')
 if erasedAt then
   return { 0, 1 }

@@ -1,11 +1,6 @@
--- apply-customer-event.lean.lua: bench prototype of src/state/lua/apply-customer-event.lua with the
--- same KEYS, ARGV, reply and resulting hash, at less Lua cost per call:
---   - the dedupe field is read by the one HMGET and written by the one HSET (no HSETNX): two
---     commands per event instead of three (the script is atomic, so this is the same check);
---   - no closures created per call (int/hmget/sliced/num/put are inlined); large orders still go
---     in slices of SLICE fields, on a separate path;
---   - counters are formatted with %.0f only when they are not already plain integers below 1e15
---     (tostring prints those exactly and is cheaper).
+-- apply-customer-event.lua: bench baseline, src's script until src/state/lua/apply-events.lua
+-- applied a run of events per call. Applies one order or return event to a customer's state hash,
+-- atomically and at most once per event; the same state as apply-events.lua (micro.ts checks).
 -- keys: 1
 -- KEYS[1]  the customer's hash
 -- ARGV[1]  dedupe field for the event ("e:<digest>")
@@ -17,7 +12,23 @@
 -- ARGV[7]  units (sum of quantities)
 -- ARGV[8]  value in mills (sum of quantity * unit price)
 -- ARGV[9..] the event's distinct stock codes (orders only)
--- returns 1 when applied, 0 when the event had been applied before
+-- returns 1 when applied, 0 when the event had been applied before, 2 when the customer was
+-- erased (forget-customer.lua left the marker field "z"): the event is dropped, nothing is written
+--
+-- Day buckets ("d:<day>" -> "orders,lines,items,revenue,returns,returnedItems,returnedValue")
+-- hold the rolling window. A bucket is kept while day >= maxDay - window + 1, where maxDay ("x")
+-- is the latest day of any event of this customer: the global clock is always at or past maxDay,
+-- so dropped buckets are outside every future window, and the final state is the same whatever
+-- the order the events arrived in.
+--
+-- Cost: one HMGET and one HSET per event whatever its size; the dedupe field is read by the HMGET
+-- and written by the HSET (the script is atomic). An event no older than the customer's latest
+-- ("x") writes its products' days without reading them: every stored p:<sku> day is <= x <= this
+-- day, so the write is what a read-and-compare would decide; an older event (out of order: rare,
+-- a customer's events share a partition) reads them first, with a second HMGET. No closures are
+-- created per call. A prune (rare) adds an HKEYS and an HDEL. Counters are read and written back
+-- rather than HINCRBY'd, which is exact: every value stays below 2^53 (see src/money.ts). Large
+-- orders go in slices: unpack() is limited by Lua's C stack (~8000 values).
 local key = KEYS[1]
 local isOrder = ARGV[2] == 'o'
 local ts = tonumber(ARGV[3])
@@ -32,9 +43,9 @@ local SLICE = 2000
 
 local fields
 if isOrder then
-  fields = { ARGV[1], 'o', 'n', 'i', 'r', 'f', 'l', 'x', 'dm', bucketField }
+  fields = { ARGV[1], 'o', 'n', 'i', 'r', 'f', 'l', 'x', 'dm', bucketField, 'z' }
 else
-  fields = { ARGV[1], 'ro', 'rq', 'rv', 'x', 'dm', bucketField }
+  fields = { ARGV[1], 'ro', 'rq', 'rv', 'x', 'dm', bucketField, 'z' }
 end
 local skuBase = #fields
 local nf = skuBase
@@ -42,18 +53,19 @@ for i = 9, #ARGV do
   nf = nf + 1
   fields[nf] = 'p:' .. ARGV[i]
 end
-local current
-if nf <= SLICE then
-  current = redis.call('HMGET', key, unpack(fields))
-else
-  current = {}
-  for s = 1, nf, SLICE do
+-- The scalars first; the products' days only when this event is older than the latest one.
+local current = redis.call('HMGET', key, unpack(fields, 1, skuBase))
+if current[skuBase] then return 2 end
+if current[1] then return 0 end
+local latest = tonumber(current[isOrder and 8 or 5] or '-1')
+local readProducts = isOrder and nf > skuBase and day < latest
+if readProducts then
+  for s = skuBase + 1, nf, SLICE do
     local e = math.min(s + SLICE - 1, nf)
     local part = redis.call('HMGET', key, unpack(fields, s, e))
     for j = s, e do current[j] = part[j - s + 1] end
   end
 end
-if current[1] then return 0 end
 
 local out = { ARGV[1], '1' }
 local n = 2
@@ -68,9 +80,13 @@ if isOrder then
   if not first or ts < tonumber(first) then out[n + 1] = 'f'; out[n + 2] = ARGV[3]; n = n + 2 end
   if not last or ts > tonumber(last) then out[n + 1] = 'l'; out[n + 2] = ARGV[3]; n = n + 2 end
   maxDay, oldest, bucket = tonumber(current[8] or '-1'), current[9], current[10]
-  for i = skuBase + 1, nf do
-    local seen = current[i]
-    if not seen or tonumber(seen) < day then out[n + 1] = fields[i]; out[n + 2] = ARGV[4]; n = n + 2 end
+  if readProducts then
+    for i = skuBase + 1, nf do
+      local seen = current[i]
+      if not seen or tonumber(seen) < day then out[n + 1] = fields[i]; out[n + 2] = ARGV[4]; n = n + 2 end
+    end
+  else
+    for i = skuBase + 1, nf do out[n + 1] = fields[i]; out[n + 2] = ARGV[4]; n = n + 2 end
   end
 else
   out[3] = 'ro'; out[4] = fmt('%.0f', tonumber(current[2] or 0) + 1)

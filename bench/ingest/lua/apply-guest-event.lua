@@ -1,4 +1,5 @@
--- apply-guest-event.lua: counts one guest order or return (no customer id) at most once.
+-- apply-guest-event.lua: bench baseline (src's until apply-events.lua). Counts one guest order or
+-- return (no customer id) at most once.
 -- Guests are counted for the shop's totals but never segmented: a loyalty programme cannot
 -- reward them.
 -- keys: 2
