@@ -13,7 +13,7 @@
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { consumerLag } from '../../src/consumers/lag.js';
-import { OrderConsumer } from '../../src/consumers/order-consumer.js';
+import { fetchSettings, OrderConsumer } from '../../src/consumers/order-consumer.js';
 import { prepareBatch } from '../../src/consumers/prepare-batch.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
@@ -55,28 +55,21 @@ const config = benchConfig({
 });
 
 // Fetch settings: OrderConsumer's own unless a copy-mode flag changes them.
+const own = fetchSettings(config);
 const fetch = {
-  maxBytesPerPartition: numberFlag(
-    flags,
-    'max-bytes-per-partition',
-    Math.max(1024 * 1024, config.events.maxBytes + 64 * 1024),
-  ),
-  maxBytes: numberFlag(flags, 'max-bytes', 10 * 1024 * 1024),
+  maxBytesPerPartition: numberFlag(flags, 'max-bytes-per-partition', own.maxBytesPerPartition),
+  maxBytes: numberFlag(flags, 'max-bytes', own.maxBytes),
   minBytes: numberFlag(flags, 'min-bytes', 1),
   maxWaitTimeInMs: numberFlag(flags, 'max-wait', 5000),
 };
-const concurrency = numberFlag(flags, 'concurrency', 1);
+const concurrency = numberFlag(flags, 'concurrency', own.partitionsConcurrently);
 const decodeVariant = flags.get('decode') ?? 'src';
 const storeVariant = flags.get('store') ?? 'src';
-const fetchSettings =
+const fetchLabel =
   `concurrency=${concurrency} maxBytesPerPartition=${fetch.maxBytesPerPartition} maxBytes=${fetch.maxBytes}` +
   ` minBytes=${fetch.minBytes} maxWait=${fetch.maxWaitTimeInMs}`;
 const variant =
-  mode === 'ours'
-    ? 'src'
-    : mode === 'raw'
-      ? fetchSettings
-      : `decode=${decodeVariant} store=${storeVariant} ${fetchSettings}`;
+  mode === 'ours' ? 'src' : mode === 'raw' ? fetchLabel : `decode=${decodeVariant} store=${storeVariant} ${fetchLabel}`;
 
 /** Progress shared by every mode: messages handled, and when the first and last batch came. */
 const progress = { messages: 0, batches: 0, firstBatchAt: 0, doneAt: 0 };
