@@ -14,7 +14,14 @@ const decimal = /^(\d{1,12})(?:\.(\d{1,3}))?$/;
  * NaN, Infinity.
  */
 export function parseMills(value: number | string): number | undefined {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value.trim();
+  if (typeof value === 'number') {
+    // The number's shortest decimal form has at most 3 decimals exactly when some integer m has
+    // m / 1000 === value; it is then m (the text path below would accept the same numbers).
+    if (!(value >= 0 && value < 1e12)) return undefined;
+    const mills = Math.round(value * MILLS_PER_UNIT);
+    return mills / MILLS_PER_UNIT === value ? mills + 0 : undefined;
+  }
+  const text = value.trim();
   const m = decimal.exec(text);
   if (m?.[1] === undefined) return undefined;
   const fraction = (m[2] ?? '').padEnd(3, '0');

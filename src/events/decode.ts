@@ -110,17 +110,19 @@ export function acceptEvent(json: unknown, options: Omit<DecodeOptions, 'maxByte
   if (!(occurredAtMs >= options.earliestMs) || occurredAtMs > options.wallClockMs + options.maxFutureMs) {
     return reject('bad_date', `occurredAt ${e.occurredAt} is outside the accepted range`);
   }
-  const lines: EventLine[] = [];
+  const lines: EventLine[] = new Array<EventLine>(e.lines.length);
   let valueMills = 0;
-  for (const [i, l] of e.lines.entries()) {
+  for (let i = 0; i < e.lines.length; i++) {
+    const l = e.lines[i]!;
     const unitPriceMills = parseMills(l.unitPrice);
     if (unitPriceMills === undefined) return reject('schema', `lines.${i}.unitPrice: not an exact decimal amount`);
-    lines.push({ sku: l.sku, quantity: l.quantity, unitPriceMills });
+    lines[i] = { sku: l.sku, quantity: l.quantity, unitPriceMills };
     valueMills += l.quantity * unitPriceMills;
   }
   if (valueMills > limits.maxEventValue * MILLS_PER_UNIT) {
     return reject('schema', `lines: total value over ${limits.maxEventValue}`);
   }
-  const body = { kind: e.type, orderId: e.orderId, customerId: e.customerId, country: e.country, occurredAtMs, lines };
-  return { ok: true, event: { ...body, eventId: e.eventId ?? deriveEventId(body) } };
+  const { type: kind, orderId, customerId, country } = e;
+  const eventId = e.eventId ?? deriveEventId({ kind, orderId, customerId, country, occurredAtMs, lines });
+  return { ok: true, event: { kind, eventId, orderId, customerId, country, occurredAtMs, lines } };
 }

@@ -55,7 +55,10 @@ export function classify(event: AcceptedEvent, rules: BusinessRules): Classified
   if (event.customerId !== null && rules.excludedCustomers.has(event.customerId)) {
     return { kind: 'ignored', why: 'excluded_customer' };
   }
-  const lines = event.lines.filter((l) => isProductLine(l, rules));
+  // Most events keep every line: then their own array is used, not a copy.
+  let kept = 0;
+  for (const l of event.lines) if (isProductLine(l, rules)) kept++;
+  const lines = kept === event.lines.length ? event.lines : event.lines.filter((l) => isProductLine(l, rules));
   if (lines.length === 0) return { kind: 'ignored', why: 'no_product_lines' };
   return event.customerId === null
     ? { kind: 'guest', lines }

@@ -58,16 +58,6 @@ export const EVENTS_PER_CALL = 200;
 /** Also ends a call early once its arguments reach this many (orders of thousands of lines). */
 const ARGS_PER_CALL = 20_000;
 
-function sums(lines: readonly EventLine[]): { items: number; valueMills: number } {
-  let items = 0;
-  let valueMills = 0;
-  for (const l of lines) {
-    items += l.quantity;
-    valueMills += l.quantity * l.unitPriceMills;
-  }
-  return { items, valueMills };
-}
-
 export class StateStore {
   readonly keys: StateKeys;
 
@@ -113,7 +103,12 @@ export class StateStore {
     };
     for (const { event, customerId, lines } of changes) {
       const isOrder = event.kind === 'order';
-      const { items, valueMills } = sums(lines);
+      let items = 0;
+      let valueMills = 0;
+      for (const l of lines) {
+        items += l.quantity;
+        valueMills += l.quantity * l.unitPriceMills;
+      }
       const digest = eventDigest(event.eventId);
       const at = String(event.occurredAtMs);
       if (customerId === null) {

@@ -22,6 +22,18 @@ describe('parseMills', () => {
     expect(parseMills(value)).toBe(mills);
   });
 
+  it('reads a number as the text it prints as, over many numbers of every shape', () => {
+    const numbers = [0.1 + 0.2, 1e-3, 1e-4, 999_999_999_999.999, 1e12, 1e12 - 1, 123_456_789_012.5, 5e-324];
+    let seed = 42;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 20_000; i++) {
+      const magnitude = 10 ** Math.floor(next() * 14 - 2);
+      const decimals = Math.floor(next() * 6);
+      numbers.push(Number((next() * magnitude).toFixed(decimals)), next() * magnitude);
+    }
+    for (const n of numbers) expect(parseMills(n), String(n)).toBe(parseMills(String(n)));
+  });
+
   it('reads -0 as 0', () => {
     expect(parseMills(-0)).toBe(0);
   });
