@@ -80,6 +80,7 @@ export const configSchema = z.object({
   DEAD_LETTER_TOPIC: topic.default('insiders.orders.dlq'),
   CONSUMER_GROUP: z.string().min(1).default('insiders-state'),
   ORDERS_PARTITIONS: integer(1, 1024).default(6),
+  KAFKA_FETCH_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   EVENT_MAX_BYTES: integer(1024, 8 * 1024 * 1024).default(1024 * 1024),
   SHOP_CURRENCY: z
     .string()
@@ -156,6 +157,8 @@ export interface Config {
     readonly deadLetterTopic: string;
     readonly consumerGroup: string;
     readonly ordersPartitions: number;
+    /** bytes fetched per partition and fetch (raised to fit one event of EVENT_MAX_BYTES) */
+    readonly fetchBytesPerPartition: number;
     /** undefined: no authentication */
     readonly sasl:
       { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string } | undefined;
@@ -252,6 +255,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       deadLetterTopic: c.DEAD_LETTER_TOPIC,
       consumerGroup: c.CONSUMER_GROUP,
       ordersPartitions: c.ORDERS_PARTITIONS,
+      fetchBytesPerPartition: c.KAFKA_FETCH_BYTES,
       sasl:
         c.KAFKA_SASL_MECHANISM === undefined
           ? undefined

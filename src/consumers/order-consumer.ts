@@ -21,8 +21,8 @@ import { createProducer, ensureTopics } from '../infra/kafka.js';
 import type { Logger } from '../log.js';
 import { RetryAbandoned, retryUntilDone } from '../retry.js';
 import type { SegmentAssigner } from '../segmentation/assigner.js';
-import type { StateStore } from '../state/state-store.js';
-import { prepareBatch } from './prepare-batch.js';
+import type { BatchResult, StateStore } from '../state/state-store.js';
+import { prepareBatch, type PreparedBatch } from './prepare-batch.js';
 
 export interface OrderConsumerOptions {
   readonly kafka: Kafka;
@@ -73,21 +73,27 @@ export interface ConsumerTotals {
 
 /**
  * How the consumer fetches. kafkajs fetches again only once every batch of the last fetch is
- * handled, so fetch and handling alternate: large fetches (4 MiB per partition, up to 6
- * partitions' worth) make that alternation rare under load, and cost nothing when traffic is
- * light (a fetch returns as soon as any message is there). bench/ingest measured 1 MiB against
- * 4 MiB (docs/benchmarks.md). A partition's fetch always has room for one event of the largest
- * accepted size.
+ * handled, so fetch and handling alternate: large fetches (KAFKA_FETCH_BYTES per partition, 4 MiB
+ * by default, up to 6 partitions' worth) make that alternation rare under load, and cost nothing
+ * when traffic is light (a fetch returns as soon as any message is there). bench/ingest measured
+ * 1 MiB against 4 MiB (docs/benchmarks.md). A partition's fetch always has room for one event of
+ * the largest accepted size.
  */
 export function fetchSettings(config: Pick<Config, 'kafka' | 'events'>): {
   readonly maxBytesPerPartition: number;
   readonly maxBytes: number;
   readonly partitionsConcurrently: number;
 } {
-  const maxBytesPerPartition = Math.max(4 * 1024 * 1024, config.events.maxBytes + 64 * 1024);
+  const maxBytesPerPartition = Math.max(config.kafka.fetchBytesPerPartition, config.events.maxBytes + 64 * 1024);
   const partitionsConcurrently = Math.min(Math.max(config.kafka.ordersPartitions, 1), 6);
   return { maxBytesPerPartition, maxBytes: maxBytesPerPartition * 6, partitionsConcurrently };
 }
+
+/**
+ * Messages decoded before their writes go to Redis: small enough that Redis starts early and
+ * decoding the next slice overlaps it, large enough that a slice is one efficient round trip.
+ */
+const MESSAGES_PER_SLICE = 500;
 
 export class OrderConsumer {
   readonly totals: ConsumerTotals = {
@@ -230,18 +236,24 @@ export class OrderConsumer {
     if (batch.messages.length === 0 || this.stopping) return;
     const started = performance.now();
     const source = { topic: batch.topic, partition: batch.partition };
-    const prepared = prepareBatch(
-      batch.messages,
-      source,
-      {
-        maxBytes: this.options.config.events.maxBytes,
-        currency: this.options.config.events.currency,
-        earliestMs: EARLIEST_EVENT_MS,
-        maxFutureMs: MAX_FUTURE_MS,
-        wallClockMs: this.wallClock(),
-      },
-      this.options.rules,
-    );
+    const decodeOptions = {
+      maxBytes: this.options.config.events.maxBytes,
+      currency: this.options.config.events.currency,
+      earliestMs: EARLIEST_EVENT_MS,
+      maxFutureMs: MAX_FUTURE_MS,
+      wallClockMs: this.wallClock(),
+    };
+    // Decoded and written a slice at a time: while Redis applies one slice's writes, the next
+    // slice is decoded. A slice whose first write fails is retried on its own below (the state
+    // does not depend on the order events are applied in, and applying one twice changes nothing).
+    const slices: { prepared: PreparedBatch; write: Promise<BatchResult> }[] = [];
+    for (let from = 0; from < batch.messages.length; from += MESSAGES_PER_SLICE) {
+      const messages = batch.messages.slice(from, from + MESSAGES_PER_SLICE);
+      const prepared = prepareBatch(messages, source, decodeOptions, this.options.rules);
+      const write = this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs);
+      write.catch(() => undefined); // settled below, with a retry when it failed
+      slices.push({ prepared, write });
+    }
     const retry = {
       initialDelayMs: 100,
       maxDelayMs: 5_000,
@@ -252,22 +264,34 @@ export class OrderConsumer {
       },
     };
     try {
-      if (prepared.deadLetters.length > 0) {
+      const deadLetters = slices.flatMap((s) => s.prepared.deadLetters);
+      if (deadLetters.length > 0) {
         await retryUntilDone(
           () =>
             this.producer.send({
               topic: this.options.config.kafka.deadLetterTopic,
               acks: -1,
-              messages: prepared.deadLetters,
+              messages: deadLetters,
             }),
           retry,
         );
       }
-      const result = await retryUntilDone(async () => {
-        const applied = await this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs);
-        await this.placeChangedCustomers(prepared.changes);
-        return applied;
-      }, retry);
+      const results: BatchResult[] = [];
+      for (const { prepared, write } of slices) {
+        try {
+          results.push(await write);
+        } catch (err) {
+          this.log.warn({ err, ...source }, 'batch write failed; retrying, offsets held');
+          results.push(
+            await retryUntilDone(
+              () => this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs),
+              retry,
+            ),
+          );
+        }
+      }
+      const changes = slices.flatMap((s) => s.prepared.changes);
+      await retryUntilDone(() => this.placeChangedCustomers(changes), retry);
       const lastOffset = batch.messages[batch.messages.length - 1]?.offset;
       if (lastOffset !== undefined) {
         payload.resolveOffset(lastOffset);
@@ -278,27 +302,42 @@ export class OrderConsumer {
       }
       await payload.heartbeat();
 
+      const applied = results.reduce((n, r) => n + r.applied, 0);
+      const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
+      const erased = results.reduce((n, r) => n + r.erased, 0);
+      const counts = slices.reduce(
+        (c, { prepared: p }) => ({
+          valid: c.valid + p.counts.valid,
+          ignored: c.ignored + p.counts.ignored,
+          guests: c.guests + p.counts.guests,
+        }),
+        { valid: 0, ignored: 0, guests: 0 },
+      );
       const t = this.totals;
       t.batches++;
-      t.valid += prepared.counts.valid;
-      t.applied += result.applied;
-      t.duplicates += result.duplicates;
-      t.erased += result.erased;
-      t.ignored += prepared.counts.ignored;
-      t.guests += prepared.counts.guests;
-      t.deadLettered += prepared.deadLetters.length;
+      t.valid += counts.valid;
+      t.applied += applied;
+      t.duplicates += duplicates;
+      t.erased += erased;
+      t.ignored += counts.ignored;
+      t.guests += counts.guests;
+      t.deadLettered += deadLetters.length;
       const report: BatchReport = {
         ...source,
         messages: batch.messages.length,
-        applied: result.applied,
-        duplicates: result.duplicates,
-        ignored: prepared.counts.ignored,
-        guests: prepared.counts.guests,
-        deadLettered: prepared.deadLetters.length,
+        applied,
+        duplicates,
+        ignored: counts.ignored,
+        guests: counts.guests,
+        deadLettered: deadLetters.length,
         ms: performance.now() - started,
       };
       this.options.onBatch?.(report);
-      this.log.info({ ...report, watermarkMs: result.watermarkMs, ms: Math.round(report.ms) }, 'batch applied');
+      const watermarkMs = results.reduce<number | undefined>(
+        (w, r) => (r.watermarkMs !== undefined && (w === undefined || r.watermarkMs > w) ? r.watermarkMs : w),
+        undefined,
+      );
+      this.log.info({ ...report, watermarkMs, ms: Math.round(report.ms) }, 'batch applied');
     } catch (err) {
       // The partition was taken away or the consumer is stopping: leave the offsets where they
       // are; whoever owns the partition next replays these messages.

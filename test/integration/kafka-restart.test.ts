@@ -1,7 +1,9 @@
-// The Kafka broker going away under the service: a broker of the test's own is stopped while
-// `insiders run` consumes a replay from it, kept down for longer than the client's retries last
-// (so the consumer crashes with its retries exhausted and must restart itself), then started
-// again. Consumption resumes by itself and ends in the state one clean pass leaves.
+// The Kafka broker going away under the service: a broker of the test's own is killed while
+// `insiders run` consumes a replay from it (killed, not stopped: a graceful stop takes seconds,
+// long enough for the service to consume the whole replay meanwhile), kept down for longer than
+// the client's retries last (so the consumer crashes with its retries exhausted and must restart
+// itself), then started again. Consumption resumes by itself and ends in the state one clean pass
+// leaves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
@@ -38,6 +40,10 @@ describe('the Kafka broker restarted while the service consumes', () => {
       DEAD_LETTER_TOPIC: `${topic}.dlq`,
       SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
       ORDERS_PARTITIONS: '3',
+      // Small fetches (each with room for one event of EVENT_MAX_BYTES; the data set's largest is
+      // about 100 KB), so that the broker goes with part of the replay still to fetch.
+      KAFKA_FETCH_BYTES: String(64 * 1024),
+      EVENT_MAX_BYTES: String(256 * 1024),
       REFIT_INTERVAL_MS: DAY_MS,
       SWEEP_INTERVAL_MS: DAY_MS,
     };
@@ -73,7 +79,7 @@ describe('the Kafka broker restarted while the service consumes', () => {
       intervalMs: 5,
       what: 'the service to be part-way through the replay',
     });
-    await broker.stop();
+    await broker.kill();
     const handledAtStop = p.messagesHandled();
     expect(handledAtStop).toBeLessThan(LIMIT); // it stopped mid-stream
     // Down until the consumer has given up retrying and crashed (and said it restarts).

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyEnvFile, configSchema, loadConfig, readEnvFile } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { fetchSettings } from '../../src/consumers/order-consumer.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -38,6 +39,23 @@ describe('loadConfig', () => {
     expect(c.kafka.sasl).toBeUndefined();
     expect(c.kafka.tls).toBeUndefined();
     expect(c.log).toEqual({ level: 'info', pretty: false });
+    expect(c.kafka.fetchBytesPerPartition).toBe(4 * 1024 * 1024);
+  });
+
+  it('fetches room for one event of EVENT_MAX_BYTES at least, and handles up to 6 partitions at once', () => {
+    expect(fetchSettings(loadConfig({}))).toEqual({
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 24 * 1024 * 1024,
+      partitionsConcurrently: 6,
+    });
+    const small = fetchSettings(loadConfig({ KAFKA_FETCH_BYTES: '65536', ORDERS_PARTITIONS: '3' }));
+    expect(small).toEqual({
+      maxBytesPerPartition: 1024 * 1024 + 64 * 1024,
+      maxBytes: 6 * (1024 * 1024 + 64 * 1024),
+      partitionsConcurrently: 3,
+    });
+    expect(fetchSettings(loadConfig({ ORDERS_PARTITIONS: '48' })).partitionsConcurrently).toBe(6);
+    expect(() => loadConfig({ KAFKA_FETCH_BYTES: '1000' })).toThrow(/KAFKA_FETCH_BYTES/);
   });
 
   it('reads lists and treats empty strings as unset', () => {
