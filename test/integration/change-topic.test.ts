@@ -11,9 +11,9 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { segmentChangeSchema, type SegmentChangeMessage } from '../../src/segmentation/change-schema.js';
 import { startService, type Service } from '../../src/service/service.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { removePipeline } from '../support/cleanup.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { integrationConfig } from '../support/integration.js';
+import { pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
@@ -58,19 +58,15 @@ async function readWholeTopic(
 }
 
 describe('change topic against ClickHouse', () => {
-  const topic = uniqueName('orders');
-  const changesTopic = `${topic}.changes`;
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: changesTopic,
-    CONSUMER_GROUP: uniqueName('state'),
+  const config = pipelineConfig({
     ORDERS_PARTITIONS: '3',
     MODEL_K: '4',
     // schedules far off: the test drives refit and sweep itself
     REFIT_INTERVAL_MS: '3600000',
     SWEEP_INTERVAL_MS: '3600000',
   });
+  const topic = config.kafka.ordersTopic;
+  const changesTopic = config.model.changesTopic;
   let kafka: Kafka;
   let admin: Admin;
   let redis: Redis;
@@ -88,10 +84,8 @@ describe('change topic against ClickHouse', () => {
   afterAll(async () => {
     await reader?.disconnect();
     await service?.close();
-    await unlinkPrefix(redis, config.redis.keyPrefix);
+    await removePipeline(config, redis, admin);
     await redis.quit();
-    await dropDatabase(config.clickhouse);
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, changesTopic] }).catch(() => undefined);
     await admin.disconnect();
   });
 

@@ -12,26 +12,22 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { customerRow, TABLES } from '../../src/sinks/schema.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { removePipeline } from '../support/cleanup.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { integrationConfig } from '../support/integration.js';
+import { pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
 describe('insiders forget', () => {
-  const topic = uniqueName('orders');
-  const changesTopic = `${topic}.changes`;
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: changesTopic,
-    CONSUMER_GROUP: uniqueName('state'),
+  const config = pipelineConfig({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
     REFIT_INTERVAL_MS: '3600000',
     SWEEP_INTERVAL_MS: '3600000',
   });
+  const topic = config.kafka.ordersTopic;
+  const changesTopic = config.model.changesTopic;
   const cliEnv: Record<string, string> = {
     KAFKA_BROKERS: config.kafka.brokers.join(','),
     REDIS_URL: config.redis.url,
@@ -73,10 +69,8 @@ describe('insiders forget', () => {
     await reader?.disconnect();
     await service?.close();
     await ch.close();
-    await unlinkPrefix(redis, config.redis.keyPrefix);
+    await removePipeline(config, redis, admin);
     await redis.quit();
-    await dropDatabase(config.clickhouse);
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, changesTopic] }).catch(() => undefined);
     await admin.disconnect();
   });
 

@@ -11,8 +11,7 @@ import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { pipelineConfig } from '../support/integration.js';
 import { ownRedis, type OwnRedis } from '../support/own-redis.js';
 import { caughtUp, cleanPass, replayDataSet } from '../support/pipeline.js';
 import { differingKeys, redisState, serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
@@ -22,12 +21,7 @@ const LIMIT = 12_000;
 const DAY_MS = String(86_400_000);
 
 function restartConfig(overrides: Record<string, string> = {}): Config {
-  const topic = uniqueName('orders');
-  return integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
-    CONSUMER_GROUP: uniqueName('state'),
+  return pipelineConfig({
     ORDERS_PARTITIONS: '3',
     REFIT_INTERVAL_MS: DAY_MS,
     SWEEP_INTERVAL_MS: DAY_MS,

@@ -10,25 +10,21 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { startService, type Service } from '../../src/service/service.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { removePipeline } from '../support/cleanup.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { integrationConfig } from '../support/integration.js';
+import { pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
 describe('segmentation loop: refit, placement, and leaving the Insiders as time passes', () => {
-  const topic = uniqueName('orders');
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
-    CONSUMER_GROUP: uniqueName('state'),
+  const config = pipelineConfig({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
     // schedules far off: the test drives refit and sweep itself
     REFIT_INTERVAL_MS: '3600000',
     SWEEP_INTERVAL_MS: '3600000',
   });
+  const topic = config.kafka.ordersTopic;
   let kafka: Kafka;
   let admin: Admin;
   let redis: Redis;
@@ -46,10 +42,8 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
   afterAll(async () => {
     await reader?.disconnect();
     await service?.close();
-    await unlinkPrefix(redis, config.redis.keyPrefix);
+    await removePipeline(config, redis, admin);
     await redis.quit();
-    await dropDatabase(config.clickhouse);
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
     await admin.disconnect();
   });
 

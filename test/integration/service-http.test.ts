@@ -9,9 +9,8 @@ import type { Redis } from 'ioredis';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { removePipeline } from '../support/cleanup.js';
+import { pipelineConfig } from '../support/integration.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
@@ -30,18 +29,14 @@ function metric(text: string, series: string): number | undefined {
 }
 
 describe('insiders run: the HTTP API and a clean stop', () => {
-  const topic = uniqueName('orders');
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
-    CONSUMER_GROUP: uniqueName('state'),
+  const config = pipelineConfig({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
     // no refit or sweep of their own: the test asks for the refit
     REFIT_INTERVAL_MS: '3600000',
     SWEEP_INTERVAL_MS: '3600000',
   });
+  const topic = config.kafka.ordersTopic;
   let admin: Admin;
   let redis: Redis;
   let service: ServiceProcess | undefined;
@@ -57,10 +52,8 @@ describe('insiders run: the HTTP API and a clean stop', () => {
   afterAll(async () => {
     if (service?.child.exitCode === null) service.child.kill('SIGKILL');
     if (stray?.exitCode === null) stray.kill('SIGKILL');
-    await unlinkPrefix(redis, config.redis.keyPrefix);
+    await removePipeline(config, redis, admin);
     await redis.quit();
-    await dropDatabase(config.clickhouse);
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
     await admin.disconnect();
   });
 

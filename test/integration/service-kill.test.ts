@@ -28,8 +28,7 @@ import { silentLogger } from '../../src/log.js';
 import { createRng } from '../../src/model/rng.js';
 import { startService } from '../../src/service/service.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { pipelineConfig } from '../support/integration.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
   clickhouseViews,
@@ -46,12 +45,7 @@ const CONSUME_KILLS = 2;
 const DAY_MS = 86_400_000;
 
 function faultConfig(): Config {
-  const topic = uniqueName('orders');
-  return integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
-    CONSUMER_GROUP: uniqueName('state'),
+  return pipelineConfig({
     ORDERS_PARTITIONS: '3',
     MODEL_K: '4',
     REFIT_INTERVAL_MS: String(DAY_MS),

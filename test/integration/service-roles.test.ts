@@ -9,9 +9,8 @@ import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { removePipeline } from '../support/cleanup.js';
+import { pipelineConfig } from '../support/integration.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
   ADMIN_TOKEN,
@@ -23,12 +22,7 @@ import {
 import { waitFor } from '../support/wait.js';
 
 describe('insiders run --roles: a consumer process and a refit/sweep process together', () => {
-  const topic = uniqueName('orders');
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
-    CONSUMER_GROUP: uniqueName('state'),
+  const config = pipelineConfig({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '3',
     REFIT_INTERVAL_MS: '3600000',
@@ -50,10 +44,8 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
   afterAll(async () => {
     for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await clickhouse.close();
-    await unlinkPrefix(redis, config.redis.keyPrefix);
+    await removePipeline(config, redis, admin);
     await redis.quit();
-    await dropDatabase(config.clickhouse);
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
     await admin.disconnect();
   });
 

@@ -12,21 +12,15 @@ import { silentLogger } from '../../src/log.js';
 import { adjustedRandIndex } from '../../src/model/agreement.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { startService, type Service } from '../../src/service/service.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { removePipeline } from '../support/cleanup.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { pipelineConfig } from '../support/integration.js';
 
 const K = 6;
 
 describe('streaming and embedded segmentation agree', () => {
-  const topic = uniqueName('orders');
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
-    CONSUMER_GROUP: uniqueName('state'),
+  const config = pipelineConfig({
     ORDERS_PARTITIONS: '3',
     MODEL_K: String(K),
     REFIT_INTERVAL_MS: '3600000',
@@ -45,10 +39,8 @@ describe('streaming and embedded segmentation agree', () => {
 
   afterAll(async () => {
     await service?.close();
-    await unlinkPrefix(redis, config.redis.keyPrefix);
+    await removePipeline(config, redis, admin);
     await redis.quit();
-    await dropDatabase(config.clickhouse);
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.changes`] }).catch(() => undefined);
     await admin.disconnect();
   });
 

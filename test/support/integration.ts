@@ -1,5 +1,6 @@
 // Configuration for one integration test file: the stack found by global-setup.ts, with a Redis
-// key prefix and a ClickHouse database of the test's own.
+// key prefix and a ClickHouse database of the test's own (and, for a whole pipeline, Kafka topics
+// and a consumer group of its own too).
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { uniqueName } from './names.js';
@@ -10,6 +11,21 @@ export function integrationConfig(overrides: Record<string, string> = {}): Confi
     REDIS_KEY_PREFIX: uniqueName('t'),
     CLICKHOUSE_DATABASE: uniqueName('t'),
     LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+/**
+ * integrationConfig plus an orders topic, its dead-letter and change topics and a consumer group of
+ * the test's own: everything a test of the whole pipeline writes to. removePipeline() removes it.
+ */
+export function pipelineConfig(overrides: Record<string, string> = {}): Config {
+  const topic = uniqueName('orders');
+  return integrationConfig({
+    ORDERS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+    CONSUMER_GROUP: uniqueName('state'),
     ...overrides,
   });
 }
