@@ -77,17 +77,24 @@ export class BatchWriter<T> {
     return new Promise((resolve) => this.storedWaiters.push({ mark, resolve }));
   }
 
-  /** Sends everything buffered now; resolves when it is stored. */
+  /**
+   * Sends everything buffered now; resolves once those rows are stored. Rows written meanwhile go
+   * out in the same drain but are not waited for: under a steady stream of writes the buffer is
+   * never empty, and a flush that waited for that would never end (the consumer's checkpoint
+   * waits on this before it commits offsets).
+   */
   async flush(): Promise<void> {
+    const stored = this.stored();
+    this.startFlush();
+    await stored;
+  }
+
+  /** Sends every row, also those written while it runs, and stops; later writes fail. Idempotent. */
+  async close(): Promise<void> {
     while (this.buffer.length > 0 || this.flushing) {
       this.startFlush();
       await this.flushing;
     }
-  }
-
-  /** Flushes and stops; later writes fail. Idempotent. */
-  async close(): Promise<void> {
-    await this.flush();
     this.closed = true;
   }
 

@@ -41,6 +41,38 @@ describe('BatchWriter', () => {
     await w.close();
   });
 
+  it('flush() ends once the rows written before it are stored, while writes keep coming', async () => {
+    const r = recorder();
+    const w = new BatchWriter({
+      ...base,
+      insert: async (rows: readonly number[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return r.insert(rows);
+      },
+      batchRows: 10,
+      maxDelayMs: 1,
+      maxBufferedRows: 1000,
+    });
+    let writing = true;
+    let next = 0;
+    const writer = (async () => {
+      while (writing) {
+        await w.write([next++, next++, next++]);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = next;
+    await w.flush();
+    // every row written before the flush began is stored; the writer never stopped meanwhile
+    expect(r.batches.flat().length).toBeGreaterThanOrEqual(before);
+    expect(next).toBeGreaterThan(before);
+    writing = false;
+    await writer;
+    await w.close();
+    expect(r.batches.flat()).toEqual(Array.from({ length: next }, (_, i) => i));
+  });
+
   it('retries a failed insert with the same rows, losing and duplicating nothing', async () => {
     const r = recorder(3);
     const w = new BatchWriter({ ...base, insert: r.insert, batchRows: 2, maxDelayMs: 5, maxBufferedRows: 10 });
