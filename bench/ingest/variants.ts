@@ -13,6 +13,8 @@
 //   per-event                     the same state as src, one EVALSHA per event (src until the
 //                                 batched script; micro.ts checks both give the same hashes)
 //   noop, commands-only           probes: the cost of a per-event call alone, of its commands alone
+//   fields-now, fields-packed     probes: an in-order order's hash-field work now, and with the
+//                                 scalars packed into one field (a layout not in src)
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -156,6 +158,8 @@ const variantScripts: Record<string, string> = {
   'per-event': 'apply-customer-event.lua',
   noop: 'noop.lua',
   'commands-only': 'commands-only.lua',
+  'fields-now': 'fields-now.lua',
+  'fields-packed': 'fields-packed.lua',
 };
 
 function sums(lines: readonly EventLine[]): { items: number; valueMills: number } {
