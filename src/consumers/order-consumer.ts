@@ -107,6 +107,7 @@ export class OrderConsumer {
     deadLettered: 0,
   };
   private readonly consumer: Consumer;
+  private readonly fetch: ReturnType<typeof fetchSettings>;
   private readonly producer: Producer;
   private readonly log: Logger;
   private readonly wallClock: () => number;
@@ -130,11 +131,11 @@ export class OrderConsumer {
   readonly failed: Promise<ConsumerFailedError> = new Promise((resolve) => (this.reportFailure = resolve));
 
   constructor(private readonly options: OrderConsumerOptions) {
-    const fetch = fetchSettings(options.config);
+    this.fetch = fetchSettings(options.config);
     this.consumer = options.kafka.consumer({
       groupId: options.config.kafka.consumerGroup,
-      maxBytesPerPartition: fetch.maxBytesPerPartition,
-      maxBytes: fetch.maxBytes,
+      maxBytesPerPartition: this.fetch.maxBytesPerPartition,
+      maxBytes: this.fetch.maxBytes,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
     });
@@ -184,7 +185,7 @@ export class OrderConsumer {
       eachBatchAutoResolve: false,
       // Several partitions' batches at once: one decodes while another's pipeline runs in Redis.
       // Each partition's batches still run one after the other, in offset order.
-      partitionsConsumedConcurrently: fetchSettings(this.options.config).partitionsConcurrently,
+      partitionsConsumedConcurrently: this.fetch.partitionsConcurrently,
       eachBatch: (payload) => this.track(this.handleBatch(payload)),
     });
     this.started = true;
@@ -276,19 +277,28 @@ export class OrderConsumer {
           retry,
         );
       }
-      const results: BatchResult[] = [];
+      // What the slices came to: Redis' answers, and what decoding counted.
+      const sum = { applied: 0, duplicates: 0, erased: 0, valid: 0, ignored: 0, guests: 0 };
+      let watermarkMs: number | undefined;
       for (const { prepared, write } of slices) {
+        let result: BatchResult;
         try {
-          results.push(await write);
+          result = await write;
         } catch (err) {
           this.log.warn({ err, ...source }, 'batch write failed; retrying, offsets held');
-          results.push(
-            await retryUntilDone(
-              () => this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs),
-              retry,
-            ),
+          result = await retryUntilDone(
+            () => this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs),
+            retry,
           );
         }
+        sum.applied += result.applied;
+        sum.duplicates += result.duplicates;
+        sum.erased += result.erased;
+        sum.valid += prepared.counts.valid;
+        sum.ignored += prepared.counts.ignored;
+        sum.guests += prepared.counts.guests;
+        if (result.watermarkMs !== undefined)
+          watermarkMs = Math.max(watermarkMs ?? result.watermarkMs, result.watermarkMs);
       }
       const changes = slices.flatMap((s) => s.prepared.changes);
       await retryUntilDone(() => this.placeChangedCustomers(changes), retry);
@@ -302,41 +312,26 @@ export class OrderConsumer {
       }
       await payload.heartbeat();
 
-      const applied = results.reduce((n, r) => n + r.applied, 0);
-      const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
-      const erased = results.reduce((n, r) => n + r.erased, 0);
-      const counts = slices.reduce(
-        (c, { prepared: p }) => ({
-          valid: c.valid + p.counts.valid,
-          ignored: c.ignored + p.counts.ignored,
-          guests: c.guests + p.counts.guests,
-        }),
-        { valid: 0, ignored: 0, guests: 0 },
-      );
       const t = this.totals;
       t.batches++;
-      t.valid += counts.valid;
-      t.applied += applied;
-      t.duplicates += duplicates;
-      t.erased += erased;
-      t.ignored += counts.ignored;
-      t.guests += counts.guests;
+      t.valid += sum.valid;
+      t.applied += sum.applied;
+      t.duplicates += sum.duplicates;
+      t.erased += sum.erased;
+      t.ignored += sum.ignored;
+      t.guests += sum.guests;
       t.deadLettered += deadLetters.length;
       const report: BatchReport = {
         ...source,
         messages: batch.messages.length,
-        applied,
-        duplicates,
-        ignored: counts.ignored,
-        guests: counts.guests,
+        applied: sum.applied,
+        duplicates: sum.duplicates,
+        ignored: sum.ignored,
+        guests: sum.guests,
         deadLettered: deadLetters.length,
         ms: performance.now() - started,
       };
       this.options.onBatch?.(report);
-      const watermarkMs = results.reduce<number | undefined>(
-        (w, r) => (r.watermarkMs !== undefined && (w === undefined || r.watermarkMs > w) ? r.watermarkMs : w),
-        undefined,
-      );
       this.log.info({ ...report, watermarkMs, ms: Math.round(report.ms) }, 'batch applied');
     } catch (err) {
       // The partition was taken away or the consumer is stopping: leave the offsets where they

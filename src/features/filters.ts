@@ -56,9 +56,8 @@ export function classify(event: AcceptedEvent, rules: BusinessRules): Classified
     return { kind: 'ignored', why: 'excluded_customer' };
   }
   // Most events keep every line: then their own array is used, not a copy.
-  let kept = 0;
-  for (const l of event.lines) if (isProductLine(l, rules)) kept++;
-  const lines = kept === event.lines.length ? event.lines : event.lines.filter((l) => isProductLine(l, rules));
+  const keep = (l: EventLine) => isProductLine(l, rules);
+  const lines = event.lines.every(keep) ? event.lines : event.lines.filter(keep);
   if (lines.length === 0) return { kind: 'ignored', why: 'no_product_lines' };
   return event.customerId === null
     ? { kind: 'guest', lines }
