@@ -1,8 +1,15 @@
 // A customer's features for unit tests of what is built on them (rows, views): revenue in whole
-// units, the rest derived from the number of products so that each customer differs.
+// units, the rest derived from the number of products so that each customer differs; `overrides`
+// sets any field outright.
 import type { Features } from '../../src/features/features.js';
 
-export function features(id: string, revenueUnits: number, recencyDays: number | null, products: number): Features {
+export function features(
+  id: string,
+  revenueUnits: number,
+  recencyDays: number | null,
+  products: number,
+  overrides: Partial<Features> = {},
+): Features {
   return {
     customerId: id,
     recencyDays,
@@ -18,5 +25,6 @@ export function features(id: string, revenueUnits: number, recencyDays: number |
     avgDaysBetweenPurchases: null,
     lifetimeOrders: products + 1,
     lifetimeRevenueMills: revenueUnits * 1000 + 7,
+    ...overrides,
   };
 }

@@ -4,24 +4,16 @@ import { describe, expect, it } from 'vitest';
 import type { Features } from '../../src/features/features.js';
 import { fitModel } from '../../src/model/model.js';
 import { createRng } from '../../src/model/rng.js';
+import { features } from '../support/features.js';
 
 function customer(id: string, revenueUnits: number, recencyDays: number, products: number): Features {
-  return {
-    customerId: id,
-    recencyDays,
-    orders: products,
-    frequency: 0.5,
-    grossRevenueMills: revenueUnits * 1000,
+  return features(id, revenueUnits, recencyDays, products, {
     avgTicketMills: 1000,
-    items: products * 2,
-    products,
     returns: products % 3,
-    returnEvents: 1,
     returnedMills: 0,
-    avgDaysBetweenPurchases: null,
     lifetimeOrders: products,
     lifetimeRevenueMills: revenueUnits * 1000,
-  };
+  });
 }
 
 describe('fitModel', () => {
