@@ -78,6 +78,35 @@ describe('state store: Lua scripts on real Redis', () => {
     expect(f.returns).toBe(1);
   });
 
+  it('keeps totals past 2^32 exact, lifetime and in the day buckets', async () => {
+    const store = await freshStore(365);
+    // The contract's largest order: 100,000 units at 10,000.000, 10^12 mills. Three of them on one
+    // day plus a 0.001 line: far beyond 32-bit integers, within 2^53.
+    const big = [line('85123A', 100_000, 10_000_000)];
+    const events = [
+      order('whale', 'w1', '2011-05-01T09:00:00Z', big),
+      order('whale', 'w2', '2011-05-01T10:00:00Z', big),
+      order('whale', 'w3', '2011-05-01T11:00:00Z', [...big, line('71053', 1, 1)]),
+      returned('whale', 'W1', '2011-05-01T12:00:00Z', big),
+    ];
+    await store.applyBatch(asChanges(events), undefined);
+    const state = (await store.customer('whale'))!;
+    expect(state.lifetime.revenueMills).toBe(3_000_000_000_001);
+    expect(state.lifetime.items).toBe(300_001);
+    expect(state.lifetime.returnedMills).toBe(1_000_000_000_000);
+    expect([...state.days.values()]).toEqual([
+      {
+        orders: 3,
+        lines: 4,
+        items: 300_001,
+        revenueMills: 3_000_000_000_001,
+        returns: 1,
+        returnedItems: 100_000,
+        returnedMills: 1_000_000_000_000,
+      },
+    ]);
+  });
+
   it('gives the same state whatever order the events arrive in', async () => {
     const a = await freshStore(30);
     const b = await freshStore(30);
