@@ -5,11 +5,11 @@
 //   raw   a kafkajs consumer group with the same fetch settings whose eachBatch only iterates the
 //         messages, resolves and commits: the Kafka ceiling for one process
 //   copy  a copy of OrderConsumer's batch loop with per-stage timers and switchable variants
-//         (fetch sizes, concurrency, decoding, Lua script), to find where the time goes; it
+//         (fetch sizes, concurrency, Lua script), to find where the time goes; it
 //         decodes a whole batch, then writes it (src overlaps the two in slices of 500 messages)
 //
 // npx tsx bench/ingest/consume.ts --mode ours --topic T --group G --prefix P --expect N --lines L
-//                                 [--max-seconds S] [--timeout S] [copy mode: --decode --store --concurrency
+//                                 [--max-seconds S] [--timeout S] [copy mode: --store --concurrency
 //                                 --max-bytes-per-partition --max-bytes --min-bytes --max-wait]
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
@@ -34,7 +34,7 @@ import {
   round,
   type WorkerResult,
 } from './lib.js';
-import { openVariantStore, prepareVariant, type BatchApplier } from './variants.js';
+import { openVariantStore, type BatchApplier } from './variants.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const mode = flags.get('mode') ?? 'ours';
@@ -64,13 +64,11 @@ const fetch = {
   maxWaitTimeInMs: numberFlag(flags, 'max-wait', 5000),
 };
 const concurrency = numberFlag(flags, 'concurrency', own.partitionsConcurrently);
-const decodeVariant = flags.get('decode') ?? 'src';
 const storeVariant = flags.get('store') ?? 'src';
 const fetchLabel =
   `concurrency=${concurrency} maxBytesPerPartition=${fetch.maxBytesPerPartition} maxBytes=${fetch.maxBytes}` +
   ` minBytes=${fetch.minBytes} maxWait=${fetch.maxWaitTimeInMs}`;
-const variant =
-  mode === 'ours' ? 'src' : mode === 'raw' ? fetchLabel : `decode=${decodeVariant} store=${storeVariant} ${fetchLabel}`;
+const variant = mode === 'ours' ? 'src' : mode === 'raw' ? fetchLabel : `store=${storeVariant} ${fetchLabel}`;
 
 /** Progress shared by every mode: messages handled, and when the first and last batch came. */
 const progress = { messages: 0, batches: 0, firstBatchAt: 0, doneAt: 0 };
@@ -176,11 +174,7 @@ async function startCopy(kafka: Kafka, redis: Redis): Promise<Running> {
         wallClockMs: Date.now(),
       };
       const source = { topic: batch.topic, partition: batch.partition };
-      const prepared = timedSync('prepare', () =>
-        decodeVariant === 'src'
-          ? prepareBatch(batch.messages, source, options, defaultRules)
-          : prepareVariant(decodeVariant, batch.messages, source, options, defaultRules),
-      );
+      const prepared = timedSync('prepare', () => prepareBatch(batch.messages, source, options, defaultRules));
       const result = await timed('apply', () => store.applyBatch(prepared.changes, prepared.watermarkCandidateMs));
       await timed('commit', async () => {
         const last = batch.messages[batch.messages.length - 1];

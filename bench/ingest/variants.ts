@@ -1,12 +1,7 @@
-// Alternatives to parts of the ingest path, prototyped here to measure them before proposing a
-// change to src/, or to measure src against what it replaced. Each keeps the service's semantics;
-// micro.ts checks them against src. The z.compile decoder went into src in 9ceadff; it stays here
-// as the recipe for the next prototype.
+// Alternatives to the ingest path's state writes, prototyped here to measure them before proposing
+// a change to src/, or to measure src against what it replaced. micro.ts checks that the exact ones
+// leave src's state.
 //
-// decode variants (consume.ts --decode NAME, micro.ts):
-//   zod-compile  src's decodeEvent/prepareBatch with the event schema AOT-compiled by zod's own
-//                z.compile(): a generated fast path for valid input, zod's runtime parser (and so
-//                the very same rejection) for anything else
 // store variants (consume.ts --store NAME, micro.ts --stores): src's StateStore.applyBatch, line
 // for line, except that every event is its own script call (bench/ingest/lua/NAME.lua for customer
 // events, apply-guest-event.lua for guests), as src did before apply-events.lua:
@@ -17,21 +12,8 @@
 //                                 scalars packed into one field (a layout not in src)
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import type { KafkaMessage } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { deadLetter, type PreparedBatch, type Source } from '../../src/consumers/prepare-batch.js';
-import {
-  deriveEventId,
-  type AcceptedEvent,
-  type Decoded,
-  type DecodeOptions,
-  type EventLine,
-  type Rejection,
-} from '../../src/events/decode.js';
-import { eventSchema, limits } from '../../src/events/schema.js';
-import { classify, type BusinessRules } from '../../src/features/filters.js';
-import { MILLS_PER_UNIT, parseMills } from '../../src/money.js';
+import type { EventLine } from '../../src/events/decode.js';
 import { dayOf } from '../../src/state/customer-state.js';
 import { stateKeys, type StateKeys } from '../../src/state/keys.js';
 import { readScripts } from '../../src/state/scripts.js';
@@ -39,117 +21,6 @@ import { eventDigest, StateStore, type BatchResult, type StateChange } from '../
 
 export interface BatchApplier {
   applyBatch(changes: readonly StateChange[], watermarkCandidateMs: number | undefined): Promise<BatchResult>;
-}
-
-// ------------------------------------------------------------------------------------ decoding
-
-/** The contract, compiled once: same accepts, same output, same rejections (via the runtime). */
-export const compiledEventSchema = z.compile(eventSchema);
-
-const reject = (reason: Rejection['reason'], detail: string): Decoded => ({ ok: false, rejection: { reason, detail } });
-
-/** src/events/decode.ts acceptEvent, line for line, with the compiled schema. */
-export function acceptEventCompiled(json: unknown, options: Omit<DecodeOptions, 'maxBytes'>): Decoded {
-  const type = (json as { type?: unknown } | null)?.type;
-  if (typeof json !== 'object' || json === null || (type !== 'order' && type !== 'return')) {
-    return reject('unknown_type', `type ${JSON.stringify(type) ?? 'missing'}; expected "order" or "return"`);
-  }
-  const parsed = compiledEventSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return reject('schema', `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const e = parsed.data;
-  if (e.currency !== options.currency) {
-    return reject('wrong_currency', `currency ${e.currency}; this shop accounts in ${options.currency}`);
-  }
-  const occurredAtMs = Date.parse(e.occurredAt);
-  if (!(occurredAtMs >= options.earliestMs) || occurredAtMs > options.wallClockMs + options.maxFutureMs) {
-    return reject('bad_date', `occurredAt ${e.occurredAt} is outside the accepted range`);
-  }
-  const lines: EventLine[] = [];
-  let valueMills = 0;
-  for (const [i, l] of e.lines.entries()) {
-    const unitPriceMills = parseMills(l.unitPrice);
-    if (unitPriceMills === undefined) return reject('schema', `lines.${i}.unitPrice: not an exact decimal amount`);
-    lines.push({ sku: l.sku, quantity: l.quantity, unitPriceMills });
-    valueMills += l.quantity * unitPriceMills;
-  }
-  if (valueMills > limits.maxEventValue * MILLS_PER_UNIT) {
-    return reject('schema', `lines: total value over ${limits.maxEventValue}`);
-  }
-  const body = { kind: e.type, orderId: e.orderId, customerId: e.customerId, country: e.country, occurredAtMs, lines };
-  const event: AcceptedEvent = { ...body, eventId: e.eventId ?? deriveEventId(body) };
-  return { ok: true, event };
-}
-
-/** src/events/decode.ts decodeEvent with the compiled schema. */
-export function decodeEventCompiled(value: Buffer | null, options: DecodeOptions): Decoded {
-  if (value === null || value.length === 0) return reject('bad_json', 'empty message');
-  if (value.length > options.maxBytes) {
-    return reject('too_large', `${value.length} bytes, over the ${options.maxBytes} byte limit`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch (err) {
-    return reject('bad_json', err instanceof Error ? err.message : 'not JSON');
-  }
-  return acceptEventCompiled(json, options);
-}
-
-/** src/consumers/prepare-batch.ts prepareBatch with a pluggable decoder. */
-export function prepareBatchWith(
-  decode: (value: Buffer | null, options: DecodeOptions) => Decoded,
-  messages: readonly KafkaMessage[],
-  source: Source,
-  options: DecodeOptions,
-  rules: BusinessRules,
-): PreparedBatch {
-  const changes: StateChange[] = [];
-  const deadLetters: ReturnType<typeof deadLetter>[] = [];
-  let watermarkCandidateMs: number | undefined;
-  let valid = 0;
-  let ignored = 0;
-  let guests = 0;
-  for (const message of messages) {
-    const decoded = decode(message.value, options);
-    if (!decoded.ok) {
-      deadLetters.push(deadLetter(message, source, decoded.rejection, options.wallClockMs));
-      continue;
-    }
-    valid++;
-    const { event } = decoded;
-    if (watermarkCandidateMs === undefined || event.occurredAtMs > watermarkCandidateMs) {
-      watermarkCandidateMs = event.occurredAtMs;
-    }
-    const c = classify(event, rules);
-    if (c.kind === 'ignored') {
-      ignored++;
-    } else if (c.kind === 'guest') {
-      guests++;
-      changes.push({ event, customerId: null, lines: c.lines });
-    } else {
-      changes.push({ event, customerId: c.customerId, lines: c.lines });
-    }
-  }
-  return {
-    changes,
-    deadLetters,
-    watermarkCandidateMs,
-    counts: { valid, ignored, guests, rejected: deadLetters.length },
-  };
-}
-
-export function prepareVariant(
-  name: string,
-  messages: readonly KafkaMessage[],
-  source: Source,
-  options: DecodeOptions,
-  rules: BusinessRules,
-): PreparedBatch {
-  if (name === 'zod-compile') return prepareBatchWith(decodeEventCompiled, messages, source, options, rules);
-  throw new Error(`unknown decode variant ${name}`);
 }
 
 // ------------------------------------------------------------------------------------ state

@@ -297,7 +297,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
   note('done');
 }
 
-/** `--variants "--store lean;--decode fast --store lean"`: one copy-mode run per `;`-separated flag set. */
+/** `--variants "--store per-event;--store noop --concurrency 3"`: one copy-mode run per `;`-separated flag set. */
 export function parseVariants(spec: string | undefined): string[][] {
   if (spec === undefined || spec === 'true') return [];
   return spec.split(';').map((s) =>
