@@ -40,6 +40,10 @@ local fmt = string.format
 local SLICE = 2000
 local MS_PER_DAY = 86400000
 local window = tonumber(ARGV[1])
+-- One field list and one HSET argument list serve every event of the call: filled from index 1 and
+-- always read up to an explicit count (unpack(t, 1, n), loops to n), so what an earlier, longer
+-- event left beyond that count is never seen. Saves building and growing two tables per event.
+local fieldsBuffer, outBuffer = {}, {}
 
 local function applyGuest(digest, isOrder, items, value)
   if redis.call('HSETNX', KEYS[2], digest, 1) == 0 then return '0' end
@@ -62,13 +66,18 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   local dayText = fmt('%d', day)
   local dedupeField = 'e:' .. digest
   local bucketField = 'd:' .. dayText
-  local fields
+  local fields = fieldsBuffer
+  local skuBase
+  fields[1] = dedupeField
   if isOrder then
-    fields = { dedupeField, 'o', 'n', 'i', 'r', 'f', 'l', 'x', 'dm', bucketField, 'z' }
+    fields[2], fields[3], fields[4], fields[5], fields[6], fields[7] = 'o', 'n', 'i', 'r', 'f', 'l'
+    fields[8], fields[9], fields[10], fields[11] = 'x', 'dm', bucketField, 'z'
+    skuBase = 11
   else
-    fields = { dedupeField, 'ro', 'rq', 'rv', 'x', 'dm', bucketField, 'z' }
+    fields[2], fields[3], fields[4], fields[5] = 'ro', 'rq', 'rv', 'x'
+    fields[6], fields[7], fields[8] = 'dm', bucketField, 'z'
+    skuBase = 8
   end
-  local skuBase = #fields
   local nf = skuBase
   for i = skuFrom, skuTo do
     nf = nf + 1
@@ -88,7 +97,8 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
     end
   end
 
-  local out = { dedupeField, '1' }
+  local out = outBuffer
+  out[1], out[2] = dedupeField, '1'
   local n = 2
   local maxDay, oldest, bucket
   if isOrder then
