@@ -7,6 +7,7 @@
 //
 // npx tsx bench/soak/soak.ts [--minutes 10] [--rate 2000] [--customers 100000] [--sample-ms 5000]
 //   [--refit-interval-ms 120000] [--sweep-interval-ms 30000] [--invalid-every 10000]
+//   [--node-options=--max-old-space-size=384]   (NODE_OPTIONS of the service process)
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +45,7 @@ const sampleMs = numberFlag(flags, 'sample-ms', 5000);
 const invalidEvery = numberFlag(flags, 'invalid-every', 10_000);
 const refitIntervalMs = numberFlag(flags, 'refit-interval-ms', 120_000);
 const sweepIntervalMs = numberFlag(flags, 'sweep-interval-ms', 30_000);
+const nodeOptions = flags.get('node-options');
 const TICK_MS = 100;
 const SEND_MESSAGES = 1000;
 const PARTITIONS = 6;
@@ -122,7 +124,7 @@ const events = new SyntheticOrders({ customers, orders, seed: 7 }).events();
 note(`starting the service; feeding ${rate} events/s for ${minutes} min`);
 const service = spawn(process.execPath, ['--import', 'tsx', 'bench/soak/service.ts', 'run'], {
   cwd: repoRoot,
-  env: { PATH: process.env.PATH ?? '', ...env },
+  env: { PATH: process.env.PATH ?? '', ...env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 const pid = service.pid ?? 0;
