@@ -8,6 +8,8 @@
 // npx tsx bench/soak/soak.ts [--minutes 10] [--rate 2000] [--customers 100000] [--sample-ms 5000]
 //   [--refit-interval-ms 120000] [--sweep-interval-ms 30000] [--invalid-every 10000]
 //   [--node-options=--max-old-space-size=384]   (NODE_OPTIONS of the service process)
+//   [--sweep-process]   refit and sweep in a second process (`run --roles refit,sweep`), the first
+//                       one `run --roles consume`; RSS and CPU are then both processes' sum
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,6 +48,7 @@ const invalidEvery = numberFlag(flags, 'invalid-every', 10_000);
 const refitIntervalMs = numberFlag(flags, 'refit-interval-ms', 120_000);
 const sweepIntervalMs = numberFlag(flags, 'sweep-interval-ms', 30_000);
 const nodeOptions = flags.get('node-options');
+const sweepProcess = flags.has('sweep-process');
 const TICK_MS = 100;
 const SEND_MESSAGES = 1000;
 const PARTITIONS = 6;
@@ -122,40 +125,51 @@ note(`generating ${orders} synthetic orders for ${customers} customers`);
 const events = new SyntheticOrders({ customers, orders, seed: 7 }).events();
 
 note(`starting the service; feeding ${rate} events/s for ${minutes} min`);
-const service = spawn(process.execPath, ['--import', 'tsx', 'bench/soak/service.ts', 'run'], {
-  cwd: repoRoot,
-  env: { PATH: process.env.PATH ?? '', ...env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
-  stdio: ['ignore', 'ignore', 'pipe'],
-});
-const pid = service.pid ?? 0;
+const startService = (roles: readonly string[]) =>
+  spawn(process.execPath, ['--import', 'tsx', 'bench/soak/service.ts', 'run', ...roles], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+const service = startService(sweepProcess ? ['--roles', 'consume'] : []);
+const sweeper = sweepProcess ? startService(['--roles', 'refit,sweep']) : undefined;
+const pids = [service.pid ?? 0, ...(sweeper?.pid === undefined ? [] : [sweeper.pid])];
 mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
 const serviceLog = createWriteStream(path.join(repoRoot, 'bench/results/soak-service.log'));
-service.stderr.pipe(serviceLog);
 let stderrTail = '';
 let stopped: Record<string, unknown> | undefined;
-/** the service's HTTP port, from its "http listening" line: /metrics gives its V8 heap */
+/** the consuming service's HTTP port, from its "http listening" line: /metrics gives its V8 heap */
 let httpPort: number | undefined;
 const refits: number[] = [];
+/** seconds each sweep took */
 const sweeps: number[] = [];
-let partial = '';
-service.stderr.on('data', (d: Buffer) => {
-  stderrTail = (stderrTail + d.toString()).slice(-200_000);
-  const lines = (partial + d.toString()).split('\n');
-  partial = lines.pop() ?? '';
-  for (const line of lines) {
-    if (line.includes('"msg":"refit done"')) refits.push(Date.now());
-    if (line.includes('"msg":"sweep done"')) sweeps.push(Date.now());
-    if (line.includes('"msg":"stopped"')) stopped = JSON.parse(line) as Record<string, unknown>;
-    if (line.includes('"msg":"http listening"')) httpPort = (JSON.parse(line) as { port: number }).port;
-  }
-});
-const exited = new Promise<number | null>((resolve) => service.once('exit', (code) => resolve(code)));
+for (const [i, child] of [service, sweeper].entries()) {
+  if (child === undefined) continue;
+  let partial = '';
+  child.stderr.on('data', (d: Buffer) => {
+    serviceLog.write(d);
+    stderrTail = (stderrTail + d.toString()).slice(-200_000);
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.includes('"msg":"refit done"')) refits.push(Date.now());
+      if (line.includes('"msg":"sweep done"')) sweeps.push(round((JSON.parse(line) as { ms: number }).ms / 1000, 1));
+      if (line.includes('"msg":"stopped"') && i === 0) stopped = JSON.parse(line) as Record<string, unknown>;
+      if (line.includes('"msg":"http listening"') && i === 0) httpPort = (JSON.parse(line) as { port: number }).port;
+    }
+  });
+}
+const exitOf = (child: ReturnType<typeof spawn>) =>
+  new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+const exited = exitOf(service);
+const sweeperExited = sweeper === undefined ? Promise.resolve(0) : exitOf(sweeper);
+const servicesCpu = () => pids.reduce((sum, p) => sum + (processCpuSeconds(p) ?? 0), 0);
 
 let produced = 0;
 let invalid = 0;
 let behind = 0;
 const started = Date.now();
-const cpuStart = { service: processCpuSeconds(pid) ?? 0, machine: machineCpuSeconds() };
+const cpuStart = { service: servicesCpu(), machine: machineCpuSeconds() };
 
 /** Sends what the rate allows up to now, every tick, until the time is up. */
 async function feed(): Promise<void> {
@@ -215,7 +229,7 @@ async function sample(): Promise<void> {
   while (sampling) {
     await new Promise((resolve) => setTimeout(resolve, sampleMs));
     if (!sampling) break;
-    const rss = rssBytes(pid);
+    const rss = pids.reduce((sum, p) => sum + (rssBytes(p) ?? 0), 0);
     const [lag, deadLettered, heap] = await Promise.all([
       consumerLag(admin, config.kafka.consumerGroup, topic).catch(() => Number.NaN),
       topicMessages(admin, config.kafka.deadLetterTopic).catch(() => 0),
@@ -246,12 +260,14 @@ try {
   sampling = false;
   await sampler;
   const cpu = {
-    service: (processCpuSeconds(pid) ?? 0) - cpuStart.service,
+    service: servicesCpu() - cpuStart.service,
     machine: machineCpuSeconds() - cpuStart.machine,
   };
   const elapsed = (Date.now() - started) / 1000;
   service.kill('SIGTERM');
-  const code = await exited;
+  sweeper?.kill('SIGTERM');
+  // the first non-zero exit of the two processes (null: killed by a signal)
+  const code = [await exited, await sweeperExited].find((c) => c !== 0) ?? 0;
   const deadLettered = await topicMessages(admin, config.kafka.deadLetterTopic);
 
   const firstMinute = samples.filter((s) => s.t <= 60).map((s) => s.rssMb);
@@ -291,6 +307,7 @@ try {
     drainSeconds: round(drainMs / 1000, 1),
     refits: refits.length,
     sweeps: sweeps.length,
+    sweepSeconds: sweeps.join(' '),
     serviceCpuCores: round(cpu.service / elapsed, 2),
     // the feeder (this process), Kafka, Redis, ClickHouse and whatever else runs on the machine
     restOfMachineCores: round((cpu.machine - cpu.service) / elapsed, 2),
@@ -309,6 +326,7 @@ try {
 } finally {
   sampling = false;
   service.kill('SIGKILL');
+  sweeper?.kill('SIGKILL');
   await producer.disconnect();
   await admin
     .deleteTopics({ topics: [topic, config.kafka.deadLetterTopic, config.model.changesTopic] })
