@@ -9,9 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Admin } from 'kafkajs';
+import type { Admin, KafkaMessage } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
+import { EARLIEST_EVENT_MS, MAX_FUTURE_MS, type DecodeOptions } from '../../src/events/decode.js';
+import type { CheckoutEvent } from '../../src/events/schema.js';
+import { readOnlineRetail } from '../../src/replay/online-retail.js';
+import { toMessage } from '../../src/replay/publish.js';
 
 const run = promisify(execFile);
 
@@ -469,6 +473,40 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const last = out.trim().split('\n').pop() ?? '';
   if (code !== 0) throw new Error(`consume.ts ${options.mode} exited with ${code}: ${out.slice(-2000)}`);
   return JSON.parse(last) as WorkerResult;
+}
+
+// ------------------------------------------------------------------------------------ events
+
+/** The decode settings of the benchmarks that decode without a consumer (the service's defaults). */
+export function benchDecodeOptions(): DecodeOptions {
+  return {
+    maxBytes: 1024 * 1024,
+    currency: 'GBP',
+    earliestMs: EARLIEST_EVENT_MS,
+    maxFutureMs: MAX_FUTURE_MS,
+    wallClockMs: Date.now(),
+  };
+}
+
+/** An event as a consumer receives it from Kafka: the replayer's key and value, at `offset`. */
+export function consumedMessage(event: CheckoutEvent, offset: number): KafkaMessage {
+  const m = toMessage(event);
+  return {
+    key: Buffer.from(String(m.key)),
+    value: Buffer.from(String(m.value)),
+    timestamp: '0',
+    attributes: 0,
+    offset: String(offset),
+    headers: {},
+  };
+}
+
+/** Every event of an Online Retail export, as `insiders replay` publishes them. */
+export async function readRealEvents(file: string): Promise<CheckoutEvent[]> {
+  const events: CheckoutEvent[] = [];
+  for await (const item of readOnlineRetail(file, { currency: 'GBP' }))
+    if (item.kind === 'event') events.push(item.event);
+  return events;
 }
 
 // ------------------------------------------------------------------------------------ table

@@ -14,16 +14,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import { prepareBatch, type PreparedBatch } from '../../src/consumers/prepare-batch.js';
-import type { DecodeOptions } from '../../src/events/decode.js';
 import type { CheckoutEvent } from '../../src/events/schema.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { loadConfig } from '../../src/config.js';
 import { createRedis } from '../../src/infra/redis.js';
-import { readOnlineRetail } from '../../src/replay/online-retail.js';
-import { toMessage } from '../../src/replay/publish.js';
 import { scriptsDir } from '../../src/state/scripts.js';
 import { StateStore } from '../../src/state/state-store.js';
-import { emit, markdownTable, note, numberFlag, parseFlags, repoRoot } from './lib.js';
+import {
+  benchDecodeOptions,
+  consumedMessage,
+  emit,
+  markdownTable,
+  note,
+  numberFlag,
+  parseFlags,
+  readRealEvents,
+  repoRoot,
+} from './lib.js';
 import { SyntheticOrders } from './synthetic-data.js';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -32,13 +39,7 @@ if (revFlag === undefined) throw new Error('usage: lua-instructions.ts --rev GIT
 const rev: string = revFlag;
 const rounds = numberFlag(flags, 'rounds', 2);
 const realFile = flags.get('file') ?? '/work/shared/data/online-retail.csv.gz';
-const options: DecodeOptions = {
-  maxBytes: 1024 * 1024,
-  currency: 'GBP',
-  earliestMs: Date.UTC(2000, 0, 1),
-  maxFutureMs: 86_400_000,
-  wallClockMs: Date.now(),
-};
+const options = benchDecodeOptions();
 
 const scripts: Record<string, string> = {
   [rev]: execFileSync('git', ['show', `${rev}:src/state/lua/apply-events.lua`], { cwd: repoRoot, encoding: 'utf8' }),
@@ -47,29 +48,12 @@ const scripts: Record<string, string> = {
 
 function prepared(events: Iterable<CheckoutEvent>): PreparedBatch[] {
   const messages: KafkaMessage[] = [];
-  for (const e of events) {
-    const m = toMessage(e);
-    messages.push({
-      key: Buffer.from(String(m.key)),
-      value: Buffer.from(String(m.value)),
-      timestamp: '0',
-      attributes: 0,
-      offset: String(messages.length),
-      headers: {},
-    });
-  }
+  for (const e of events) messages.push(consumedMessage(e, messages.length));
   const out: PreparedBatch[] = [];
   for (let i = 0; i < messages.length; i += 500) {
     out.push(prepareBatch(messages.slice(i, i + 500), { topic: 'bench', partition: 0 }, options, defaultRules));
   }
   return out;
-}
-
-async function realEvents(): Promise<CheckoutEvent[]> {
-  const events: CheckoutEvent[] = [];
-  for await (const item of readOnlineRetail(realFile, { currency: 'GBP' }))
-    if (item.kind === 'event') events.push(item.event);
-  return events;
 }
 
 /** Instructions executed by the process since callgrind's counters were last zeroed. */
@@ -120,7 +104,7 @@ async function main(): Promise<void> {
       });
       sets.push(['synthetic', prepared(data.events())]);
     }
-    if (only === undefined || only === 'real') sets.push(['real', prepared(await realEvents())]);
+    if (only === undefined || only === 'real') sets.push(['real', prepared(await readRealEvents(realFile))]);
 
     for (const [workload, batches] of sets) {
       const applied: Record<string, number[]> = {};

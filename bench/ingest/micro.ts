@@ -8,7 +8,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { prepareBatch, type PreparedBatch } from '../../src/consumers/prepare-batch.js';
-import { decodeEvent, type DecodeOptions } from '../../src/events/decode.js';
+import { decodeEvent } from '../../src/events/decode.js';
 import type { CheckoutEvent } from '../../src/events/schema.js';
 import { z } from 'zod';
 import { eventSchema } from '../../src/events/schema.js';
@@ -16,10 +16,10 @@ import { defaultRules } from '../../src/features/filters.js';
 import { loadConfig } from '../../src/config.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { stateKeys } from '../../src/state/keys.js';
-import { readOnlineRetail } from '../../src/replay/online-retail.js';
-import { toMessage } from '../../src/replay/publish.js';
 import {
+  benchDecodeOptions,
   commandStats,
+  consumedMessage,
   customerKeys,
   diffCommandStats,
   emit,
@@ -27,6 +27,7 @@ import {
   note,
   numberFlag,
   parseFlags,
+  readRealEvents,
   redisCpuSeconds,
   round,
   startOwnRedis,
@@ -43,36 +44,13 @@ const stores = (flags.get('stores') ?? 'src').split(',');
 const exactStores = new Set(['per-event']);
 const realFile = flags.get('file') ?? '/work/shared/data/online-retail.csv.gz';
 
-const options: DecodeOptions = {
-  maxBytes: 1024 * 1024,
-  currency: 'GBP',
-  earliestMs: Date.UTC(2000, 0, 1),
-  maxFutureMs: 86_400_000,
-  wallClockMs: Date.now(),
-};
+const options = benchDecodeOptions();
 const source = { topic: 'micro', partition: 0 };
 
 function asMessages(events: Iterable<CheckoutEvent>): KafkaMessage[] {
   const out: KafkaMessage[] = [];
-  for (const e of events) {
-    const m = toMessage(e);
-    out.push({
-      key: Buffer.from(String(m.key)),
-      value: Buffer.from(String(m.value)),
-      timestamp: '0',
-      attributes: 0,
-      offset: String(out.length),
-      headers: {},
-    });
-  }
+  for (const e of events) out.push(consumedMessage(e, out.length));
   return out;
-}
-
-async function realMessages(): Promise<KafkaMessage[]> {
-  const events: CheckoutEvent[] = [];
-  for await (const item of readOnlineRetail(realFile, { currency: 'GBP' }))
-    if (item.kind === 'event') events.push(item.event);
-  return asMessages(events);
 }
 
 /** CPU microseconds per item of the best of `repeat` rounds (the least disturbed by other load). */
@@ -258,7 +236,7 @@ async function main(): Promise<void> {
     });
     const only = flags.get('only');
     const sets: [string, KafkaMessage[]][] = [];
-    if (only === undefined || only === 'real') sets.push(['real', await realMessages()]);
+    if (only === undefined || only === 'real') sets.push(['real', asMessages(await readRealEvents(realFile))]);
     if (only === undefined || only === 'synthetic') sets.push(['synthetic', asMessages(data.events())]);
     for (const [name, messages] of sets) {
       const n = messages.length;

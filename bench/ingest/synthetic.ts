@@ -18,9 +18,8 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { prepareBatch } from '../../src/consumers/prepare-batch.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { toMessage } from '../../src/replay/publish.js';
 import { StateStore } from '../../src/state/state-store.js';
-import { note, numberFlag, parseFlags, repoRoot } from './lib.js';
+import { benchDecodeOptions, consumedMessage, note, numberFlag, parseFlags, repoRoot } from './lib.js';
 import { SyntheticOrders } from './synthetic-data.js';
 import { parseVariants, profileDir, runWorkload, type Filled } from './workload.js';
 
@@ -74,13 +73,7 @@ async function sampleState(redis: Redis, prefix: string): Promise<number> {
   const only = new Set<number>();
   for (let i = 0; i < customers && only.size < memorySample; i += step) only.add(i);
   const store = await StateStore.open(redis, { keyPrefix: prefix, windowDays: 365 });
-  const options = {
-    maxBytes: 1024 * 1024,
-    currency: 'GBP',
-    earliestMs: Date.UTC(2000, 0, 1),
-    maxFutureMs: 86_400_000,
-    wallClockMs: Date.now(),
-  };
+  const options = benchDecodeOptions();
   let batch: KafkaMessage[] = [];
   const flush = async () => {
     const prepared = prepareBatch(batch, { topic: 'sample', partition: 0 }, options, defaultRules);
@@ -88,15 +81,7 @@ async function sampleState(redis: Redis, prefix: string): Promise<number> {
     batch = [];
   };
   for (const event of data.events(only)) {
-    const m = toMessage(event);
-    batch.push({
-      key: Buffer.from(String(m.key)),
-      value: Buffer.from(String(m.value)),
-      timestamp: '0',
-      attributes: 0,
-      offset: String(batch.length),
-      headers: {},
-    });
+    batch.push(consumedMessage(event, batch.length));
     if (batch.length >= 1000) await flush();
   }
   if (batch.length > 0) await flush();
