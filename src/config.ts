@@ -80,6 +80,7 @@ export const configSchema = z.object({
   DEAD_LETTER_TOPIC: topic.default('insiders.orders.dlq'),
   CONSUMER_GROUP: z.string().min(1).default('insiders-state'),
   ORDERS_PARTITIONS: integer(1, 1024).default(6),
+  STATE_SHARDS: integer(1, 16384).optional(),
   KAFKA_FETCH_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   EVENT_MAX_BYTES: integer(1024, 8 * 1024 * 1024).default(1024 * 1024),
   SHOP_CURRENCY: z
@@ -176,6 +177,11 @@ export interface Config {
     readonly windowDays: number;
     /** what "now" is: the latest event time seen (replays give what live traffic would) or the wall clock */
     readonly clock: 'watermark' | 'wall';
+    /**
+     * shards of the Redis state (hash slots), customers placed as the orders topic's partitioner
+     * does; undefined: the existing state's, or ORDERS_PARTITIONS for a new state
+     */
+    readonly shards: number | undefined;
   };
   readonly redis: {
     /** without credentials: they are in username and password */
@@ -275,7 +281,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         : undefined,
     },
     events: { maxBytes: c.EVENT_MAX_BYTES, currency: c.SHOP_CURRENCY },
-    state: { windowDays: c.WINDOW_DAYS, clock: c.CLOCK },
+    state: { windowDays: c.WINDOW_DAYS, clock: c.CLOCK, shards: c.STATE_SHARDS },
     redis: {
       url: redisUrl.href,
       keyPrefix: c.REDIS_KEY_PREFIX,

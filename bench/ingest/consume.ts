@@ -104,7 +104,11 @@ interface Running {
 }
 
 async function startOurs(kafka: Kafka, redis: Redis): Promise<Running> {
-  const store = await StateStore.open(redis, { keyPrefix: prefix, windowDays: config.state.windowDays });
+  const store = await StateStore.open(redis, {
+    keyPrefix: prefix,
+    windowDays: config.state.windowDays,
+    shards: config.state.shards,
+  });
   // Only observes: records when the first batch reached Redis; the call itself is unchanged.
   const applyBatch = store.applyBatch.bind(store);
   store.applyBatch = (changes, watermark) => {
@@ -148,8 +152,16 @@ async function startRaw(kafka: Kafka): Promise<Running> {
 async function startCopy(kafka: Kafka, redis: Redis): Promise<Running> {
   const store: BatchApplier =
     storeVariant === 'src'
-      ? await StateStore.open(redis, { keyPrefix: prefix, windowDays: config.state.windowDays })
-      : await openVariantStore(redis, storeVariant, { keyPrefix: prefix, windowDays: config.state.windowDays });
+      ? await StateStore.open(redis, {
+          keyPrefix: prefix,
+          windowDays: config.state.windowDays,
+          shards: config.state.shards ?? config.kafka.ordersPartitions,
+        })
+      : await openVariantStore(redis, storeVariant, {
+          keyPrefix: prefix,
+          windowDays: config.state.windowDays,
+          shards: config.state.shards ?? config.kafka.ordersPartitions,
+        });
   const counts = { valid: 0, applied: 0, deadLettered: 0, changes: 0 };
   const consumer = kafka.consumer({ groupId: group, ...fetch, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   await consumer.connect();

@@ -113,6 +113,7 @@ async function main(): Promise<void> {
           const store = await StateStore.open(redis, {
             keyPrefix: `lua:${workload}:${name}:${round}`,
             windowDays: 365,
+            shards: 6,
           });
           redis.defineCommand('applyEvents', { lua });
           execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });

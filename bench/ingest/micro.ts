@@ -154,7 +154,7 @@ async function applyCost(
   let best: ApplyCost | undefined;
   for (let r = 0; r < Math.min(repeat, 3); r++) {
     const prefix = `micro:${name}:${r}`;
-    const store: BatchApplier = await openVariantStore(redis, name, { keyPrefix: prefix, windowDays: 365 });
+    const store: BatchApplier = await openVariantStore(redis, name, { keyPrefix: prefix, windowDays: 365, shards: 6 });
     await redis.ping();
     const c0 = await commandStats(redis);
     const redis0 = await redisCpuSeconds(redis);
@@ -194,12 +194,12 @@ async function checkStore(
   const backwards = [...prepared].reverse().map((b) => ({ ...b, changes: [...b.changes].reverse() }));
   for (const [i, store] of ['src', name].entries()) {
     const prefix = `check:${name}:${i}`;
-    const applier = await openVariantStore(redis, store, { keyPrefix: prefix, windowDays: 365 });
+    const applier = await openVariantStore(redis, store, { keyPrefix: prefix, windowDays: 365, shards: 6 });
     for (const b of backwards) await applier.applyBatch(b.changes, b.watermarkCandidateMs);
     for (const b of prepared)
       duplicatesSeen += (await applier.applyBatch(b.changes, b.watermarkCandidateMs)).duplicates;
     const state = new Map<string, string>();
-    for (const key of await customerKeys(redis, stateKeys(prefix).customerPattern)) {
+    for (const key of await customerKeys(redis, stateKeys(prefix, 6).customerPattern)) {
       const hash = await redis.hgetall(key);
       const fields = Object.keys(hash)
         .sort()

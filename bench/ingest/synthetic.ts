@@ -72,7 +72,7 @@ async function sampleState(redis: Redis, prefix: string): Promise<number> {
   const step = Math.max(1, Math.floor(customers / memorySample));
   const only = new Set<number>();
   for (let i = 0; i < customers && only.size < memorySample; i += step) only.add(i);
-  const store = await StateStore.open(redis, { keyPrefix: prefix, windowDays: 365 });
+  const store = await StateStore.open(redis, { keyPrefix: prefix, windowDays: 365, shards: 6 });
   const options = benchDecodeOptions();
   let batch: KafkaMessage[] = [];
   const flush = async () => {

@@ -50,10 +50,11 @@ class ScriptStore implements BatchApplier {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    shards: number,
     private readonly windowDays: number,
     private readonly sha: { customer: string; guest: string; watermark: string },
   ) {
-    this.keys = stateKeys(prefix);
+    this.keys = stateKeys(prefix, shards);
   }
 
   async applyBatch(changes: readonly StateChange[], watermarkCandidateMs: number | undefined): Promise<BatchResult> {
@@ -63,7 +64,8 @@ class ScriptStore implements BatchApplier {
       const { items, valueMills } = sums(lines);
       const digest = eventDigest(event.eventId);
       if (customerId === null) {
-        pipeline.evalsha(this.sha.guest, 2, this.keys.guestStats, this.keys.guestSeen, digest, kind, items, valueMills);
+        const guests = this.keys.shard(this.keys.shardOfGuest(event.orderId));
+        pipeline.evalsha(this.sha.guest, 2, guests.guestStats, guests.guestSeen, digest, kind, items, valueMills);
       } else {
         const skus = kind === 'o' ? [...new Set(lines.map((l) => l.sku))] : [];
         pipeline.evalsha(
@@ -108,7 +110,7 @@ async function load(redis: Redis, lua: string): Promise<string> {
 export async function openVariantStore(
   redis: Redis,
   name: string,
-  options: { keyPrefix: string; windowDays: number },
+  options: { keyPrefix: string; windowDays: number; shards: number },
 ): Promise<BatchApplier> {
   if (name === 'src') return StateStore.open(redis, options);
   const file = variantScripts[name];
@@ -116,7 +118,7 @@ export async function openVariantStore(
   const src = new Map((await readScripts()).map((s) => [s.name, s.lua]));
   const bench = (file: string) => readFile(new URL(`./lua/${file}`, import.meta.url), 'utf8');
   const customer = await bench(file);
-  return new ScriptStore(redis, options.keyPrefix, options.windowDays, {
+  return new ScriptStore(redis, options.keyPrefix, options.shards, options.windowDays, {
     customer: await load(redis, customer),
     guest: await load(redis, await bench('apply-guest-event.lua')),
     watermark: await load(redis, src.get('advanceWatermark') ?? ''),

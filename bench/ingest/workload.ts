@@ -140,7 +140,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
         const { r, prefix } = await worker('ours', 'OrderConsumer (src)');
         const after = await usedMemory(redis);
         if (memory === undefined && r.complete) {
-          memory = await memoryProfile(redis, stateKeys(prefix).customerPattern, o.memorySample);
+          memory = await memoryProfile(redis, stateKeys(prefix, 1).customerPattern, o.memorySample);
           usedDelta = after - before;
           memorySource = 'the service consumer run';
         }
@@ -152,7 +152,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
           const before2 = await usedMemory(redis);
           const n = await o.sampleState(redis, samplePrefix);
           const after2 = await usedMemory(redis);
-          memory = await memoryProfile(redis, stateKeys(samplePrefix).customerPattern, o.memorySample);
+          memory = await memoryProfile(redis, stateKeys(samplePrefix, 1).customerPattern, o.memorySample);
           usedDelta = after2 - before2;
           memorySource = `${n} sampled customers, all their events applied by StateStore`;
           await unlinkPrefix(redis, samplePrefix);

@@ -1,19 +1,24 @@
-// The service's refit and sweep over real Redis, beside scikit-learn on the same customers in the
-// same run. Fills Redis (a key prefix of its own, removed afterwards) with the synthetic customers of
-// bench/ingest/synthetic-data.ts through the state script, as the consumer would; then times
-//   refit        src/segmentation/refit.ts: a seeded sample of at most REFIT_SAMPLE_SIZE customers
-//                read from Redis, a cold fit at fixed k, the model stored and announced
-//   sweep        src/segmentation/sweep.ts: every customer placed again; the first sweep gives every
-//                customer a segment (one change each, published to a change topic of its own)
-//   sweep again  the same with nothing to change
-//   warm refit   a second refit, warm-started from the first
+// The service's refit and placement passes over real Redis, beside scikit-learn on the same
+// customers in the same run. Fills Redis (a key prefix of its own, removed afterwards) with the
+// synthetic customers of bench/ingest/synthetic-data.ts through the state script, as the consumer
+// would; then times
+//   refit         src/segmentation/refit.ts: a sample of at most REFIT_SAMPLE_SIZE customers read
+//                 from the shards' due indexes (not every customer), a cold fit at fixed k, the
+//                 model stored and announced
+//   placement     src/segmentation/sweep.ts after the refit: every customer placed under the new
+//                 version, with their due time (one change each, published to a change topic of
+//                 its own)
+//   tick (1 %)    a pass with 1 % of customers due (chosen at random, their due time set to "now")
+//   tick (none)   a pass with nothing due
+//   warm refit    a second refit, warm-started from the first
 // with, for both refits, the time of the same fitModel call on the same sample in process (the
-// model's share; the rest is reading the customers from Redis),
-// and scikit-learn's MiniBatchKMeans and full KMeans on the refit's sample (the same scaled
-// matrix). One JSON line per size.
+// model's share; the rest is reading the sample from Redis), the due index's memory per customer
+// (MEMORY USAGE of every shard's index), and scikit-learn's MiniBatchKMeans and full KMeans on the
+// refit's sample (the same scaled matrix). One JSON line per size.
 //
-// npx tsx bench/model/sweep.ts [--sizes 100000] [--orders 2] [--k 8] [--sample 200000]
+// npx tsx bench/model/sweep.ts [--sizes 100000] [--orders 5] [--k 8] [--sample 200000] [--shards 6]
 import { mkdirSync } from 'node:fs';
+import type { Redis } from 'ioredis';
 import path from 'node:path';
 import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../../src/events/decode.js';
 import { classify, defaultRules } from '../../src/features/filters.js';
@@ -27,7 +32,7 @@ import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
 import { ModelStore } from '../../src/segmentation/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
-import { StateStore, type StateChange } from '../../src/state/state-store.js';
+import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';
 import { benchConfig, note, uniqueName, unlinkPrefix } from '../ingest/lib.js';
 import { SyntheticOrders } from '../ingest/synthetic-data.js';
 import { startSklearn, writeMatrix } from './sklearn-client.js';
@@ -38,19 +43,29 @@ function flag(name: string, fallback: string): string {
 }
 
 const sizes = flag('sizes', '100000').split(',').map(Number);
-const ordersPerCustomer = Number(flag('orders', '2'));
+const ordersPerCustomer = Number(flag('orders', '5'));
+const shards = flag('shards', '6');
 const k = Number(flag('k', '8'));
 const sampleSize = Number(flag('sample', '200000'));
 const outDir = flag('out', 'bench/results');
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const LEASE_TTL_MS = 120_000;
 
+/** Bytes of every shard's due index (MEMORY USAGE, every element counted). */
+async function dueIndexBytes(redis: Redis, store: StateStore): Promise<number> {
+  let bytes = 0;
+  for (let shard = 0; shard < store.keys.shards; shard++) {
+    bytes += Number(await redis.call('MEMORY', 'USAGE', store.keys.shard(shard).due, 'SAMPLES', '0'));
+  }
+  return bytes;
+}
+
 mkdirSync(outDir, { recursive: true });
 const sklearn = await startSklearn({ python: flag('python', '/usr/bin/python3'), dir: outDir, threads: '1' });
 for (const n of sizes) {
   const prefix = uniqueName('benchsweep');
   const topic = uniqueName('bench.changes');
-  const config = benchConfig({ REDIS_KEY_PREFIX: prefix });
+  const config = benchConfig({ REDIS_KEY_PREFIX: prefix, STATE_SHARDS: shards });
   const redis = createRedis(config.redis);
   await redis.connect();
   const kafka = createKafka(config.kafka, silentLogger);
@@ -60,7 +75,7 @@ for (const n of sizes) {
   const producer = createProducer(kafka);
   await producer.connect();
   try {
-    const store = await StateStore.open(redis, { keyPrefix: prefix, windowDays: config.state.windowDays });
+    const store = await StateStore.open(redis, storeOptions(config));
     note(`filling ${n} customers under ${prefix}`);
     const fillStarted = performance.now();
     const data = new SyntheticOrders({ customers: n, orders: n * ordersPerCustomer, seed: 7 });
@@ -90,18 +105,27 @@ for (const n of sizes) {
     const refitOptions = { sampleSize, windowDays: config.state.windowDays, leaseTtlMs: LEASE_TTL_MS, now, fit: { k } };
     const first = await refit(redis, store, models, refitOptions);
     if (first.kind !== 'fitted') throw new Error(`refit: ${first.kind}`);
-    const assigner = new SegmentAssigner(
-      redis,
-      store.keys,
-      new KafkaChangeSink(producer, topic),
-      config.state.windowDays,
-    );
+    const assigner = new SegmentAssigner(store, new KafkaChangeSink(producer, topic), config.state.windowDays);
     assigner.useModel(first.model);
-    const swept = await sweep(redis, store, assigner, { leaseTtlMs: LEASE_TTL_MS, now });
-    const again = await sweep(redis, store, assigner, { leaseTtlMs: LEASE_TTL_MS, now });
+    const passOptions = { leaseTtlMs: LEASE_TTL_MS, now, batchSize: 1000 };
+    const placed = await sweep(redis, store, assigner, passOptions);
+    const dueBytes = await dueIndexBytes(redis, store);
+    // 1 % of the customers come due: their due time set to "now", as time passing would.
+    const nowMs = await now();
+    let madeDue = 0;
+    for (let shard = 0; shard < store.keys.shards; shard++) {
+      const keys = store.keys.shard(shard);
+      const ids = await redis.zrandmember(keys.due, Math.round((await redis.zcard(keys.due)) / 100));
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.zadd(keys.due, nowMs, id);
+      await pipeline.exec();
+      madeDue += ids.length;
+    }
+    const tick = await sweep(redis, store, assigner, passOptions);
+    const idle = await sweep(redis, store, assigner, passOptions);
     const warm = await refit(redis, store, models, refitOptions);
-    if (swept.kind !== 'swept' || again.kind !== 'swept' || warm.kind !== 'fitted')
-      throw new Error('sweep or refit skipped');
+    if (placed.kind !== 'swept' || tick.kind !== 'swept' || idle.kind !== 'swept' || warm.kind !== 'fitted')
+      throw new Error('a pass or refit was skipped');
 
     // The model's share of a refit: the same fits on the same sample, in process.
     let started = performance.now();
@@ -128,8 +152,10 @@ for (const n of sizes) {
           sampled: first.sampled,
           inertia: round(first.model.inertia, 3),
         },
-        sweep: { ms: round(swept.ms), customers: swept.customers, changes: swept.changes },
-        sweepAgain: { ms: round(again.ms), customers: again.customers, changes: again.changes },
+        placement: { ms: round(placed.ms), customers: placed.placedForModel, changes: placed.changes },
+        dueIndexBytesPerCustomer: round(dueBytes / n),
+        tick1pc: { ms: round(tick.ms), madeDue, placed: tick.due, changes: tick.changes },
+        tickIdle: { ms: round(idle.ms), placed: idle.due },
         warmRefit: { ms: round(warm.ms), fitModelMs: round(warmFitMs), inertia: round(warm.model.inertia, 3) },
         sklearn: {
           ...sklearn.info,

@@ -14,7 +14,7 @@ import { createKafka } from '../infra/kafka.js';
 import { createRedis } from '../infra/redis.js';
 import { kafkaErrorReason } from '../errors.js';
 import { createLogger } from '../log.js';
-import { StateStore } from '../state/state-store.js';
+import { StateStore, storeOptions } from '../state/state-store.js';
 import type { CommandOutcome } from './main.js';
 import { untilSignal } from './signals.js';
 
@@ -61,10 +61,7 @@ export function registerConsume(program: Command, outcome: CommandOutcome): void
       const kafka = createKafka(config.kafka, logger);
       const redis = createRedis(config.redis);
       await redis.connect();
-      const store = await StateStore.open(redis, {
-        keyPrefix: config.redis.keyPrefix,
-        windowDays: config.state.windowDays,
-      });
+      const store = await StateStore.open(redis, storeOptions(config));
       const consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger });
       const started = performance.now();
       await consumer.start();

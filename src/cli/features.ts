@@ -7,7 +7,7 @@ import { InsidersError } from '../errors.js';
 import { featureColumns, featureRow, type FeatureRow } from '../features/export.js';
 import { computeFeatures } from '../features/features.js';
 import { createRedis } from '../infra/redis.js';
-import { StateStore } from '../state/state-store.js';
+import { StateStore, storeOptions } from '../state/state-store.js';
 import type { CommandOutcome } from './main.js';
 
 export function registerFeatures(program: Command, outcome: CommandOutcome): void {
@@ -24,10 +24,7 @@ export function registerFeatures(program: Command, outcome: CommandOutcome): voi
       const redis = createRedis(config.redis);
       try {
         await redis.connect();
-        const store = await StateStore.open(redis, {
-          keyPrefix: config.redis.keyPrefix,
-          windowDays: config.state.windowDays,
-        });
+        const store = await StateStore.open(redis, storeOptions(config));
         const nowMs = config.state.clock === 'wall' ? Date.now() : ((await store.watermarkMs()) ?? Date.now());
         const write = (rows: FeatureRow[], header: boolean) => {
           if (opts.format === 'json') {

@@ -12,7 +12,7 @@ import { KafkaChangeSink } from '../segmentation/change-publisher.js';
 import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
 import { deleteCustomerRows } from '../sinks/erase.js';
 import { migrate } from '../sinks/migrate.js';
-import { StateStore } from '../state/state-store.js';
+import { StateStore, storeOptions } from '../state/state-store.js';
 import type { CommandOutcome } from './main.js';
 
 export function registerForget(program: Command, _outcome: CommandOutcome): void {
@@ -41,10 +41,7 @@ export function registerForget(program: Command, _outcome: CommandOutcome): void
       const results = new ClickHouseSink(clickhouse, logger);
       try {
         await redis.connect();
-        const store = await StateStore.open(redis, {
-          keyPrefix: config.redis.keyPrefix,
-          windowDays: config.state.windowDays,
-        });
+        const store = await StateStore.open(redis, storeOptions(config));
         const admin = kafka.admin();
         await admin.connect();
         try {

@@ -33,6 +33,7 @@ export class ServiceMetrics {
   private readonly silhouette: Gauge;
   private readonly modelVersion: Gauge;
   private readonly segmentCustomers: Gauge<'segment_id' | 'segment_name' | 'insider'>;
+  private readonly dueLateness: Histogram;
 
   constructor(sources: MetricsSources, logger: Logger) {
     const log = logger.child({ component: 'metrics' });
@@ -85,8 +86,14 @@ export class ServiceMetrics {
     });
     this.segmentCustomers = new Gauge({
       name: 'insiders_segment_customers',
-      help: 'customers in each segment, counted by the latest sweep of this process',
+      help: 'customers in each segment, as the state keeps them with every change (read after each sweep of this process)',
       labelNames: ['segment_id', 'segment_name', 'insider'],
+      registers,
+    });
+    this.dueLateness = new Histogram({
+      name: 'insiders_due_lateness_seconds',
+      help: 'event time from a due customer\'s due time to the "now" of the sweep that placed them',
+      buckets: [1, 5, 15, 30, 60, 120, 300, 900, 3600, 86_400],
       registers,
     });
     new Gauge({
@@ -153,6 +160,11 @@ export class ServiceMetrics {
   modelInUse(model: { readonly version: number; readonly silhouette: number }): void {
     this.modelVersion.set(model.version);
     this.silhouette.set(model.silhouette);
+  }
+
+  /** Records how late (event time, ms) each due customer of a sweep was placed. */
+  lateness(lateMs: readonly number[]): void {
+    for (const ms of lateMs) this.dueLateness.observe(ms / 1000);
   }
 
   /** Replaces the segment sizes with a sweep's count (segments of older versions disappear). */

@@ -1,27 +1,16 @@
 // Places customers in the current model's segments and records every change of segment: in the
-// customer's hash first (set-segment.lua, atomic, with the change kept as pending), then in every
-// sink, then — once every sink holds it durably (a buffering sink's stored()) — the pending record
-// is cleared. A crash between the steps leaves the pending record, which the next sweep publishes
-// again (same changeId), so no change is lost.
-import type { Redis, Result } from 'ioredis';
+// customer's hash first, with their next due time (set-segment.lua, atomic, the change kept as
+// pending), then in every sink, then — once every sink holds it durably (a buffering sink's
+// stored()) — the pending record is cleared. A crash between the steps leaves the pending record,
+// listed in its shard's pending index, which the next placement pass publishes again (same
+// changeId), so no change is lost.
 import { computeFeatures, type Features } from '../features/features.js';
 import { placeCustomers, type FittedModel, type Placement } from '../model/model.js';
 import type { CustomerState } from '../state/customer-state.js';
-import type { StateKeys } from '../state/keys.js';
+import type { SegmentRecord, StateStore } from '../state/state-store.js';
 import { parsePendingChange, type ChangeReason, type SegmentChange } from './changes.js';
 import type { ChangeSink } from './change-publisher.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    setSegment(
-      key: string,
-      segmentId: string,
-      modelVersion: number,
-      reason: ChangeReason,
-      atMs: number,
-    ): Result<[number, string, number], Context>;
-  }
-}
+import { customerDueMs } from './due-times.js';
 
 /** Receives the current segment and features of every customer placed. */
 export interface PlacementSink {
@@ -39,8 +28,7 @@ export class SegmentAssigner {
   private model: FittedModel | undefined;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: StateKeys,
+    private readonly store: StateStore,
     private readonly sink: ChangeSink,
     private readonly windowDays: number,
     private readonly placementSink?: PlacementSink,
@@ -73,9 +61,9 @@ export class SegmentAssigner {
   }
 
   /**
-   * Places each customer by their features at `nowMs`. `reason` is what prompted it; in a sweep
-   * (reason "time"), a customer not yet placed by the current model version moves for reason
-   * "refit": the new model, not the passing of time, moved them.
+   * Places each customer by their features at `nowMs` and records their next due time. `reason`
+   * is what prompted it; in a time-driven pass (reason "time"), a customer not yet placed by the
+   * current model version moves for reason "refit": the new model, not the passing of time, moved them.
    */
   async assign(states: readonly CustomerState[], nowMs: number, reason: ChangeReason): Promise<AssignResult> {
     const model = this.model;
@@ -83,33 +71,23 @@ export class SegmentAssigner {
     const features = states.map((s) => computeFeatures(s, nowMs, this.windowDays));
     const placements = placeCustomers(model, features);
     const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
-    const pipeline = this.redis.pipeline();
-    const reasons: ChangeReason[] = [];
-    for (const s of states) {
-      const why = reason === 'time' && (s.segmentModelVersion ?? 0) < model.version ? 'refit' : reason;
-      reasons.push(why);
-      const to = placed.get(s.customerId);
-      pipeline.setSegment(
-        this.keys.customer(s.customerId),
-        to === undefined ? '' : String(to),
-        model.version,
-        why,
-        nowMs,
-      );
-    }
-    const replies = (await pipeline.exec()) ?? [];
+    const records: SegmentRecord[] = states.map((s, i) => ({
+      customerId: s.customerId,
+      segmentId: placed.get(s.customerId) ?? null,
+      // Later than now whatever the computation says, so a pass always moves on.
+      dueMs: Math.max(nowMs + 1, customerDueMs(model, s, features[i]!, nowMs, this.windowDays)),
+      reason: reason === 'time' && (s.segmentModelVersion ?? 0) < model.version ? 'refit' : reason,
+    }));
+    const outcomes = await this.store.recordSegments(records, model.version, nowMs);
     const changes: SegmentChange[] = [];
     // Customers erased since their state was read (-1) get no row: ClickHouse must not show them again.
     const gone = new Set<string>();
-    for (const [i, s] of states.entries()) {
-      const [err, reply] = replies[i] ?? [new Error('no reply'), null];
-      if (err) throw err;
-      const [changed, previous, seq] = reply as [number, string, number];
-      if (changed === -1) gone.add(s.customerId);
+    for (const [i, r] of records.entries()) {
+      const { changed, previous, seq } = outcomes[i]!;
+      if (changed === -1) gone.add(r.customerId);
       if (changed !== 1) continue;
-      const to = placed.get(s.customerId);
-      const record = `${previous}|${to === undefined ? '' : to}|${model.version}|${reasons[i]!}|${nowMs}`;
-      changes.push(parsePendingChange(s.customerId, seq, record, (id) => this.names(id)));
+      const record = `${previous}|${r.segmentId ?? ''}|${model.version}|${r.reason}|${nowMs}`;
+      changes.push(parsePendingChange(r.customerId, seq, record, (id) => this.names(id)));
     }
     await this.publishAndClear(changes);
     const kept = gone.size === 0 ? placements : placements.filter((p) => !gone.has(p.customerId));
@@ -126,15 +104,17 @@ export class SegmentAssigner {
   private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {
     if (changes.length === 0) return;
     await this.sink.publish(changes);
-    const clear = async () => {
-      const pipeline = this.redis.pipeline();
-      for (const c of changes) pipeline.hdel(this.keys.customer(c.customerId), `pc:${c.seq}`);
-      await pipeline.exec();
-    };
+    const published = new Map<string, number[]>();
+    for (const c of changes) {
+      const seqs = published.get(c.customerId);
+      if (seqs === undefined) published.set(c.customerId, [c.seq]);
+      else seqs.push(c.seq);
+    }
+    const clear = () => this.store.clearPending(published);
     if (this.sink.stored === undefined) return clear();
     // Cleared once a buffering sink has stored them, without waiting for it here. Should the
-    // clear fail or never come (a crash), the records stay pending and the next sweep publishes
-    // them again: a duplicate with the same changeId, never a loss.
+    // clear fail or never come (a crash), the records stay pending and a later placement pass
+    // publishes them again: a duplicate with the same changeId, never a loss.
     this.sink
       .stored()
       .then(clear)

@@ -2,8 +2,9 @@
 // frees it, and a fencing token per acquisition so that a holder who lost the lease while busy
 // cannot overwrite what its successor wrote (the store checks the token; see store-model.lua).
 import { randomUUID } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import type { StateKeys } from '../state/keys.js';
+import type { StateRedis } from '../state/state-store.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -24,7 +25,7 @@ export interface Lease {
  * `redis` (StateStore.open does that).
  */
 export async function tryAcquireLease(
-  redis: Redis,
+  redis: StateRedis,
   keys: Pick<StateKeys, 'fence'>,
   lockKey: string,
   ttlMs: number,

@@ -1,11 +1,10 @@
 // The refit job: under the refit lease, fits a new model version on a bounded random sample of
-// customers' current features (warm-started from the current version), stores it with the
-// lease's fencing token and announces it. Singleton across instances; safe to call anywhere.
-import type { Redis } from 'ioredis';
+// customers' current features (reading the sample only, warm-started from the current version),
+// stores it with the lease's fencing token and announces it. Singleton across instances; safe to
+// call anywhere. Placing every customer under the new version is the placement pass's (sweep.ts).
 import { computeFeatures, type Features } from '../features/features.js';
 import { fitModel, isEligible, type FitOptions, type FittedModel } from '../model/model.js';
-import { createRng } from '../model/rng.js';
-import type { StateStore } from '../state/state-store.js';
+import type { StateRedis, StateStore } from '../state/state-store.js';
 import { tryAcquireLease } from './lease.js';
 import type { ModelStore } from './model-store.js';
 
@@ -32,27 +31,8 @@ export type RefitOutcome =
   | { readonly kind: 'too-few'; readonly customers: number }
   | { readonly kind: 'superseded' };
 
-/** Uniform sample of at most `size` items from a stream (Vitter's algorithm R), seeded. */
-export function reservoir<T>(size: number, seed: number): { offer(item: T): void; items: T[]; seen: () => number } {
-  const rng = createRng(seed);
-  const items: T[] = [];
-  let seen = 0;
-  return {
-    items,
-    seen: () => seen,
-    offer(item: T) {
-      seen++;
-      if (items.length < size) items.push(item);
-      else {
-        const j = Math.floor(rng() * seen);
-        if (j < size) items[j] = item;
-      }
-    },
-  };
-}
-
 export async function refit(
-  redis: Redis,
+  redis: StateRedis,
   store: StateStore,
   models: ModelStore,
   options: RefitOptions,
@@ -64,26 +44,27 @@ export async function refit(
     const previous = await models.current();
     const nowMs = await options.now();
     const seed = (previous?.version ?? 0) + 1;
-    const sample = reservoir<Features>(options.sampleSize, seed);
-    for await (const page of store.customers()) {
-      for (const state of page) {
-        const f = computeFeatures(state, nowMs, options.windowDays);
-        if (isEligible(f)) sample.offer(f);
-      }
-      if (!(await lease.renew())) return { kind: 'superseded' };
+    // The sample only, not every customer: drawn uniformly from the shards' due indexes. With
+    // fewer customers than the sample size it is every customer, and the fit is reproducible.
+    const drawn = await store.sampleCustomers(options.sampleSize);
+    const sample: Features[] = [];
+    for (const state of drawn.states) {
+      const f = computeFeatures(state, nowMs, options.windowDays);
+      if (isEligible(f)) sample.push(f);
     }
+    if (!(await lease.renew())) return { kind: 'superseded' };
     const kMin = options.fit.k ?? options.fit.kRange?.[0] ?? 2;
-    if (sample.items.length < Math.max(kMin, 2) * 2) return { kind: 'too-few', customers: sample.seen() };
-    // The sample comes in SCAN order, which depends on the keyspace's history; fitModel reads its
-    // rows in customer-id order, so the same state (and seed) fits the same model wherever it was built.
-    const model = fitModel(sample.items, { ...options.fit, seed }, previous);
+    if (sample.length < Math.max(kMin, 2) * 2) return { kind: 'too-few', customers: drawn.customers };
+    // The sample comes in the indexes' order, which depends on their history; fitModel reads its
+    // rows in customer-id order, so the same customers (and seed) fit the same model wherever they were read.
+    const model = fitModel(sample, { ...options.fit, seed }, previous);
     if (!(await models.store(model, lease.fence))) return { kind: 'superseded' };
     return {
       kind: 'fitted',
       model,
-      sample: sample.items,
-      sampled: sample.items.length,
-      customers: sample.seen(),
+      sample,
+      sampled: sample.length,
+      customers: drawn.customers,
       ms: performance.now() - started,
     };
   } finally {

@@ -1,52 +1,122 @@
-// The sweep: places every customer again at the current "now", so that customers move between
-// segments as time passes (recency grows, orders leave the window) without any new event, and
-// after every refit. Also publishes changes a crash left pending. Singleton under its own lease.
-import type { Redis } from 'ioredis';
-import type { StateStore } from '../state/state-store.js';
+// The placement pass, run on the sweep schedule: keeps every customer's segment current as time
+// passes (recency grows, orders leave the window) and after every refit, touching only what is due.
+// Shard by shard, under the shard's lease (several processes share the shards, none places the
+// same customer at once):
+//   - a shard not yet placed under the current model version is placed whole (reason "refit"),
+//     page by page, and then marked placed: a pass killed part-way leaves the mark unset and the
+//     next pass places the shard again, so no customer keeps a due time of an older model;
+//   - otherwise only the customers whose due time (see due-times.ts) is at or before "now" are
+//     placed, earliest first, and get their next due time;
+//   - change records left pending by a crash are published again.
+// Work goes in batches with a turn of the event loop between them, so consumption in the same
+// process interleaves with it however many customers fall due at once.
+import type { StateRedis, StateStore } from '../state/state-store.js';
 import type { SegmentAssigner } from './assigner.js';
 import { tryAcquireLease } from './lease.js';
 
 export type SweepOutcome =
   | {
       readonly kind: 'swept';
-      readonly customers: number;
+      /** customers placed because a new model version came (the post-refit placement) */
+      readonly placedForModel: number;
+      /** customers placed because they came due */
+      readonly due: number;
       readonly changes: number;
       readonly republished: number;
-      /** customers in each segment at this sweep's "now", by segment id */
-      readonly bySegment: ReadonlyMap<number, number>;
+      /** shards this pass worked on, and shards another process held */
+      readonly shards: number;
+      readonly busyShards: number;
+      /** event time from each due customer's due time to the "now" that placed them, ms */
+      readonly lateness: readonly number[];
       readonly modelVersion: number;
       readonly ms: number;
     }
   | { readonly kind: 'busy' }
   | { readonly kind: 'no-model' };
 
+export interface SweepOptions {
+  readonly leaseTtlMs: number;
+  readonly now: () => Promise<number>;
+  /** customers read and placed at a time */
+  readonly batchSize?: number;
+  /** pending change records older than this (wall ms) are published again */
+  readonly pendingGraceMs?: number;
+}
+
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function sweep(
-  redis: Redis,
+  redis: StateRedis,
   store: StateStore,
   assigner: SegmentAssigner,
-  options: { readonly leaseTtlMs: number; readonly now: () => Promise<number> },
+  options: SweepOptions,
 ): Promise<SweepOutcome> {
-  if (assigner.currentModel === undefined) return { kind: 'no-model' };
-  const lease = await tryAcquireLease(redis, store.keys, store.keys.sweepLock, options.leaseTtlMs);
-  if (!lease) return { kind: 'busy' };
-  try {
-    const started = performance.now();
-    const nowMs = await options.now();
-    let customers = 0;
-    let changes = 0;
-    let republished = 0;
-    const bySegment = new Map<number, number>();
-    const modelVersion = assigner.currentModel.version;
-    for await (const page of store.customers()) {
-      republished += await assigner.publishPending(page);
-      const result = await assigner.assign(page, nowMs, 'time');
-      customers += page.length;
-      changes += result.changes.length;
-      for (const [id, n] of result.bySegment) bySegment.set(id, (bySegment.get(id) ?? 0) + n);
-      await lease.renew();
+  const model = assigner.currentModel;
+  if (model === undefined) return { kind: 'no-model' };
+  const batchSize = options.batchSize ?? 500;
+  const graceMs = options.pendingGraceMs ?? 60_000;
+  const started = performance.now();
+  let placedForModel = 0;
+  let due = 0;
+  let changes = 0;
+  let republished = 0;
+  let shards = 0;
+  let busyShards = 0;
+  const lateness: number[] = [];
+  for (let shard = 0; shard < store.keys.shards; shard++) {
+    const lease = await tryAcquireLease(redis, store.keys, store.keys.shard(shard).lease, options.leaseTtlMs);
+    if (!lease) {
+      busyShards++;
+      continue;
     }
-    return { kind: 'swept', customers, changes, republished, bySegment, modelVersion, ms: performance.now() - started };
-  } finally {
-    await lease.release();
+    shards++;
+    try {
+      const nowMs = await options.now();
+      if ((await store.placedVersion(shard)) < model.version) {
+        for await (const page of store.customersOfShard(shard, batchSize)) {
+          republished += await assigner.publishPending(page);
+          const result = await assigner.assign(page, nowMs, 'refit');
+          placedForModel += result.placed;
+          changes += result.changes.length;
+          if (!(await lease.renew())) break;
+          await yieldToEvents();
+        }
+        // Marked only when the whole shard went through under this lease.
+        if (await lease.renew()) await store.setPlacedVersion(shard, model.version);
+        continue;
+      }
+      for (;;) {
+        const batch = await store.dueCustomers(shard, nowMs, batchSize);
+        if (batch.ids.length === 0) break;
+        const found = new Set(batch.states.map((s) => s.customerId));
+        await store.dropFromDue(
+          shard,
+          batch.ids.filter((id) => !found.has(id)),
+        );
+        for (const dueMs of batch.dueMs) lateness.push(nowMs - dueMs);
+        republished += await assigner.publishPending(batch.states);
+        const result = await assigner.assign(batch.states, nowMs, 'time');
+        due += batch.states.length;
+        changes += result.changes.length;
+        if (batch.ids.length < batchSize || !(await lease.renew())) break;
+        await yieldToEvents();
+      }
+      const stale = await store.stalePending(shard, Date.now() - graceMs, batchSize);
+      republished += await assigner.publishPending(stale);
+    } finally {
+      await lease.release();
+    }
   }
+  return {
+    kind: 'swept',
+    placedForModel,
+    due,
+    changes,
+    republished,
+    shards,
+    busyShards,
+    lateness,
+    modelVersion: model.version,
+    ms: performance.now() - started,
+  };
 }

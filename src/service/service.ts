@@ -27,7 +27,7 @@ import { ModelStore } from '../segmentation/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
 import { scheduleJob } from './schedule.js';
 import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
-import { StateStore } from '../state/state-store.js';
+import { StateStore, storeOptions } from '../state/state-store.js';
 import { allRoles, describeRoles, type Roles } from './roles.js';
 
 export interface ServiceOptions {
@@ -124,10 +124,7 @@ async function start(
     () => subscriber.disconnect(),
   );
   await Promise.all([redis.connect(), subscriber.connect()]);
-  const store = await StateStore.open(redis, {
-    keyPrefix: config.redis.keyPrefix,
-    windowDays: config.state.windowDays,
-  });
+  const store = await StateStore.open(redis, storeOptions(config));
   const models = new ModelStore(redis, store.keys);
 
   // Kept connected: readiness and consumer lag use it.
@@ -156,8 +153,7 @@ async function start(
   opened.push(() => changeProducer.disconnect());
   await changeProducer.connect();
   const assigner = new SegmentAssigner(
-    redis,
-    store.keys,
+    store,
     new FanOutChangeSink([new KafkaChangeSink(changeProducer, config.model.changesTopic), results]),
     config.state.windowDays,
     results,
@@ -213,17 +209,20 @@ async function start(
     exclusive(async () => {
       const outcome = await sweep(redis, store, assigner, { leaseTtlMs: LEASE_TTL_MS, now });
       if (outcome.kind === 'swept') {
-        const { bySegment, ...counts } = outcome;
+        const { lateness, ...counts } = outcome;
         const model = assigner.currentModel;
         metrics.segmentSizes(
-          [...bySegment].map(([segmentId, customers]) => ({
+          [...(await store.segmentSizes())].map(([segmentId, customers]) => ({
             segmentId,
             customers,
             name: model?.segments.find((s) => s.id === segmentId)?.name ?? '',
             insider: segmentId === model?.insidersId,
           })),
         );
-        log.info({ ...counts, ms: Math.round(outcome.ms) }, 'sweep done');
+        metrics.lateness(lateness);
+        let latenessMaxMs = 0;
+        for (const ms of lateness) if (ms > latenessMaxMs) latenessMaxMs = ms;
+        log.info({ ...counts, ms: Math.round(outcome.ms), due: lateness.length, latenessMaxMs }, 'sweep done');
       }
       return outcome;
     });

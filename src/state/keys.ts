@@ -1,49 +1,112 @@
-// Every Redis key the service uses is built here. Keys that one Lua script touches together share
-// a hash tag ({...}), so the layout works unchanged on Redis Cluster.
+// Every Redis key the service uses is built here. State is sharded (shards.ts): each shard's keys
+// share the hash tag {s<shard>}, so a script or pipeline that stays within one shard touches one
+// hash slot and the layout runs unchanged on Redis Cluster.
 //
-//   <prefix>:{c:<customerId>}        hash   one customer's whole state (see customer-state.ts)
-//   <prefix>:{guests}:stats          hash   guest orders/returns: counted, never segmented
-//   <prefix>:{guests}:seen           hash   event digests of guest events already applied
+//   <prefix>:{s<n>}:c:<customerId>   hash   one customer's whole state (see customer-state.ts)
+//   <prefix>:{s<n>}:due              zset   customer id -> due time, epoch ms (event time): when the
+//                                           customer's placement may next change with no new event
+//   <prefix>:{s<n>}:placed           string the model version every customer of the shard has been
+//                                           placed under (the post-refit placement's progress)
+//   <prefix>:{s<n>}:lease            string the shard's placement lease: holder's token, with a TTL
+//   <prefix>:{s<n>}:pending          zset   customer id -> when a change was recorded and not yet
+//                                           cleared as published (wall ms)
+//   <prefix>:{s<n>}:sizes            hash   segment id -> the shard's customers in it (kept by
+//                                           set-segment.lua with every change)
+//   <prefix>:{s<n>}:guests:stats     hash   guest orders/returns of the shard: counted, never segmented
+//   <prefix>:{s<n>}:guests:seen      hash   event digests of the shard's guest events already applied
+//   <prefix>:layout                  string the state layout and its shard count ("2:<shards>")
 //   <prefix>:watermark               string latest event time seen, epoch ms (the service's "now")
 //   <prefix>:{model}:current         string the current model version (JSON)
 //   <prefix>:{model}:lock            string the refit lease: holder's token, with a TTL
-//   <prefix>:{model}:sweep-lock      string the sweep lease, likewise
-//   <prefix>:{model}:fence           string fencing tokens handed out with the lease
+//   <prefix>:{model}:fence           string fencing tokens handed out with the leases
 //   <prefix>:{model}:stored-fence    string the fencing token of the last model stored
 //   <prefix>:model-announce          pub/sub channel: a new model version was stored
+import { shardOf } from './shards.js';
+
+/** The keys of one shard. */
+export interface ShardKeys {
+  readonly shard: number;
+  customer(customerId: string): string;
+  /** SCAN pattern matching every customer key of the shard */
+  readonly customerPattern: string;
+  readonly due: string;
+  readonly placed: string;
+  readonly lease: string;
+  readonly pending: string;
+  readonly sizes: string;
+  readonly guestStats: string;
+  readonly guestSeen: string;
+}
 
 export interface StateKeys {
   readonly prefix: string;
+  readonly shards: number;
+  /** the shard of a customer's keys */
+  shardOfCustomer(customerId: string): number;
+  /** the shard a guest event's counters go to: its order id's, as the producer keys the message */
+  shardOfGuest(orderId: string): number;
+  shard(shard: number): ShardKeys;
+  /** the customer's hash, in their shard */
   customer(customerId: string): string;
-  /** SCAN pattern matching every customer key */
+  /** SCAN pattern matching every customer key of every shard (benchmarks and tests) */
   readonly customerPattern: string;
   /** the customer id inside a customer key, or undefined for other keys */
   customerIdOf(key: string): string | undefined;
-  readonly guestStats: string;
-  readonly guestSeen: string;
+  readonly layout: string;
   readonly watermark: string;
   readonly model: string;
   readonly refitLock: string;
-  readonly sweepLock: string;
   readonly fence: string;
   readonly storedFence: string;
   readonly modelChannel: string;
 }
 
-export function stateKeys(prefix: string): StateKeys {
-  const customerHead = `${prefix}:{c:`;
+/** The layout written by this version: customers sharded as the orders topic is partitioned. */
+export const STATE_LAYOUT = 2;
+
+function shardKeys(prefix: string, shard: number): ShardKeys {
+  const head = `${prefix}:{s${shard}}:`;
+  const customerHead = `${head}c:`;
+  return {
+    shard,
+    customer: (customerId) => `${customerHead}${customerId}`,
+    customerPattern: `${customerHead}*`,
+    due: `${head}due`,
+    placed: `${head}placed`,
+    lease: `${head}lease`,
+    pending: `${head}pending`,
+    sizes: `${head}sizes`,
+    guestStats: `${head}guests:stats`,
+    guestSeen: `${head}guests:seen`,
+  };
+}
+
+export function stateKeys(prefix: string, shards: number): StateKeys {
+  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`stateKeys: ${shards} shards`);
+  const all = Array.from({ length: shards }, (_, s) => shardKeys(prefix, s));
+  const customerKey = /^\{s(\d+)\}:c:/;
+  const head = `${prefix}:`;
   return {
     prefix,
-    customer: (customerId) => `${customerHead}${customerId}}`,
-    customerPattern: `${customerHead}*}`,
-    customerIdOf: (key) =>
-      key.startsWith(customerHead) && key.endsWith('}') ? key.slice(customerHead.length, -1) : undefined,
-    guestStats: `${prefix}:{guests}:stats`,
-    guestSeen: `${prefix}:{guests}:seen`,
+    shards,
+    shardOfCustomer: (customerId) => shardOf(customerId, shards),
+    shardOfGuest: (orderId) => shardOf(orderId, shards),
+    shard: (shard) => {
+      const keys = all[shard];
+      if (keys === undefined) throw new RangeError(`no shard ${shard} of ${shards}`);
+      return keys;
+    },
+    customer: (customerId) => all[shardOf(customerId, shards)]!.customer(customerId),
+    customerPattern: `${prefix}:{s*}:c:*`,
+    customerIdOf: (key) => {
+      if (!key.startsWith(head)) return undefined;
+      const m = customerKey.exec(key.slice(head.length));
+      return m === null ? undefined : key.slice(head.length + m[0].length);
+    },
+    layout: `${prefix}:layout`,
     watermark: `${prefix}:watermark`,
     model: `${prefix}:{model}:current`,
     refitLock: `${prefix}:{model}:lock`,
-    sweepLock: `${prefix}:{model}:sweep-lock`,
     fence: `${prefix}:{model}:fence`,
     storedFence: `${prefix}:{model}:stored-fence`,
     modelChannel: `${prefix}:model-announce`,

@@ -1,22 +1,36 @@
-// The Redis side of customer state: applies batches of events with the Lua scripts in ./lua (one
-// round trip per batch: a pipeline of a few apply-events calls, each applying a run of events)
-// and reads state back.
+// The Redis side of customer state: applies batches of events with the Lua scripts in ./lua, keeps
+// each customer's segment and due time, and reads state back. Every call touches one shard (one
+// hash slot, see keys.ts): a batch goes out as one pipeline per shard, so it runs on Redis Cluster.
 // Idempotent: every event is applied at most once, keyed by a digest of its eventId, so
 // at-least-once delivery from Kafka counts each event exactly once.
 import { hash } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
+import type { Config } from '../config.js';
 import type { AcceptedEvent, EventLine } from '../events/decode.js';
 import { InsidersError } from '../errors.js';
 import { decodeCustomerState, type CustomerState } from './customer-state.js';
-import { stateKeys, type StateKeys } from './keys.js';
+import { STATE_LAYOUT, stateKeys, type ShardKeys, type StateKeys } from './keys.js';
 import { defineScripts, readScripts } from './scripts.js';
+
+/** A connection to a single Redis or to a Redis Cluster: the state needs nothing more of either. */
+export type StateRedis = Redis | Cluster;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** numberOfKeys, keys..., args...: see apply-events.lua */
     applyEvents(numberOfKeysKeysAndArgs: readonly string[]): Result<string, Context>;
     advanceWatermark(key: string, candidateMs: number): Result<string, Context>;
-    forgetCustomer(key: string, atMs: number): Result<[number, number], Context>;
+    forgetCustomer(
+      key: string,
+      dueKey: string,
+      pendingKey: string,
+      sizesKey: string,
+      atMs: number,
+      customerId: string,
+    ): Result<[number, number], Context>;
+    /** numberOfKeys, keys..., args...: see set-segments.lua */
+    setSegments(numberOfKeysKeysAndArgs: readonly string[]): Result<(string | number)[], Context>;
+    clearPending(key: string, pendingKey: string, customerId: string, ...seqs: number[]): Result<number, Context>;
   }
 }
 
@@ -44,6 +58,45 @@ export interface GuestStats {
   readonly returnedMills: number;
 }
 
+/** A customer's segment and next due time, as a placement pass decided them. */
+export interface SegmentRecord {
+  readonly customerId: string;
+  /** null: the model places them nowhere */
+  readonly segmentId: number | null;
+  /** epoch ms (event time), or Infinity */
+  readonly dueMs: number;
+  readonly reason: string;
+}
+
+/** What set-segment.lua answered for one customer. */
+export interface SegmentOutcome {
+  /** 1 changed, 0 unchanged, -1 no such customer (never seen or erased) */
+  readonly changed: 1 | 0 | -1;
+  readonly previous: string;
+  readonly seq: number;
+}
+
+export interface StoreOptions {
+  readonly keyPrefix: string;
+  readonly windowDays: number;
+  /** the shard count; undefined: the stored state's, or `newStateShards` for a new state */
+  readonly shards?: number | undefined;
+  readonly newStateShards?: number;
+}
+
+/**
+ * The store's settings from the service configuration: STATE_SHARDS, or else the shard count the
+ * state was written with, or else (a new state) one shard per partition of the orders topic.
+ */
+export function storeOptions(config: Pick<Config, 'redis' | 'state' | 'kafka'>): StoreOptions {
+  return {
+    keyPrefix: config.redis.keyPrefix,
+    windowDays: config.state.windowDays,
+    shards: config.state.shards,
+    newStateShards: config.kafka.ordersPartitions,
+  };
+}
+
 /** 96 bits of the eventId's SHA-256: collisions among one customer's events are out of reach. */
 export function eventDigest(eventId: string): string {
   return hash('sha256', eventId, 'base64url').slice(0, 16);
@@ -55,49 +108,158 @@ export function eventDigest(eventId: string): string {
  * small fraction of 200 events' work.
  */
 export const EVENTS_PER_CALL = 200;
+/** Customers per set-segments call: like EVENTS_PER_CALL, bounds the time Redis serves no one else. */
+export const SEGMENTS_PER_CALL = 200;
 /** Also ends a call early once its arguments reach this many (orders of thousands of lines). */
 const ARGS_PER_CALL = 20_000;
+
+type Replies = [Error | null, unknown][];
+
+async function exec(pipeline: ReturnType<StateRedis['pipeline']>, what: string): Promise<Replies> {
+  let replies: Replies | null;
+  try {
+    replies = await pipeline.exec();
+  } catch (err) {
+    throw new InsidersError('STATE_WRITE_FAILED', `redis ${what} failed`, { retryable: true, cause: err });
+  }
+  if (replies === null)
+    throw new InsidersError('STATE_WRITE_FAILED', `redis ${what} was discarded`, { retryable: true });
+  for (const [err] of replies) {
+    if (err !== null) {
+      throw new InsidersError('STATE_WRITE_FAILED', `redis ${what} failed: ${err.message}`, {
+        retryable: true,
+        cause: err,
+      });
+    }
+  }
+  return replies;
+}
+
+/** Groups items by shard, keeping their order within each shard. */
+function byShard<T>(items: Iterable<T>, shardOf: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const shard = shardOf(item);
+    let group = groups.get(shard);
+    if (group === undefined) groups.set(shard, (group = []));
+    group.push(item);
+  }
+  return groups;
+}
+
+function dueArg(dueMs: number): string {
+  return Number.isFinite(dueMs) ? String(Math.ceil(dueMs)) : '+inf';
+}
 
 export class StateStore {
   readonly keys: StateKeys;
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: StateRedis,
     prefix: string,
+    shards: number,
     private readonly windowDays: number,
   ) {
-    this.keys = stateKeys(prefix);
+    this.keys = stateKeys(prefix, shards);
   }
 
-  /** Loads the Lua scripts onto the client. The client stays the caller's to close. */
-  static async open(redis: Redis, options: { keyPrefix: string; windowDays: number }): Promise<StateStore> {
+  /**
+   * Loads the Lua scripts onto the client and reads the stored layout: a state written with
+   * another layout, or with another shard count than `shards` asks for, stops start-up (it would be
+   * read wrongly), naming the setting. A new state records its layout. The client stays the
+   * caller's to close.
+   */
+  static async open(redis: StateRedis, options: StoreOptions): Promise<StateStore> {
     defineScripts(redis, await readScripts());
-    return new StateStore(redis, options.keyPrefix, options.windowDays);
+    const shards = await StateStore.layoutShards(redis, options);
+    return new StateStore(redis, options.keyPrefix, shards, options.windowDays);
+  }
+
+  private static async layoutShards(redis: StateRedis, options: StoreOptions): Promise<number> {
+    const prefix = options.keyPrefix;
+    const layoutKey = stateKeys(prefix, 1).layout;
+    const stored = await redis.get(layoutKey);
+    if (stored === null) {
+      // An earlier layout kept no marker but always a watermark once it had consumed anything.
+      if ((await redis.exists(stateKeys(prefix, 1).watermark)) === 1) {
+        throw new InsidersError(
+          'CONFIG_INVALID',
+          `Redis under prefix "${prefix}" holds state of an earlier, unsharded layout; ` +
+            'rebuild it by replaying the orders topic into an empty prefix (README: "State layout")',
+        );
+      }
+      const shards = options.shards ?? options.newStateShards ?? 1;
+      // NX: of two processes starting on an empty state, the first one's count stands.
+      await redis.set(layoutKey, `${STATE_LAYOUT}:${shards}`, 'NX');
+      return StateStore.layoutShards(redis, options);
+    }
+    const [layout, shardsText] = stored.split(':');
+    const shards = Number(shardsText);
+    if (Number(layout) !== STATE_LAYOUT) {
+      throw new InsidersError(
+        'CONFIG_INVALID',
+        `Redis under prefix "${prefix}" holds state layout ${layout}; this version reads layout ${STATE_LAYOUT}`,
+      );
+    }
+    if (options.shards !== undefined && options.shards !== shards) {
+      throw new InsidersError(
+        'CONFIG_INVALID',
+        `STATE_SHARDS is ${options.shards} but the state under prefix "${prefix}" was written with ${shards} shards`,
+      );
+    }
+    return shards;
   }
 
   /**
    * Applies the changes and advances the watermark to `watermarkCandidateMs` (the latest event
-   * time of the batch, including events that changed no state), in one round trip. Throws a
-   * retryable InsidersError when Redis fails; retrying the same batch is safe.
+   * time of the batch, including events that changed no state): one pipeline per shard of a few
+   * apply-events calls, then the watermark. Throws a retryable InsidersError when Redis fails;
+   * retrying the same batch is safe.
    */
   async applyBatch(changes: readonly StateChange[], watermarkCandidateMs: number | undefined): Promise<BatchResult> {
+    const groups = byShard(changes, (c) =>
+      c.customerId === null ? this.keys.shardOfGuest(c.event.orderId) : this.keys.shardOfCustomer(c.customerId),
+    );
+    const outcomes = await Promise.all([...groups].map(([shard, group]) => this.applyShard(shard, group)));
+    let applied = 0;
+    let erased = 0;
+    for (const o of outcomes) {
+      applied += o.applied;
+      erased += o.erased;
+    }
+    let watermarkMs: number | undefined;
+    if (watermarkCandidateMs !== undefined) {
+      try {
+        watermarkMs = Number(await this.redis.advanceWatermark(this.keys.watermark, watermarkCandidateMs));
+      } catch (err) {
+        throw new InsidersError('STATE_WRITE_FAILED', 'redis watermark failed', { retryable: true, cause: err });
+      }
+    }
+    return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs };
+  }
+
+  private async applyShard(
+    shard: number,
+    changes: readonly StateChange[],
+  ): Promise<{ applied: number; erased: number }> {
+    const keys = this.keys.shard(shard);
     const pipeline = this.redis.pipeline();
-    // One apply-events call per run of events (see its header): its keys after the two guest
-    // keys, then the window, then one record per event. Passed to ioredis as one array (it
-    // flattens it): spreading thousands of arguments would copy them twice more.
-    const window = String(this.windowDays);
-    let keys: string[] = [];
+    // One apply-events call per run of events (see its header): its keys after the shard's three,
+    // then the window and the customer keys' head length, then one record per event. Passed to
+    // ioredis as one array (it flattens it): spreading thousands of arguments would copy them twice more.
+    const head = [this.windowDays, keys.customer('').length].map(String);
+    let customerKeys: string[] = [];
     let args: string[] = [];
     let events = 0;
     const calls: number[] = []; // events in each call, in order
     const flush = () => {
-      const command: string[] = [String(keys.length + 2), this.keys.guestStats, this.keys.guestSeen];
-      for (const k of keys) command.push(k);
-      command.push(window);
+      const command: string[] = [String(customerKeys.length + 3), keys.guestStats, keys.guestSeen, keys.due];
+      for (const k of customerKeys) command.push(k);
+      for (const h of head) command.push(h);
       for (const a of args) command.push(a);
       pipeline.applyEvents(command);
       calls.push(events);
-      keys = [];
+      customerKeys = [];
       args = [];
       events = 0;
     };
@@ -114,7 +276,7 @@ export class StateStore {
       if (customerId === null) {
         args.push(isOrder ? 'go' : 'gr', digest, at, String(lines.length), String(items), String(valueMills), '0');
       } else {
-        keys.push(this.keys.customer(customerId));
+        customerKeys.push(keys.customer(customerId));
         args.push(isOrder ? 'o' : 'r', digest, at, String(lines.length), String(items), String(valueMills));
         if (isOrder) {
           const skus = new Set<string>();
@@ -129,25 +291,9 @@ export class StateStore {
       if (events >= EVENTS_PER_CALL || args.length >= ARGS_PER_CALL) flush();
     }
     if (events > 0) flush();
-    if (watermarkCandidateMs !== undefined) pipeline.advanceWatermark(this.keys.watermark, watermarkCandidateMs);
-    let replies: [Error | null, unknown][] | null;
-    try {
-      replies = await pipeline.exec();
-    } catch (err) {
-      throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline failed', { retryable: true, cause: err });
-    }
-    if (replies === null)
-      throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline was discarded', { retryable: true });
+    const replies = await exec(pipeline, 'script');
     let applied = 0;
     let erased = 0;
-    for (const [err] of replies) {
-      if (err !== null) {
-        throw new InsidersError('STATE_WRITE_FAILED', `redis script failed: ${err.message}`, {
-          retryable: true,
-          cause: err,
-        });
-      }
-    }
     for (const [i, expected] of calls.entries()) {
       const outcome = String(replies[i]?.[1]);
       if (outcome.length !== expected) {
@@ -165,18 +311,25 @@ export class StateStore {
         else if (c === 50 /* '2' */) erased++;
       }
     }
-    const watermark = watermarkCandidateMs === undefined ? undefined : Number(replies[replies.length - 1]?.[1]);
-    return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs: watermark };
+    return { applied, erased };
   }
 
   /**
    * Erases a customer's state (GDPR): their hash is replaced by the erasure marker, so that no
    * event of theirs consumed later — a late duplicate included — rebuilds it, and every reader
-   * (sweep, refit, features) sees no such customer. Idempotent; atomic against the consumers.
-   * `removed`: there was state to remove; `alreadyErased`: an earlier call did it.
+   * (placement passes, refit, features) sees no such customer. Idempotent; atomic against the
+   * consumers. `removed`: there was state to remove; `alreadyErased`: an earlier call did it.
    */
   async forget(customerId: string, atMs: number): Promise<{ removed: boolean; alreadyErased: boolean }> {
-    const [removed, already] = await this.redis.forgetCustomer(this.keys.customer(customerId), atMs);
+    const shard = this.keys.shard(this.keys.shardOfCustomer(customerId));
+    const [removed, already] = await this.redis.forgetCustomer(
+      shard.customer(customerId),
+      shard.due,
+      shard.pending,
+      shard.sizes,
+      atMs,
+      customerId,
+    );
     return { removed: removed === 1, alreadyErased: already === 1 };
   }
 
@@ -185,69 +338,227 @@ export class StateStore {
     return value === null ? undefined : Number(value);
   }
 
-  async customer(customerId: string): Promise<CustomerState | undefined> {
-    const [state] = await this.customersById([customerId]);
-    return state;
-  }
-
-  /** The states of these customers (one round trip); unknown ids are left out. */
-  async customersById(customerIds: readonly string[]): Promise<CustomerState[]> {
-    if (customerIds.length === 0) return [];
-    return this.readHashes(
-      customerIds.map((id) => this.keys.customer(id)),
-      (i) => customerIds[i],
-    );
-  }
-
-  /**
-   * The customer hashes at `keys` (one pipeline), decoded; `idOf(i)` is the customer of keys[i].
-   * HGETALL goes through `call`, which leaves the reply flat (field, value, ...): ioredis' `hgetall`
-   * would first build an object of it, which cost the sweep and the refit more than decoding.
-   */
-  private async readHashes(keys: readonly string[], idOf: (i: number) => string | undefined): Promise<CustomerState[]> {
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.call('HGETALL', key);
-    const replies = (await pipeline.exec()) ?? [];
-    const states: CustomerState[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const [err, reply] = replies[i] ?? [new Error('no reply'), null];
-      if (err) throw err;
-      if (!Array.isArray(reply)) throw new Error(`HGETALL ${keys[i]}: expected a flat reply`);
-      const id = idOf(i);
-      const state = id === undefined ? undefined : decodeCustomerState(id, reply as string[]);
-      if (state) states.push(state);
-    }
-    return states;
-  }
-
   /** The service's "now", epoch ms: the watermark, or the wall clock with clock = 'wall'. */
   async now(clock: 'watermark' | 'wall'): Promise<number> {
     if (clock === 'wall') return Date.now();
     return (await this.watermarkMs()) ?? Date.now();
   }
 
-  /** Every customer's state, in pages; order is Redis' SCAN order. */
-  async *customers(pageSize = 1000): AsyncGenerator<CustomerState[]> {
+  async customer(customerId: string): Promise<CustomerState | undefined> {
+    const [state] = await this.customersById([customerId]);
+    return state;
+  }
+
+  /** The states of these customers (one pipeline per shard); unknown and erased ids are left out. */
+  async customersById(customerIds: readonly string[]): Promise<CustomerState[]> {
+    if (customerIds.length === 0) return [];
+    const groups = byShard(customerIds, (id) => this.keys.shardOfCustomer(id));
+    const pages = await Promise.all([...groups].map(([shard, ids]) => this.readShard(this.keys.shard(shard), ids)));
+    return pages.flat();
+  }
+
+  /**
+   * The hashes of these customers of one shard (one pipeline), decoded. HGETALL goes through
+   * `call`, which leaves the reply flat (field, value, ...): ioredis' `hgetall` would first build an
+   * object of it, which cost the placement passes and the refit more than decoding.
+   */
+  private async readShard(shard: ShardKeys, customerIds: readonly string[]): Promise<CustomerState[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of customerIds) pipeline.call('HGETALL', shard.customer(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const states: CustomerState[] = [];
+    for (const [i, id] of customerIds.entries()) {
+      const [err, reply] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      if (!Array.isArray(reply)) throw new Error(`HGETALL ${shard.customer(id)}: expected a flat reply`);
+      const state = decodeCustomerState(id, reply as string[]);
+      if (state) states.push(state);
+    }
+    return states;
+  }
+
+  /**
+   * Every customer of a shard, in pages, from its due index (ZSCAN: a customer present for the
+   * whole scan comes at least once; one met twice is harmless to an idempotent placement).
+   */
+  async *customersOfShard(shard: number, pageSize = 1000): AsyncGenerator<CustomerState[]> {
+    const keys = this.keys.shard(shard);
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.customerPattern, 'COUNT', pageSize);
+      const [next, flat] = await this.redis.zscan(keys.due, cursor, 'COUNT', pageSize);
       cursor = next;
-      if (keys.length === 0) continue;
-      const page = await this.readHashes(keys, (i) => this.keys.customerIdOf(keys[i]!));
+      const ids: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) ids.push(flat[i]!);
+      if (ids.length === 0) continue;
+      const page = await this.readShard(keys, ids);
       if (page.length > 0) yield page;
     } while (cursor !== '0');
   }
 
+  /** Every customer's state, shard by shard, in pages. */
+  async *customers(pageSize = 1000): AsyncGenerator<CustomerState[]> {
+    for (let shard = 0; shard < this.keys.shards; shard++) yield* this.customersOfShard(shard, pageSize);
+  }
+
+  /**
+   * Customers of a shard whose due time is at or before `nowMs`, earliest first, at most `limit`:
+   * their ids and due times (epoch ms), and the states of those that still exist.
+   */
+  async dueCustomers(
+    shard: number,
+    nowMs: number,
+    limit: number,
+  ): Promise<{ ids: string[]; dueMs: number[]; states: CustomerState[] }> {
+    const keys = this.keys.shard(shard);
+    const flat = await this.redis.zrangebyscore(keys.due, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit);
+    const ids: string[] = [];
+    const dueMs: number[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      ids.push(flat[i]!);
+      dueMs.push(Number(flat[i + 1]));
+    }
+    return { ids, dueMs, states: ids.length === 0 ? [] : await this.readShard(keys, ids) };
+  }
+
+  /** How many customers each shard's due index holds (every customer ever seen, less the erased). */
+  async customerCounts(): Promise<number[]> {
+    return Promise.all(Array.from({ length: this.keys.shards }, (_, s) => this.redis.zcard(this.keys.shard(s).due)));
+  }
+
+  /**
+   * A uniform random sample of about `size` customers' states (ZRANDMEMBER on each shard's due
+   * index, in proportion to its size): the refit reads its sample, not every customer.
+   */
+  async sampleCustomers(size: number): Promise<{ states: CustomerState[]; customers: number }> {
+    const counts = await this.customerCounts();
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total === 0) return { states: [], customers: 0 };
+    const pages = await Promise.all(
+      counts.map(async (count, shard) => {
+        const want = size >= total ? count : Math.round((size * count) / total);
+        if (want === 0) return [];
+        const keys = this.keys.shard(shard);
+        const ids = await this.redis.zrandmember(keys.due, want);
+        return this.readShard(keys, ids);
+      }),
+    );
+    return { states: pages.flat(), customers: total };
+  }
+
+  /**
+   * Records segments and due times: set-segments.lua, each customer atomically, a run of up to
+   * SEGMENTS_PER_CALL customers per call, one pipeline per shard. Answers in the order of `records`.
+   */
+  async recordSegments(
+    records: readonly SegmentRecord[],
+    modelVersion: number,
+    atMs: number,
+  ): Promise<SegmentOutcome[]> {
+    const indexed = records.map((record, i) => ({ record, i }));
+    const groups = byShard(indexed, ({ record }) => this.keys.shardOfCustomer(record.customerId));
+    const out = new Array<SegmentOutcome>(records.length);
+    const head = [String(modelVersion), String(atMs), String(Date.now())];
+    await Promise.all(
+      [...groups].map(async ([shard, group]) => {
+        const keys = this.keys.shard(shard);
+        const pipeline = this.redis.pipeline();
+        const shardHead = [...head, String(keys.customer('').length)];
+        for (let from = 0; from < group.length; from += SEGMENTS_PER_CALL) {
+          const run = group.slice(from, from + SEGMENTS_PER_CALL);
+          const command: string[] = [String(run.length + 3), keys.due, keys.pending, keys.sizes];
+          for (const { record } of run) command.push(keys.customer(record.customerId));
+          for (const h of shardHead) command.push(h);
+          for (const { record: r } of run) {
+            command.push(r.segmentId === null ? '' : String(r.segmentId), r.reason, dueArg(r.dueMs));
+          }
+          pipeline.setSegments(command);
+        }
+        const replies = await exec(pipeline, 'set-segments');
+        for (const [c, [, reply]] of replies.entries()) {
+          const flat = reply as (string | number)[];
+          for (let j = 0; j * 3 < flat.length; j++) {
+            const { i } = group[c * SEGMENTS_PER_CALL + j]!;
+            out[i] = {
+              changed: Number(flat[j * 3]) as 1 | 0 | -1,
+              previous: String(flat[j * 3 + 1]),
+              seq: Number(flat[j * 3 + 2]),
+            };
+          }
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Clears published change records (by customer: their sequence numbers). */
+  async clearPending(published: ReadonlyMap<string, readonly number[]>): Promise<void> {
+    const groups = byShard(published, ([customerId]) => this.keys.shardOfCustomer(customerId));
+    await Promise.all(
+      [...groups].map(async ([shard, group]) => {
+        const keys = this.keys.shard(shard);
+        const pipeline = this.redis.pipeline();
+        for (const [customerId, seqs] of group) {
+          pipeline.clearPending(keys.customer(customerId), keys.pending, customerId, ...seqs);
+        }
+        await exec(pipeline, 'clear-pending');
+      }),
+    );
+  }
+
+  /** Customers of a shard with change records not cleared since before `beforeWallMs`. */
+  async stalePending(shard: number, beforeWallMs: number, limit: number): Promise<CustomerState[]> {
+    const keys = this.keys.shard(shard);
+    const ids = await this.redis.zrangebyscore(keys.pending, '-inf', beforeWallMs, 'LIMIT', 0, limit);
+    return ids.length === 0 ? [] : this.readShard(keys, ids);
+  }
+
+  /** The model version every customer of the shard has been placed under (0: none yet). */
+  async placedVersion(shard: number): Promise<number> {
+    return Number((await this.redis.get(this.keys.shard(shard).placed)) ?? '0');
+  }
+
+  async setPlacedVersion(shard: number, version: number): Promise<void> {
+    await this.redis.set(this.keys.shard(shard).placed, String(version));
+  }
+
+  /** The next due time in a shard, epoch ms (Infinity when none). */
+  async nextDueMs(shard: number): Promise<number> {
+    const [, score] = await this.redis.zrange(this.keys.shard(shard).due, '0', '0', 'WITHSCORES');
+    return score === undefined ? Infinity : Number(score);
+  }
+
+  /** Customers in each segment (by segment id), summed over the shards. */
+  async segmentSizes(): Promise<Map<number, number>> {
+    const all = await Promise.all(
+      Array.from({ length: this.keys.shards }, (_, s) => this.redis.hgetall(this.keys.shard(s).sizes)),
+    );
+    const sizes = new Map<number, number>();
+    for (const h of all) {
+      for (const [id, n] of Object.entries(h)) sizes.set(Number(id), (sizes.get(Number(id)) ?? 0) + Number(n));
+    }
+    for (const [id, n] of sizes) if (n === 0) sizes.delete(id);
+    return sizes;
+  }
+
+  /** Takes customers out of a shard's due index (their state is gone). */
+  async dropFromDue(shard: number, customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length > 0) await this.redis.zrem(this.keys.shard(shard).due, ...customerIds);
+  }
+
+  /** Guest totals, summed over the shards. */
   async guestStats(): Promise<GuestStats> {
-    const h = await this.redis.hgetall(this.keys.guestStats);
+    const all = await Promise.all(
+      Array.from({ length: this.keys.shards }, (_, s) => this.redis.hgetall(this.keys.shard(s).guestStats)),
+    );
     const n = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+    const sum = (field: string) => all.reduce((acc, h) => acc + n(h[field]), 0);
     return {
-      orders: n(h.orders),
-      items: n(h.items),
-      revenueMills: n(h.revenue),
-      returns: n(h.returns),
-      returnedItems: n(h.returnedItems),
-      returnedMills: n(h.returnedValue),
+      orders: sum('orders'),
+      items: sum('items'),
+      revenueMills: sum('revenue'),
+      returns: sum('returns'),
+      returnedItems: sum('returnedItems'),
+      returnedMills: sum('returnedValue'),
     };
   }
 }

@@ -16,6 +16,7 @@ import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
+import { keysOf } from '../support/state.js';
 
 interface ChangeRow {
   change_id: string;
@@ -201,7 +202,7 @@ describe('change topic against ClickHouse', () => {
     // And Redis counted the same number of changes per customer (sc).
     const sample = [...topicByCustomer.keys()].slice(0, 500);
     const pipeline = redis.pipeline();
-    for (const id of sample) pipeline.hget(`${config.redis.keyPrefix}:{c:${id}}`, 'sc');
+    for (const id of sample) pipeline.hget(keysOf(config).customer(id), 'sc');
     const counts = ((await pipeline.exec()) ?? []).map(([, v]) => Number(v));
     expect(counts).toEqual(sample.map((id) => topicByCustomer.get(id)!.length));
   });

@@ -14,6 +14,7 @@ import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownClickHouse, type OwnClickHouse } from '../support/own-clickhouse.js';
+import { customerFields } from '../support/state.js';
 
 const OUTAGE_MS = 30_000;
 
@@ -80,19 +81,13 @@ describe('ClickHouse outage during a replay', () => {
     expect(new Set(ids).size).toBe(ids.length);
     let customers = 0;
     const mismatched: string[] = [];
-    let cursor = '0';
     const inClickHouse = new Map(current.map((r) => [r.customer_id, r.segment_id]));
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*}`, 'COUNT', 5000);
-      cursor = next;
-      for (const key of keys) {
-        const id = key.slice(key.indexOf('{c:') + 3, -1);
-        const s = await redis.hget(key, 's');
-        customers++;
-        const want = s === null || s === '' ? 0 : Number(s);
-        if (inClickHouse.get(id) !== want) mismatched.push(`${id}: redis ${want}, clickhouse ${inClickHouse.get(id)}`);
-      }
-    } while (cursor !== '0');
+    const inRedis = await customerFields(redis, config, ['s', 'sc']);
+    for (const [id, [s]] of inRedis) {
+      customers++;
+      const want = s === null || s === '' ? 0 : Number(s);
+      if (inClickHouse.get(id) !== want) mismatched.push(`${id}: redis ${want}, clickhouse ${inClickHouse.get(id)}`);
+    }
     expect(customers).toBeGreaterThan(4000);
     expect(current.length).toBe(customers);
     expect(mismatched.slice(0, 10)).toEqual([]);
@@ -103,12 +98,7 @@ describe('ClickHouse outage during a replay', () => {
     expect(changes?.n).toBe(changes?.ids);
     // Every change recorded in Redis (sc counts them per customer) is in ClickHouse once.
     let recorded = 0;
-    cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*}`, 'COUNT', 5000);
-      cursor = next;
-      for (const key of keys) recorded += Number((await redis.hget(key, 'sc')) ?? 0);
-    } while (cursor !== '0');
+    for (const [, sc] of inRedis.values()) recorded += Number(sc ?? 0);
     expect(Number(changes?.n)).toBe(recorded);
     await ch.close();
   });

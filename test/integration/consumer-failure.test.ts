@@ -22,6 +22,7 @@ import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
 import { serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
+import { keysOf } from '../support/state.js';
 
 /** How long a failed process may take to end before the test calls it stuck (it never ends without the fix). */
 const EXIT_WAIT_MS = 90_000;
@@ -224,6 +225,6 @@ describe('a consumer whose group an ACL refuses', () => {
     const summary = /consumed (\d+) valid events in [\d.]+ s: (\d+) applied/.exec(p.output());
     expect(Number(summary?.[1])).toBe(300); // every event published
     expect(Number(summary?.[2])).toBeGreaterThan(0);
-    expect(await redis.exists(`${config.redis.keyPrefix}:watermark`)).toBe(1);
+    expect(await redis.exists(keysOf(config).watermark)).toBe(1);
   });
 });

@@ -94,7 +94,7 @@ describe('two consumer processes in one group', () => {
     expect(totals.every((t) => t.handled > 0)).toBe(true); // both did part of the work
     expect(totals.reduce((n, t) => n + t.applied, 0)).toBe(alone.totals.applied);
 
-    const actual = await redisState(redis, pair.redis.keyPrefix);
+    const actual = await redisState(redis, pair);
     expect(actual.size).toBe(expected.size);
     expect(differingKeys(expected, actual)).toEqual([]);
   });

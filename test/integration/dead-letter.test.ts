@@ -10,11 +10,12 @@ import { defaultRules } from '../../src/features/filters.js';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { StateStore } from '../../src/state/state-store.js';
+import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { integrationConfig } from '../support/integration.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
+import { keysOf } from '../support/state.js';
 
 const validOrder = (n: number) => ({
   schemaVersion: 1,
@@ -84,7 +85,7 @@ describe('dead-letter topic: malformed messages never stop the partition', () =>
     await admin.connect();
     redis = createRedis(config.redis);
     await redis.connect();
-    const store = await StateStore.open(redis, { keyPrefix: config.redis.keyPrefix, windowDays: 365 });
+    const store = await StateStore.open(redis, storeOptions(config));
     consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger: silentLogger });
   });
 
@@ -155,7 +156,7 @@ describe('dead-letter topic: malformed messages never stop the partition', () =>
     });
     await producer.disconnect();
     let orders = 0;
-    for (let c = 0; c < 7; c++) orders += Number((await redis.hget(`${config.redis.keyPrefix}:{c:c${c}}`, 'o')) ?? 0);
+    for (let c = 0; c < 7; c++) orders += Number((await redis.hget(keysOf(config).customer(`c${c}`), 'o')) ?? 0);
     expect(orders).toBe(valid);
     expect(consumer.totals.applied).toBe(valid);
   });

@@ -18,6 +18,7 @@ import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
+import { keysOf } from '../support/state.js';
 
 describe('insiders forget', () => {
   const config = pipelineConfig({
@@ -54,7 +55,7 @@ describe('insiders forget', () => {
     expect(await exited(child), child.output()).toBe(0);
     return child.output();
   };
-  const customerKey = (id: string) => `${config.redis.keyPrefix}:{c:${id}}`;
+  const customerKey = (id: string) => keysOf(config).customer(id);
 
   beforeAll(async () => {
     kafka = createKafka(config.kafka, silentLogger);

@@ -9,13 +9,16 @@ import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { StateStore } from '../../src/state/state-store.js';
+import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { integrationConfig } from '../support/integration.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
+import { keysOf } from '../support/state.js';
+import { redisState } from '../support/service-process.js';
+import { unlinkPrefix } from '../support/cleanup.js';
 
 const dataSet = onlineRetailCsv;
 const LIMIT = '12000';
@@ -49,21 +52,6 @@ async function replay(config: Config): Promise<void> {
 }
 
 /** Every key of a prefix with its full content (hash fields sorted), keyed without the prefix. */
-async function dump(redis: Redis, prefix: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      const value = type === 'hash' ? Object.entries(await redis.hgetall(key)).sort() : await redis.get(key);
-      out.set(key.slice(prefix.length), JSON.stringify(value));
-    }
-  } while (cursor !== '0');
-  return out;
-}
-
 describe('ingest: duplicates and a killed consumer change nothing', () => {
   const clean = pipelineConfig();
   const faulty = pipelineConfig();
@@ -79,8 +67,7 @@ describe('ingest: duplicates and a killed consumer change nothing', () => {
 
   afterAll(async () => {
     for (const c of [clean, faulty]) {
-      const keys = [...(await dump(redis, c.redis.keyPrefix)).keys()].map((k) => c.redis.keyPrefix + k);
-      for (let i = 0; i < keys.length; i += 5000) await redis.unlink(...keys.slice(i, i + 5000));
+      await unlinkPrefix(redis, c.redis.keyPrefix);
       await admin.deleteTopics({ topics: [c.kafka.ordersTopic, c.kafka.deadLetterTopic] }).catch(() => undefined);
     }
     await redis.quit();
@@ -91,10 +78,7 @@ describe('ingest: duplicates and a killed consumer change nothing', () => {
     // One clean pass, in process.
     await replay(clean);
     const kafka = createKafka(clean.kafka, silentLogger);
-    const store = await StateStore.open(redis, {
-      keyPrefix: clean.redis.keyPrefix,
-      windowDays: clean.state.windowDays,
-    });
+    const store = await StateStore.open(redis, storeOptions(clean));
     const consumer = new OrderConsumer({ kafka, store, config: clean, rules: defaultRules, logger: silentLogger });
     await consumer.start();
     await waitFor(async () => (await consumerLag(admin, clean.kafka.consumerGroup, clean.kafka.ordersTopic)) === 0, {
@@ -103,14 +87,14 @@ describe('ingest: duplicates and a killed consumer change nothing', () => {
       what: 'the clean pass',
     });
     await consumer.close();
-    const expected = await dump(redis, clean.redis.keyPrefix);
+    const expected = await redisState(redis, clean);
     expect(expected.size).toBeGreaterThan(1000);
 
     // The same events twice, consumed by a process that is SIGKILLed part-way and restarted.
     await replay(faulty);
     await replay(faulty);
     const first = spawnCli(['consume'], cliEnv(faulty));
-    await waitFor(async () => (await redis.exists(`${faulty.redis.keyPrefix}:watermark`)) === 1, {
+    await waitFor(async () => (await redis.exists(keysOf(faulty).watermark)) === 1, {
       timeoutMs: 60_000,
       intervalMs: 20,
       what: 'the first consumer to apply something',
@@ -129,7 +113,7 @@ describe('ingest: duplicates and a killed consumer change nothing', () => {
     second.kill('SIGTERM');
     expect(await exited(second), second.output()).toBe(0);
 
-    const actual = await dump(redis, faulty.redis.keyPrefix);
+    const actual = await redisState(redis, faulty);
     expect(actual.size).toBe(expected.size);
     const differing = [...expected.keys()].filter((k) => actual.get(k) !== expected.get(k));
     expect(differing.slice(0, 10)).toEqual([]);

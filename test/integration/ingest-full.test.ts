@@ -9,7 +9,7 @@ import { computeFeatures } from '../../src/features/features.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { StateStore } from '../../src/state/state-store.js';
+import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { unlinkPrefix } from '../support/cleanup.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
@@ -38,7 +38,7 @@ describe('ingest: the full Online Retail data set through Kafka into Redis', () 
     await admin.connect();
     redis = createRedis(config.redis);
     await redis.connect();
-    store = await StateStore.open(redis, { keyPrefix: config.redis.keyPrefix, windowDays: config.state.windowDays });
+    store = await StateStore.open(redis, storeOptions(config));
     consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger: silentLogger });
   });
 

@@ -98,7 +98,7 @@ describe('the Kafka broker restarted while the service consumes', () => {
     p.kill('SIGTERM');
     expect(await p.exited(), p.output().slice(-3000)).toBe(0);
 
-    const actual = await redisState(redis, faulty.redis.keyPrefix);
+    const actual = await redisState(redis, faulty);
     expect(actual.size).toBe(expected.size);
     expect(differingKeys(expected, actual)).toEqual([]);
   }, 480_000);

@@ -91,7 +91,7 @@ describe('Redis stopped and killed while the service consumes', () => {
     const own = createRedis(faulty.redis);
     await own.connect();
     try {
-      const actual = await redisState(own, faulty.redis.keyPrefix);
+      const actual = await redisState(own, faulty);
       expect(actual.size).toBe(expected.size);
       expect(differingKeys(expected, actual)).toEqual([]);
     } finally {

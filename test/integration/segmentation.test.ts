@@ -15,6 +15,7 @@ import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
+import { keysOf } from '../support/state.js';
 
 describe('segmentation loop: refit, placement, and leaving the Insiders as time passes', () => {
   const config = pipelineConfig({
@@ -25,6 +26,7 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     SWEEP_INTERVAL_MS: '3600000',
   });
   const topic = config.kafka.ordersTopic;
+  const keys = keysOf(config);
   let kafka: Kafka;
   let admin: Admin;
   let redis: Redis;
@@ -58,20 +60,20 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     if (fitted.kind !== 'fitted') return;
     const model = fitted.model;
     expect(model.k).toBe(4);
-    expect(await redis.get(`${config.redis.keyPrefix}:{model}:current`)).toContain(`"version":${model.version}`);
+    expect(await redis.get(keys.model)).toContain(`"version":${model.version}`);
 
     // Every customer who ever bought is placed; pick the Insider with the highest revenue.
     const insiders: { id: string; revenue: number }[] = [];
     let cursor = '0';
     let placed = 0;
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*}`, 'COUNT', 2000);
+      const [next, found] = await redis.scan(cursor, 'MATCH', keys.customerPattern, 'COUNT', 2000);
       cursor = next;
-      for (const key of keys) {
+      for (const key of found) {
         const [segment, revenue] = await redis.hmget(key, 's', 'r');
         if (segment !== null && segment !== '') placed++;
         if (segment === String(model.insidersId))
-          insiders.push({ id: key.slice(key.indexOf('{c:') + 3, -1), revenue: Number(revenue) });
+          insiders.push({ id: keys.customerIdOf(key)!, revenue: Number(revenue) });
       }
     } while (cursor !== '0');
     expect(placed).toBeGreaterThan(1000);
@@ -93,15 +95,12 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     };
     await producer.send({ topic, messages: [{ key: 'newcomer-1', value: JSON.stringify(later) }] });
     await producer.disconnect();
-    await waitFor(
-      async () => (await redis.get(`${config.redis.keyPrefix}:watermark`)) === String(Date.parse(later.occurredAt)),
-      {
-        what: 'the watermark to move',
-      },
-    );
+    await waitFor(async () => (await redis.get(keys.watermark)) === String(Date.parse(later.occurredAt)), {
+      what: 'the watermark to move',
+    });
     const swept = await service.sweepNow();
     expect(swept.kind).toBe('swept');
-    expect(await redis.hget(`${config.redis.keyPrefix}:{c:${whale}}`, 's')).not.toBe(String(model.insidersId));
+    expect(await redis.hget(keys.customer(whale), 's')).not.toBe(String(model.insidersId));
 
     // The change stream says so: the whale's last change left the Insiders, for reason "time".
     const changes: Record<string, unknown>[] = [];
@@ -145,7 +144,7 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     expect(whaleRow?.is_insider).toBe(0);
     let compared = 0;
     for (const r of current.slice(0, 300)) {
-      const s = await redis.hget(`${config.redis.keyPrefix}:{c:${r.customer_id}}`, 's');
+      const s = await redis.hget(keys.customer(r.customer_id), 's');
       expect(String(r.segment_id)).toBe(s === '' || s === null ? '0' : s);
       compared++;
     }
@@ -159,8 +158,6 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     await ch.close();
 
     // Nothing left pending in the whale's hash.
-    expect(
-      Object.keys(await redis.hgetall(`${config.redis.keyPrefix}:{c:${whale}}`)).filter((f) => f.startsWith('pc:')),
-    ).toEqual([]);
+    expect(Object.keys(await redis.hgetall(keys.customer(whale))).filter((f) => f.startsWith('pc:'))).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ import {
   type ServiceProcess,
 } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
+import { customerFields } from '../support/state.js';
 
 /** The value of one series in Prometheus' text format. */
 function metric(text: string, series: string): number | undefined {
@@ -109,10 +110,10 @@ describe('insiders run: the HTTP API and a clean stop', () => {
     // A real customer, placed by the refit's sweep.
     let id: string | undefined;
     let segment: string | null = null;
-    for (const key of (await redis.scan('0', 'MATCH', `${config.redis.keyPrefix}:{c:*`, 'COUNT', 1000))[1]) {
-      segment = await redis.hget(key, 's');
+    for (const [customerId, [s]] of await customerFields(redis, config, ['s'])) {
+      segment = s ?? null;
       if (segment !== null && segment !== '') {
-        id = key.slice(key.indexOf('{c:') + 3, -1);
+        id = customerId;
         break;
       }
     }

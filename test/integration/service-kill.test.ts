@@ -102,7 +102,7 @@ describe('the service SIGKILLed at random points of a replay', () => {
     // What follows "refit done": the model run's rows, then the sweep. The kill lands in there.
     const afterFitMs = performance.now() - refitStarted - (fitted.kind === 'fitted' ? fitted.ms : 0);
     await service.close();
-    const expectedRedis = await redisState(redis, clean.redis.keyPrefix);
+    const expectedRedis = await redisState(redis, clean);
     const expectedViews = await clickhouseViews(clean.clickhouse);
     expect(expectedRedis.size).toBeGreaterThan(1000);
     expect(expectedViews.changes.size).toBeGreaterThan(1000);
@@ -146,7 +146,7 @@ describe('the service SIGKILLed at random points of a replay', () => {
     last.kill('SIGTERM');
     expect(await last.exited(), last.output().slice(-2000)).toBe(0);
 
-    const actualRedis = await redisState(redis, faulty.redis.keyPrefix);
+    const actualRedis = await redisState(redis, faulty);
     expect(differingKeys(expectedRedis, actualRedis)).toEqual([]);
     const actualViews = await clickhouseViews(faulty.clickhouse);
     expect(actualViews.changeRows).toBe(actualViews.changes.size);

@@ -20,6 +20,7 @@ import {
   type ServiceProcess,
 } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
+import { customerFields } from '../support/state.js';
 
 describe('insiders run --roles: a consumer process and a refit/sweep process together', () => {
   const config = pipelineConfig({
@@ -96,16 +97,10 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
     // Every customer who bought has a segment in Redis, and ClickHouse shows the same number.
     let bought = 0;
     let placed = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*`, 'COUNT', 2000);
-      cursor = next;
-      for (const key of keys) {
-        const [last, segment] = await redis.hmget(key, 'l', 's');
-        if (last !== null) bought++;
-        if (segment !== null && segment !== '') placed++;
-      }
-    } while (cursor !== '0');
+    for (const [last, segment] of (await customerFields(redis, config, ['l', 's'])).values()) {
+      if (last !== null) bought++;
+      if (segment !== null && segment !== '') placed++;
+    }
     expect(bought).toBeGreaterThan(0);
     expect(placed).toBe(bought);
     expect(await count('SELECT count() AS n FROM current_customers WHERE segment_id != 0')).toBe(placed);

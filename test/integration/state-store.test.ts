@@ -28,7 +28,7 @@ describe('state store: Lua scripts on real Redis', () => {
 
   async function freshStore(windowDays: number): Promise<StateStore> {
     const prefix = `${config.redis.keyPrefix}:${Math.random().toString(36).slice(2)}`;
-    return StateStore.open(redis, { keyPrefix: prefix, windowDays });
+    return StateStore.open(redis, { keyPrefix: prefix, windowDays, shards: 3 });
   }
 
   const history = [

@@ -16,6 +16,7 @@ import { removePipeline } from '../support/cleanup.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import { pipelineConfig } from '../support/integration.js';
+import { customerFields } from '../support/state.js';
 
 const K = 6;
 
@@ -46,18 +47,9 @@ describe('streaming and embedded segmentation agree', () => {
 
   async function streamingSegments(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}:{c:*}`, 'COUNT', 5000);
-      cursor = next;
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.hget(key, 's');
-      const replies = (await pipeline.exec()) ?? [];
-      keys.forEach((key, i) => {
-        const s = replies[i]?.[1];
-        if (typeof s === 'string' && s !== '') out.set(key.slice(key.indexOf('{c:') + 3, -1), Number(s));
-      });
-    } while (cursor !== '0');
+    for (const [id, [s]] of await customerFields(redis, config, ['s'])) {
+      if (typeof s === 'string' && s !== '') out.set(id, Number(s));
+    }
     return out;
   }
 

@@ -9,7 +9,7 @@ import { OrderConsumer, type ConsumerTotals } from '../../src/consumers/order-co
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { silentLogger } from '../../src/log.js';
-import { StateStore } from '../../src/state/state-store.js';
+import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { exited, spawnCli } from './cli.js';
 import { onlineRetailCsv } from './data-set.js';
 import { redisState } from './service-process.js';
@@ -46,10 +46,7 @@ export async function cleanPass(
   redis: Redis,
   config: Config,
 ): Promise<{ state: Map<string, string>; totals: ConsumerTotals }> {
-  const store = await StateStore.open(redis, {
-    keyPrefix: config.redis.keyPrefix,
-    windowDays: config.state.windowDays,
-  });
+  const store = await StateStore.open(redis, storeOptions(config));
   const consumer = new OrderConsumer({
     kafka: createKafka(config.kafka, silentLogger),
     store,
@@ -60,5 +57,5 @@ export async function cleanPass(
   await consumer.start();
   await caughtUp(admin, config);
   await consumer.close();
-  return { state: await redisState(redis, config.redis.keyPrefix), totals: consumer.totals };
+  return { state: await redisState(redis, config), totals: consumer.totals };
 }

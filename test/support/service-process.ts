@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { stateKeys } from '../../src/state/keys.js';
+import { keysOf } from './state.js';
 import { exited, spawnCli } from './cli.js';
 import { waitFor } from './wait.js';
 
@@ -130,9 +130,14 @@ export function spawnService(env: Record<string, string>, command: string[] = ['
  * prefix, except the leases and their fencing counters: a lease holds a random token, and the
  * fencing counter counts acquisitions, which every restart adds to. Neither is state.
  */
-export async function redisState(redis: Redis, prefix: string): Promise<Map<string, string>> {
-  const keys = stateKeys(prefix);
-  const leases = new Set([keys.refitLock, keys.sweepLock, keys.fence, keys.storedFence]);
+export async function redisState(
+  redis: Redis,
+  config: Pick<Config, 'redis' | 'state' | 'kafka'>,
+): Promise<Map<string, string>> {
+  const prefix = config.redis.keyPrefix;
+  const keys = keysOf(config);
+  const leases = new Set([keys.refitLock, keys.fence, keys.storedFence]);
+  for (let s = 0; s < keys.shards; s++) leases.add(keys.shard(s).lease);
   const out = new Map<string, string>();
   let cursor = '0';
   do {
@@ -141,7 +146,12 @@ export async function redisState(redis: Redis, prefix: string): Promise<Map<stri
     for (const key of found) {
       if (leases.has(key)) continue;
       const type = await redis.type(key);
-      const value = type === 'hash' ? Object.entries(await redis.hgetall(key)).sort() : await redis.get(key);
+      const value =
+        type === 'hash'
+          ? Object.entries(await redis.hgetall(key)).sort()
+          : type === 'zset'
+            ? await redis.zrange(key, '0', '-1', 'WITHSCORES')
+            : await redis.get(key);
       out.set(key.slice(prefix.length), JSON.stringify(value));
     }
   } while (cursor !== '0');

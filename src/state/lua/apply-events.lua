@@ -2,10 +2,13 @@
 -- atomically and at most once, in one call (a consumer sends a batch in a few such calls rather
 -- than one call per event: per call, the client and Redis each pay more than an event's own work).
 -- keys: 0
--- KEYS[1]  guest stats hash
--- KEYS[2]  hash of guest event digests already applied
--- KEYS[2+j] the hash of the j-th customer event's customer (guest events take no key)
+-- Every key of a call belongs to one shard (keys.ts): one hash slot, so it runs on Redis Cluster.
+-- KEYS[1]  the shard's guest stats hash
+-- KEYS[2]  the shard's hash of guest event digests already applied
+-- KEYS[3]  the shard's due index (zset: customer id -> due time, epoch ms)
+-- KEYS[3+j] the hash of the j-th customer event's customer (guest events take no key)
 -- ARGV[1]  window length in days
+-- ARGV[2]  length of the customer keys' head ("<prefix>:{s<n>}:c:"): the customer id follows it
 -- then one record per event, in order, of 7 + nskus values:
 --   kind    "o" / "r": a customer's order / return; "go" / "gr": a guest's
 --   digest  the event's digest (its dedupe field is "e:<digest>")
@@ -15,6 +18,10 @@
 --   value   value in mills (sum of quantity * unit price)
 --   nskus   how many stock codes follow (a customer order's distinct codes; 0 otherwise)
 --   sku...  those stock codes
+-- A customer's first event enters them in the due index, due at once (score 0): the next
+-- placement of the shard gives them their real due time (set-segment.lua), and no customer is
+-- ever missing from the index, which also lists the shard's customers for the post-refit
+-- placement and the refit's sample.
 -- returns one character per event, in order: "1" applied, "0" applied before (a duplicate), "2"
 -- the customer was erased (forget-customer.lua left the marker field "z"): dropped, nothing written
 --
@@ -40,6 +47,7 @@ local fmt = string.format
 local SLICE = 2000
 local MS_PER_DAY = 86400000
 local window = tonumber(ARGV[1])
+local keyHead = tonumber(ARGV[2])
 -- One field list and one HSET argument list serve every event of the call: filled from index 1 and
 -- always read up to an explicit count (unpack(t, 1, n), loops to n), so what an earlier, longer
 -- event left beyond that count is never seen. Saves building and growing two tables per event.
@@ -87,7 +95,9 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   local current = redis.call('HMGET', key, unpack(fields, 1, skuBase))
   if current[skuBase] then return '2' end
   if current[1] then return '0' end
-  local latest = tonumber(current[isOrder and 8 or 5] or '-1')
+  local latestText = current[isOrder and 8 or 5]
+  if not latestText then redis.call('ZADD', KEYS[3], 'NX', 0, string.sub(key, keyHead + 1)) end
+  local latest = tonumber(latestText or '-1')
   local readProducts = isOrder and nf > skuBase and day < latest
   if readProducts then
     for s = skuBase + 1, nf, SLICE do
@@ -180,8 +190,8 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
 end
 
 local results = {}
-local nextKey = 3
-local a = 2
+local nextKey = 4
+local a = 3
 local nargs = #ARGV
 while a <= nargs do
   local kind = ARGV[a]

@@ -1,17 +1,26 @@
 -- forget-customer.lua: erases a customer's state (GDPR) and leaves only the erasure marker, so
 -- that no later event of theirs rebuilds it: a late duplicate of an event applied before the
 -- erasure (its dedupe field is gone with the state) or any event consumed after it.
--- keys: 1
+-- keys: 4
 -- KEYS[1]  the customer's hash
+-- KEYS[2]  the shard's due index
+-- KEYS[3]  the shard's pending index
+-- KEYS[4]  the shard's segment sizes (the customer leaves their segment's count)
 -- ARGV[1]  time of the erasure, epoch ms
+-- ARGV[2]  the customer id (the indexes' member)
 -- returns {state removed (0|1), already erased (0|1)}
--- Afterwards the hash holds the single field z = time of the first erasure. Idempotent: a second
--- call finds z and changes nothing. Atomic, so it is safe while consumers and sweeps run:
--- apply-events.lua and set-segment.lua see either the whole state or the marker.
+-- Afterwards the hash holds the single field z = time of the first erasure, and the customer is in
+-- neither index. Idempotent: a second call finds z and changes nothing. Atomic, so it is safe while
+-- consumers and placement passes run: apply-events.lua and set-segment.lua see either the whole
+-- state or the marker.
 local erasedAt = redis.call('HGET', KEYS[1], 'z')
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
 if erasedAt then
   return { 0, 1 }
 end
+local segment = redis.call('HGET', KEYS[1], 's')
+if segment and segment ~= '' then redis.call('HINCRBY', KEYS[4], segment, -1) end
 local removed = redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'z', ARGV[1])
 return { removed, 0 }
