@@ -5,12 +5,12 @@
 // listed in its shard's pending index, which the next placement pass publishes again (same
 // changeId), so no change is lost.
 import { computeFeatures, type Features } from '../features/features.js';
+import { customerWindowChangeMs, dueCalculator, type PlacementDue } from '../model/due.js';
 import { placeCustomers, type FittedModel, type Placement } from '../model/model.js';
 import type { CustomerState } from '../state/customer-state.js';
 import type { SegmentRecord, StateStore } from '../state/state-store.js';
 import { parsePendingChange, type ChangeReason, type SegmentChange } from './changes.js';
 import type { ChangeSink } from './change-publisher.js';
-import { customerDueMs } from './due-times.js';
 
 /** Receives the current segment and features of every customer placed. */
 export interface PlacementSink {
@@ -26,6 +26,8 @@ export interface AssignResult {
 
 export class SegmentAssigner {
   private model: FittedModel | undefined;
+  /** the current model's due-time calculator (see src/model/due.ts), built once per version */
+  private due: PlacementDue | undefined;
 
   constructor(
     private readonly store: StateStore,
@@ -36,7 +38,10 @@ export class SegmentAssigner {
 
   /** Swaps to a newer model version; an older or equal one is ignored. */
   useModel(model: FittedModel): void {
-    if (this.model === undefined || model.version > this.model.version) this.model = model;
+    if (this.model === undefined || model.version > this.model.version) {
+      this.model = model;
+      this.due = dueCalculator(model);
+    }
   }
 
   get currentModel(): FittedModel | undefined {
@@ -66,16 +71,17 @@ export class SegmentAssigner {
    * current model version moves for reason "refit": the new model, not the passing of time, moved them.
    */
   async assign(states: readonly CustomerState[], nowMs: number, reason: ChangeReason): Promise<AssignResult> {
-    const model = this.model;
-    if (model === undefined || states.length === 0) return { placed: 0, bySegment: new Map(), changes: [] };
+    const { model, due } = this;
+    if (model === undefined || due === undefined || states.length === 0) {
+      return { placed: 0, bySegment: new Map(), changes: [] };
+    }
     const features = states.map((s) => computeFeatures(s, nowMs, this.windowDays));
     const placements = placeCustomers(model, features);
     const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
     const records: SegmentRecord[] = states.map((s, i) => ({
       customerId: s.customerId,
       segmentId: placed.get(s.customerId) ?? null,
-      // Later than now whatever the computation says, so a pass always moves on.
-      dueMs: Math.max(nowMs + 1, customerDueMs(model, s, features[i]!, nowMs, this.windowDays)),
+      dueMs: due(features[i]!, s.lastPurchaseMs, nowMs, customerWindowChangeMs(s, nowMs, this.windowDays)),
       reason: reason === 'time' && (s.segmentModelVersion ?? 0) < model.version ? 'refit' : reason,
     }));
     const outcomes = await this.store.recordSegments(records, model.version, nowMs);
