@@ -8,26 +8,10 @@ import { masters } from '../../src/infra/redis.js';
 import { readScript } from '../../src/state/scripts.js';
 import { unlinkPrefix } from '../support/cleanup.js';
 import { counterScriptFile } from '../support/counter-script.js';
-import { clusterConfig, openCluster } from '../support/redis-cluster.js';
+import { clusterConfig, keysByMaster, openCluster } from '../support/redis-cluster.js';
 
 /** host:port of each master. */
 const addresses = (client: Cluster) => masters(client).map((m) => `${m.options.host}:${m.options.port}`);
-
-/** The keys under `prefix:` that each master holds, by its address. */
-async function keysByMaster(client: Cluster, prefix: string): Promise<Map<string, string[]>> {
-  const held = new Map<string, string[]>();
-  for (const node of masters(client)) {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    held.set(`${node.options.host}:${node.options.port}`, keys.sort());
-  }
-  return held;
-}
 
 describe('Redis Cluster (the stack): the factory client and the one-slot rule', () => {
   const config = clusterConfig();
