@@ -15,9 +15,12 @@ import { tlsConnectionOptions } from './tls.js';
  */
 export type RedisClient = Redis | Cluster;
 
-/** Replies and TLS failures that no reconnect can mend: the settings are wrong. */
+/**
+ * Replies and TLS failures that no reconnect can mend: the settings are wrong (so are cluster
+ * nodes that name a Redis without cluster support).
+ */
 const settingsProblem =
-  /WRONGPASS|NOAUTH|NOPERM|certificate|self[- ]signed|altnames|alert|wrong version number|SSL routines/i;
+  /WRONGPASS|NOAUTH|NOPERM|certificate|self[- ]signed|altnames|alert|wrong version number|SSL routines|cluster support disabled/i;
 
 /** ms before reconnect attempt `attempt` (1, 2, ...): doubling from 100 ms, at most 2 s. */
 const reconnectDelayMs = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
@@ -75,13 +78,23 @@ class FirstConnection {
       await connect();
     } catch (err) {
       if (client.status !== 'end') client.disconnect();
-      const reason = this.#lastError ?? (err instanceof Error ? err : new Error(String(err)));
+      const reason = this.#reason(err);
       throw new InsidersError(
         'CONNECTION_FAILED',
         `cannot connect to ${this.where}: ${reason.message.trim()}${this.#hint(reason)}`,
         { retryable: !settingsProblem.test(reason.message), cause: reason },
       );
     }
+  }
+
+  /**
+   * Why the first connection failed: the last error a connection reported says it best, but a
+   * cluster that is not ready is the cause of a node's refusal, not the other way round.
+   */
+  #reason(err: unknown): Error {
+    const last = this.#lastError;
+    if (err instanceof ClusterNotReadyError) return last ? new Error(`${err.message}; ${last.message}`) : err;
+    return last ?? (err instanceof Error ? err : new Error(String(err)));
   }
 
   /** A reset during the handshake is all a client sees of a TLS mismatch; say what it usually means. */
@@ -141,13 +154,20 @@ class ConfiguredCluster extends Cluster {
   }
 }
 
+class ClusterNotReadyError extends Error {
+  constructor() {
+    super('the cluster is not ready (cluster_state is not ok)');
+  }
+}
+
 /**
  * `connecting`, or a rejection when the cluster ends first: a first connection to a cluster whose
  * state is not ok fails its ready check and ends without ever settling connect().
  */
+
 function readyOrEnded(cluster: Cluster, connecting: Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ended = () => reject(new Error('the cluster is not ready (cluster_state is not ok)'));
+    const ended = () => reject(new ClusterNotReadyError());
     cluster.once('end', ended);
     void connecting.then(resolve, reject).finally(() => cluster.off('end', ended));
   });

@@ -12,6 +12,7 @@ import {
   waitForClusterOk,
   type OwnRedisCluster,
 } from '../support/redis-cluster.js';
+import { clusterState } from '../support/redis-cluster.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
@@ -37,6 +38,16 @@ describe('Redis Cluster: masters killed and restarted under one client', () => {
     const held = (await keysByMaster(client!, prefix)).get(`127.0.0.1:${victim!.port}`) ?? [];
     expect(held.length).toBeGreaterThan(0);
     await victim!.kill();
+    // Meanwhile a new client's first connection fails, saying why, instead of hanging.
+    const others = cluster!.masters.filter((m) => m !== victim);
+    await waitFor(async () => (await Promise.all(others.map(clusterState))).every((s) => s === 'fail'), {
+      timeoutMs: 30_000,
+      what: 'the other masters to mark the cluster failed',
+    });
+    const late = clusterConfig({ REDIS_CLUSTER_NODES: cluster!.seeds, REDIS_KEY_PREFIX: prefix });
+    await expect(openCluster(late)).rejects.toThrow(
+      /^cannot connect to the Redis Cluster at .*cluster_state is not ok/,
+    );
     await victim!.start();
     await waitForClusterOk(cluster!.masters);
     const key = held[0]!;

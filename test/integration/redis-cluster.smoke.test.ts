@@ -2,8 +2,9 @@
 // masters, every slot served), keys of different slots live on different masters, and the rules
 // state code must keep hold here: a script runs on keys of one hash tag and is refused (CROSSSLOT)
 // on keys of two slots; a pipeline may span slots of one master, not masters.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Cluster } from 'ioredis';
+import type { InsidersError } from '../../src/errors.js';
 import { masters } from '../../src/infra/redis.js';
 import { readScript } from '../../src/state/scripts.js';
 import { unlinkPrefix } from '../support/cleanup.js';
@@ -29,6 +30,17 @@ describe('Redis Cluster (the stack): the factory client and the one-slot rule', 
     if ((client as Cluster | undefined) === undefined) return;
     await unlinkPrefix(client, prefix);
     await client.quit();
+  });
+
+  it("fails a first connection to a Redis that is no cluster, with the server's reason", async () => {
+    const single = new URL(inject('stackEnv').REDIS_URL ?? 'redis://127.0.0.1:6379').host;
+    const err: unknown = await openCluster(clusterConfig({ REDIS_CLUSTER_NODES: single })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      /^cannot connect to the Redis Cluster at .*: ERR This instance has cluster support disabled/,
+    );
+    // A setting to fix, not a server to wait for.
+    expect(((err as Error).cause as InsidersError).retryable).toBe(false);
   });
 
   it('has three masters that serve every slot', async () => {

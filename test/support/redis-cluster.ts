@@ -64,6 +64,11 @@ export interface OwnRedisCluster {
 const clusterInfo = async (node: OwnRedis): Promise<string> =>
   (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(node.port), 'cluster', 'info'])).stdout;
 
+/** The node's cluster_state: ok or fail (undefined when it does not answer). */
+export async function clusterState(node: OwnRedis): Promise<string | undefined> {
+  return /^cluster_state:(\w+)/m.exec(await clusterInfo(node).catch(() => ''))?.[1];
+}
+
 /**
  * `count` masters (no replicas), each with an AOF fsynced on every write and its cluster state in
  * its own folder, so a killed master restarts with its slots and its keys. A 1 s node timeout lets
