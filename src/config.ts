@@ -16,6 +16,21 @@ const csvList = (what: string) =>
     .transform((s) => s.split(',').map((x) => x.trim()))
     .pipe(z.array(z.string().regex(hostPort, `each ${what} as host:port`)).min(1));
 
+/** A Redis Cluster node as ioredis takes it. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+const redisNodes = csvList('node')
+  .transform((nodes) =>
+    nodes.map((n): RedisNode => ({
+      host: n.slice(0, n.lastIndexOf(':')),
+      port: Number(n.slice(n.lastIndexOf(':') + 1)),
+    })),
+  )
+  .refine((nodes) => nodes.every((n) => n.port >= 1 && n.port <= 65535), 'each node as host:port, port 1-65535');
+
 const topic = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits and . _ - (at most 249)');
@@ -102,11 +117,15 @@ export const configSchema = z.object({
     .default([2, 10]),
   MODEL_SCALER: z.enum(['minmax', 'robust']).default('minmax'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  // Seed nodes of a Redis Cluster; the client learns the others from them. Excludes REDIS_URL.
+  REDIS_CLUSTER_NODES: redisNodes.optional(),
+  REDIS_CLUSTER_TLS: flag.optional(),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_.-]*$/, 'letters, digits and : _ . - only')
     .default('insiders'),
-  // Credentials win over any user:password in REDIS_URL. TLS is on with a rediss:// URL.
+  // Credentials win over any user:password in REDIS_URL. TLS is on with a rediss:// URL, or with
+  // REDIS_CLUSTER_TLS=1 for a cluster; credentials and TLS settings apply to every cluster node.
   REDIS_USERNAME: z.string().optional(),
   REDIS_PASSWORD: z.string().optional(),
   REDIS_TLS_CA_FILE: readableFile.optional(),
@@ -184,13 +203,15 @@ export interface Config {
     readonly shards: number | undefined;
   };
   readonly redis: {
-    /** without credentials: they are in username and password */
+    /** without credentials: they are in username and password; not used when `cluster` is set */
     readonly url: string;
+    /** set: the service talks to this Redis Cluster instead of the Redis at `url` */
+    readonly cluster: { readonly nodes: readonly RedisNode[] } | undefined;
     readonly keyPrefix: string;
     /** undefined: the `default` user (with the password, if any) */
     readonly username: string | undefined;
     readonly password: string | undefined;
-    /** set exactly when the URL is rediss:// */
+    /** set exactly when TLS is on: a rediss:// URL, or REDIS_CLUSTER_TLS=1 with a cluster */
     readonly tls: TlsSettings | undefined;
   };
   readonly clickhouse: {
@@ -239,6 +260,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     return fail(String(issue?.path[0] ?? 'unknown'), issue?.message ?? 'invalid value');
   }
   const c = parsed.data;
+  // REDIS_URL has a default; only one set in the environment conflicts with a cluster.
+  if (c.REDIS_CLUSTER_NODES !== undefined && present.REDIS_URL !== undefined) {
+    return fail(
+      'REDIS_CLUSTER_NODES',
+      'unset while REDIS_URL is set: one Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES), not both',
+    );
+  }
   const conflict = combinationProblem(c);
   if (conflict) return fail(...conflict);
   const redisUrl = new URL(c.REDIS_URL);
@@ -284,19 +312,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     state: { windowDays: c.WINDOW_DAYS, clock: c.CLOCK, shards: c.STATE_SHARDS },
     redis: {
       url: redisUrl.href,
+      cluster: c.REDIS_CLUSTER_NODES && { nodes: c.REDIS_CLUSTER_NODES },
       keyPrefix: c.REDIS_KEY_PREFIX,
       username: redisUser,
       password: redisPassword,
-      tls:
-        redisUrl.protocol === 'rediss:'
-          ? {
-              caFile: c.REDIS_TLS_CA_FILE,
-              certFile: c.REDIS_TLS_CERT_FILE,
-              keyFile: c.REDIS_TLS_KEY_FILE,
-              servername: c.REDIS_TLS_SERVERNAME,
-              verify: c.REDIS_TLS_VERIFY,
-            }
-          : undefined,
+      tls: redisTls(c)
+        ? {
+            caFile: c.REDIS_TLS_CA_FILE,
+            certFile: c.REDIS_TLS_CERT_FILE,
+            keyFile: c.REDIS_TLS_KEY_FILE,
+            servername: c.REDIS_TLS_SERVERNAME,
+            verify: c.REDIS_TLS_VERIFY,
+          }
+        : undefined,
     },
     clickhouse: {
       url: c.CLICKHOUSE_URL,
@@ -337,12 +365,21 @@ function shownValue(variable: string, value: string | undefined): string | undef
  * needs. Checked after the schema, so every value here already has its type.
  */
 function combinationProblem(c: RawConfig): [variable: string, expected: string] | undefined {
-  const redisTls = new URL(c.REDIS_URL).protocol === 'rediss:';
+  const redisTlsOn = redisTls(c);
   const clickhouseUrl = new URL(c.CLICKHOUSE_URL);
   const rules: [variable: string, wrong: boolean, expected: string][] = [
     ...(['REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE', 'REDIS_TLS_SERVERNAME'] as const).map(
-      (v): [string, boolean, string] => [v, c[v] !== undefined && !redisTls, 'unset unless REDIS_URL is rediss://'],
+      (v): [string, boolean, string] => [
+        v,
+        c[v] !== undefined && !redisTlsOn,
+        'unset unless REDIS_URL is rediss:// or REDIS_CLUSTER_TLS=1',
+      ],
     ),
+    [
+      'REDIS_CLUSTER_TLS',
+      c.REDIS_CLUSTER_TLS !== undefined && c.REDIS_CLUSTER_NODES === undefined,
+      'unset unless REDIS_CLUSTER_NODES is set (TLS to one Redis: a rediss:// REDIS_URL)',
+    ],
     pairRule('REDIS_TLS_CERT_FILE', c.REDIS_TLS_CERT_FILE, 'REDIS_TLS_KEY_FILE', c.REDIS_TLS_KEY_FILE),
     pairRule('REDIS_TLS_KEY_FILE', c.REDIS_TLS_KEY_FILE, 'REDIS_TLS_CERT_FILE', c.REDIS_TLS_CERT_FILE),
     [
@@ -398,6 +435,13 @@ function combinationProblem(c: RawConfig): [variable: string, expected: string] 
   ];
   const broken = rules.find(([, wrong]) => wrong);
   return broken && [broken[0], broken[2]];
+}
+
+/** TLS to Redis: a cluster's says REDIS_CLUSTER_TLS, one Redis's the scheme of its URL. */
+function redisTls(c: RawConfig): boolean {
+  return c.REDIS_CLUSTER_NODES === undefined
+    ? new URL(c.REDIS_URL).protocol === 'rediss:'
+    : c.REDIS_CLUSTER_TLS === true;
 }
 
 /** A client certificate and its private key come together: blames the one given alone. */

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import type { Redis, Result } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createRedis } from '../../src/infra/redis.js';
 import { defineScripts, readScript } from '../../src/state/scripts.js';
+import { counterScriptFile } from '../support/counter-script.js';
 import { integrationConfig } from '../support/integration.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    counter(counterKey: string, tokensKey: string, amount: number, token: string): Result<[number, number], Context>;
-  }
-}
 
 describe('redis: a Lua script loaded from a .lua file', () => {
   const config = integrationConfig();
@@ -20,7 +14,7 @@ describe('redis: a Lua script loaded from a .lua file', () => {
   beforeAll(async () => {
     redis = createRedis(config.redis);
     await redis.connect();
-    defineScripts(redis, [await readScript(fileURLToPath(new URL('../fixtures/counter.lua', import.meta.url)))]);
+    defineScripts(redis, [await readScript(counterScriptFile)]);
   });
 
   afterAll(async () => {

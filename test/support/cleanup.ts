@@ -4,15 +4,21 @@ import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
+import { masters, type RedisClient } from '../../src/infra/redis.js';
 
-/** UNLINKs every key under `prefix:` (SCAN, so a large keyspace is never blocked). */
-export async function unlinkPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+/**
+ * UNLINKs every key under `prefix:`, on one Redis or on every master of a cluster (SCAN, so a
+ * large keyspace is never blocked; one key per UNLINK, as a cluster node takes keys of one slot).
+ */
+export async function unlinkPrefix(redis: RedisClient, prefix: string): Promise<void> {
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) await keys.reduce((p, key) => p.unlink(key), node.pipeline()).exec();
+    } while (cursor !== '0');
+  }
 }
 
 export async function dropDatabase(config: Config['clickhouse']): Promise<void> {

@@ -3,6 +3,9 @@
 //   2. .stack/env, written by `scripts/stack up` in this checkout,
 //   3. containers started by testcontainers, where a Docker engine answers (see global-setup.ts).
 // Otherwise the run fails with instructions: integration tests are never skipped silently.
+// The Redis Cluster's seed nodes (REDIS_CLUSTER_NODES) are found the same way, from the environment
+// or .stack/env, but apart: they are not in StackEnv, which every test's configuration starts from,
+// so only the tests that ask for the cluster use it (and a missing cluster fails only those).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -40,10 +43,28 @@ export function stackEnvFromFile(file = stackEnvFile): StackEnv | undefined {
   return existsSync(file) ? parseStackEnv(readFileSync(file, 'utf8')) : undefined;
 }
 
+/** The `REDIS_CLUSTER_NODES=...` line `scripts/stack env` prints (not exported), if any. */
+export function parseRedisClusterNodes(text: string): string | undefined {
+  return /^(?:export )?REDIS_CLUSTER_NODES=(.+)$/m.exec(text)?.[1]?.trim();
+}
+
+/** The cluster's seed nodes: REDIS_CLUSTER_NODES in the environment, else in .stack/env. */
+export function redisClusterNodes(env: NodeJS.ProcessEnv = process.env, file = stackEnvFile): string | undefined {
+  if (env.REDIS_CLUSTER_NODES) return env.REDIS_CLUSTER_NODES;
+  return existsSync(file) ? parseRedisClusterNodes(readFileSync(file, 'utf8')) : undefined;
+}
+
 export const howToStartTheStack = [
   'Integration tests need Kafka, Redis and ClickHouse, and none were found:',
   '  - no KAFKA_BROKERS / REDIS_URL / CLICKHOUSE_URL in the environment,',
   '  - no .stack/env from `scripts/stack up` in this checkout,',
   '  - no Docker engine for testcontainers.',
   'Start the local stack with `scripts/stack up` (it installs what is missing), then run the tests again.',
+].join('\n');
+
+export const howToStartTheCluster = [
+  'This test needs the Redis Cluster, and none was found:',
+  '  - no REDIS_CLUSTER_NODES in the environment,',
+  '  - no REDIS_CLUSTER_NODES line in .stack/env (`scripts/stack up` writes it where it runs without Docker).',
+  'Start it with `scripts/stack up` (three masters on 127.0.0.1:7001-7003), then run the tests again.',
 ].join('\n');

@@ -121,6 +121,66 @@ describe('loadConfig: Redis credentials and TLS', () => {
   });
 });
 
+describe('loadConfig: Redis Cluster', () => {
+  const nodes = '127.0.0.1:7001, 127.0.0.1:7002,redis-3.internal:6379';
+
+  it('is off by default: one Redis at REDIS_URL', () => {
+    expect(loadConfig({}).redis.cluster).toBeUndefined();
+  });
+
+  it('reads the seed nodes of REDIS_CLUSTER_NODES', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: nodes }).redis.cluster).toEqual({
+      nodes: [
+        { host: '127.0.0.1', port: 7001 },
+        { host: '127.0.0.1', port: 7002 },
+        { host: 'redis-3.internal', port: 6379 },
+      ],
+    });
+  });
+
+  it('refuses REDIS_URL and REDIS_CLUSTER_NODES together, naming both', () => {
+    const err = configError({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: nodes });
+    expect(err.variable).toBe('REDIS_CLUSTER_NODES');
+    expect(err.message).toContain(`REDIS_CLUSTER_NODES=${JSON.stringify(nodes)}`);
+    expect(err.message).toContain('unset while REDIS_URL is set');
+  });
+
+  it.each(['localhost', '127.0.0.1:7001,', 'h:0', 'h:70000', 'redis://h:7001'])('rejects the node list %j', (value) => {
+    const err = configError({ REDIS_CLUSTER_NODES: value });
+    expect(err.variable).toBe('REDIS_CLUSTER_NODES');
+    expect(err.message).toContain('each node as host:port');
+  });
+
+  it('applies the credentials and, with REDIS_CLUSTER_TLS=1, the TLS settings to the cluster', () => {
+    const plain = loadConfig({ REDIS_CLUSTER_NODES: nodes, REDIS_USERNAME: 'svc', REDIS_PASSWORD: 'pw' });
+    expect(plain.redis).toMatchObject({ username: 'svc', password: 'pw', tls: undefined });
+    const secure = loadConfig({
+      REDIS_CLUSTER_NODES: nodes,
+      REDIS_CLUSTER_TLS: '1',
+      REDIS_TLS_CA_FILE: pem,
+      REDIS_TLS_VERIFY: '0',
+    });
+    expect(secure.redis.tls).toEqual({
+      caFile: pem,
+      certFile: undefined,
+      keyFile: undefined,
+      servername: undefined,
+      verify: false,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: nodes, REDIS_CLUSTER_TLS: '0' }).redis.tls).toBeUndefined();
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_TLS: '1' }, 'REDIS_CLUSTER_TLS', 'unset unless REDIS_CLUSTER_NODES is set'],
+    [{ REDIS_CLUSTER_NODES: nodes, REDIS_CLUSTER_TLS: 'on' }, 'REDIS_CLUSTER_TLS', '0 or 1'],
+    [{ REDIS_CLUSTER_NODES: nodes, REDIS_TLS_CA_FILE: pem }, 'REDIS_TLS_CA_FILE', 'or REDIS_CLUSTER_TLS=1'],
+  ])('%j: blames %s, expecting "%s"', (env, variable, expected) => {
+    const err = configError(env);
+    expect(err.variable).toBe(variable);
+    expect(err.message).toContain(expected);
+  });
+});
+
 describe('loadConfig: ClickHouse TLS', () => {
   it('reads the CA and the client certificate for https://', () => {
     const c = loadConfig({
