@@ -11,7 +11,7 @@ import { consumerLag } from '../consumers/lag.js';
 import { OrderConsumer } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
 import { createKafka } from '../infra/kafka.js';
-import { createRedis } from '../infra/redis.js';
+import { createRedisClient } from '../infra/redis.js';
 import { kafkaErrorReason } from '../errors.js';
 import { createLogger } from '../log.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
@@ -59,7 +59,7 @@ export function registerConsume(program: Command, outcome: CommandOutcome): void
       const config = loadConfig(process.env);
       const logger = createLogger(config.log);
       const kafka = createKafka(config.kafka, logger);
-      const redis = createRedis(config.redis);
+      const redis = createRedisClient(config.redis);
       await redis.connect();
       const store = await StateStore.open(redis, storeOptions(config));
       const consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger });

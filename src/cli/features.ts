@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { InsidersError } from '../errors.js';
 import { featureColumns, featureRow, type FeatureRow } from '../features/export.js';
 import { computeFeatures } from '../features/features.js';
-import { createRedis } from '../infra/redis.js';
+import { createRedisClient } from '../infra/redis.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
 import type { CommandOutcome } from './main.js';
 
@@ -21,7 +21,7 @@ export function registerFeatures(program: Command, outcome: CommandOutcome): voi
         throw new InsidersError('CONFIG_INVALID', `--format ${opts.format}: expected csv or json`);
       }
       const config = loadConfig(process.env);
-      const redis = createRedis(config.redis);
+      const redis = createRedisClient(config.redis);
       try {
         await redis.connect();
         const store = await StateStore.open(redis, storeOptions(config));

@@ -6,7 +6,7 @@ import { forgetCustomer } from '../erasure/forget.js';
 import { InsidersError } from '../errors.js';
 import { createClickHouse } from '../infra/clickhouse.js';
 import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
-import { createRedis } from '../infra/redis.js';
+import { createRedisClient } from '../infra/redis.js';
 import { createLogger } from '../log.js';
 import { KafkaChangeSink } from '../segmentation/change-publisher.js';
 import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
@@ -31,7 +31,7 @@ export function registerForget(program: Command, _outcome: CommandOutcome): void
       }
       const config = loadConfig(process.env);
       const logger = createLogger(config.log);
-      const redis = createRedis(config.redis);
+      const redis = createRedisClient(config.redis);
       const kafka = createKafka(config.kafka, logger);
       const producer = createProducer(kafka);
       // The erasure must be hidden by views that honour it: bring the schema up to date first.

@@ -12,7 +12,7 @@ import { computeFeatures } from '../features/features.js';
 import { createHttpServer, type HttpServer, type ReadinessCheck, type RefitReply } from '../http/server.js';
 import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
 import { createClickHouse } from '../infra/clickhouse.js';
-import { createRedis } from '../infra/redis.js';
+import { createRedisClient } from '../infra/redis.js';
 import type { Logger } from '../log.js';
 import { ServiceMetrics } from '../metrics/metrics.js';
 import { SegmentAssigner } from '../segmentation/assigner.js';
@@ -117,8 +117,8 @@ async function start(
   const log = logger.child({ component: 'service' });
   log.info({ roles: describeRoles(roles) }, 'starting');
   const kafka = createKafka(config.kafka, logger);
-  const redis = createRedis(config.redis);
-  const subscriber = createRedis(config.redis);
+  const redis = createRedisClient(config.redis);
+  const subscriber = createRedisClient(config.redis);
   opened.push(
     () => redis.disconnect(),
     () => subscriber.disconnect(),

@@ -5,7 +5,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 
 /** src/state/lua, reached the same way from src/state (tests) and dist/state (the built CLI). */
 export const scriptsDir = fileURLToPath(new URL('../../src/state/lua/', import.meta.url));
@@ -30,7 +30,7 @@ export async function readScripts(dir = scriptsDir): Promise<LuaScript[]> {
 }
 
 /** Registers each script as a command named after its file (apply-orders.lua -> applyOrders). */
-export function defineScripts(redis: Redis | Cluster, scripts: readonly LuaScript[]): void {
+export function defineScripts(redis: RedisClient, scripts: readonly LuaScript[]): void {
   for (const s of scripts) {
     redis.defineCommand(s.name, s.numberOfKeys === 0 ? { lua: s.lua } : { lua: s.lua, numberOfKeys: s.numberOfKeys });
   }

@@ -4,8 +4,9 @@
 // Idempotent: every event is applied at most once, keyed by a digest of its eventId, so
 // at-least-once delivery from Kafka counts each event exactly once.
 import { hash } from 'node:crypto';
-import type { Cluster, Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import type { Config } from '../config.js';
+import type { RedisClient } from '../infra/redis.js';
 import type { AcceptedEvent, EventLine } from '../events/decode.js';
 import { InsidersError } from '../errors.js';
 import { decodeCustomerState, type CustomerState } from './customer-state.js';
@@ -13,7 +14,7 @@ import { STATE_LAYOUT, stateKeys, type ShardKeys, type StateKeys } from './keys.
 import { defineScripts, readScripts } from './scripts.js';
 
 /** A connection to a single Redis or to a Redis Cluster: the state needs nothing more of either. */
-export type StateRedis = Redis | Cluster;
+export type StateRedis = RedisClient;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

@@ -5,10 +5,9 @@
 // gives, and every customer has a due entry.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import { computeFeatures } from '../../src/features/features.js';
 import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { placeCustomers } from '../../src/model/model.js';
 import { startService, type Service } from '../../src/service/service.js';
@@ -27,13 +26,13 @@ describe('placement by due times', () => {
     SWEEP_INTERVAL_MS: '3600000',
   });
   let admin: Admin;
-  let redis: Redis;
+  let redis: RedisClient;
   let service: Service | undefined;
 
   beforeAll(async () => {
     admin = createKafka(config.kafka, silentLogger).admin();
     await admin.connect();
-    redis = createRedis(config.redis);
+    redis = createRedisClient(config.redis);
     await redis.connect();
   });
 

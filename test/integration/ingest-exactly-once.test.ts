@@ -2,12 +2,11 @@
 // process SIGKILLed mid-stream and restarted, must leave Redis exactly as one clean pass does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { OrderConsumer } from '../../src/consumers/order-consumer.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { exited, spawnCli } from '../support/cli.js';
@@ -17,7 +16,7 @@ import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 import { keysOf } from '../support/state.js';
-import { redisState } from '../support/service-process.js';
+import { redisEnv, redisState } from '../support/service-process.js';
 import { unlinkPrefix } from '../support/cleanup.js';
 
 const dataSet = onlineRetailCsv;
@@ -36,7 +35,7 @@ function pipelineConfig(): Config {
 function cliEnv(config: Config): Record<string, string> {
   return {
     KAFKA_BROKERS: config.kafka.brokers.join(','),
-    REDIS_URL: config.redis.url,
+    ...redisEnv(config),
     REDIS_KEY_PREFIX: config.redis.keyPrefix,
     ORDERS_TOPIC: config.kafka.ordersTopic,
     DEAD_LETTER_TOPIC: config.kafka.deadLetterTopic,
@@ -56,12 +55,12 @@ describe('ingest: duplicates and a killed consumer change nothing', () => {
   const clean = pipelineConfig();
   const faulty = pipelineConfig();
   let admin: Admin;
-  let redis: Redis;
+  let redis: RedisClient;
 
   beforeAll(async () => {
     admin = createKafka(clean.kafka, silentLogger).admin();
     await admin.connect();
-    redis = createRedis(clean.redis);
+    redis = createRedisClient(clean.redis);
     await redis.connect();
   });
 

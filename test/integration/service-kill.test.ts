@@ -19,11 +19,10 @@
 // kill lands exactly still depends on batch sizes and timing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { createRng } from '../../src/model/rng.js';
 import { startService } from '../../src/service/service.js';
@@ -59,13 +58,13 @@ describe('the service SIGKILLed at random points of a replay', () => {
   const clean = faultConfig();
   const faulty = faultConfig();
   let admin: Admin;
-  let redis: Redis;
+  let redis: RedisClient;
   const running: ServiceChild[] = [];
 
   beforeAll(async () => {
     admin = createKafka(clean.kafka, silentLogger).admin();
     await admin.connect();
-    redis = createRedis(clean.redis);
+    redis = createRedisClient(clean.redis);
     await redis.connect();
     await Promise.all([replayDataSet(clean, { limit: LIMIT }), replayDataSet(faulty, { limit: LIMIT })]);
   });

@@ -3,11 +3,10 @@
 // >= 99 % of customers in their segment and the Insiders' id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { adjustedRandIndex } from '../../src/model/agreement.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
@@ -28,13 +27,13 @@ describe('streaming and embedded segmentation agree', () => {
     SWEEP_INTERVAL_MS: '3600000',
   });
   let admin: Admin;
-  let redis: Redis;
+  let redis: RedisClient;
   let service: Service | undefined;
 
   beforeAll(async () => {
     admin = createKafka(config.kafka, silentLogger).admin();
     await admin.connect();
-    redis = createRedis(config.redis);
+    redis = createRedisClient(config.redis);
     await redis.connect();
   });
 

@@ -1,7 +1,6 @@
 // Removing what an integration test created: its Redis keys, its ClickHouse database and its
 // Kafka topics.
 import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { masters, type RedisClient } from '../../src/infra/redis.js';
@@ -31,7 +30,7 @@ export async function dropDatabase(config: Config['clickhouse']): Promise<void> 
 }
 
 /** What a pipelineConfig() test wrote: its Redis keys, ClickHouse database and the three topics. */
-export async function removePipeline(config: Config, redis: Redis, admin: Admin): Promise<void> {
+export async function removePipeline(config: Config, redis: RedisClient, admin: Admin): Promise<void> {
   await unlinkPrefix(redis, config.redis.keyPrefix);
   await dropDatabase(config.clickhouse);
   const { ordersTopic, deadLetterTopic } = config.kafka;

@@ -4,10 +4,25 @@
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { uniqueName } from './names.js';
+import { howToStartTheCluster, redisClusterNodes } from './stack-env.js';
+
+/**
+ * Where the state goes: the stack's single Redis, or — in the `integration-cluster` lane, which
+ * sets INSIDERS_TEST_REDIS=cluster — its Redis Cluster. A lane that asks for the cluster and finds
+ * none fails with instructions.
+ */
+export function testRedisSettings(): Record<string, string> {
+  if (process.env.INSIDERS_TEST_REDIS !== 'cluster') return {};
+  const nodes = redisClusterNodes();
+  if (nodes === undefined) throw new Error(howToStartTheCluster);
+  // An empty value counts as unset: the stack's REDIS_URL would exclude the cluster.
+  return { REDIS_URL: '', REDIS_CLUSTER_NODES: nodes };
+}
 
 export function integrationConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     ...inject('stackEnv'),
+    ...testRedisSettings(),
     REDIS_KEY_PREFIX: uniqueName('t'),
     CLICKHOUSE_DATABASE: uniqueName('t'),
     LOG_LEVEL: 'silent',

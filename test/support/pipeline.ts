@@ -2,7 +2,6 @@
 // waiting until a consumer group has caught up with it.
 import { expect } from 'vitest';
 import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { OrderConsumer, type ConsumerTotals } from '../../src/consumers/order-consumer.js';
@@ -14,6 +13,7 @@ import { exited, spawnCli } from './cli.js';
 import { onlineRetailCsv } from './data-set.js';
 import { redisState } from './service-process.js';
 import { waitFor } from './wait.js';
+import type { RedisClient } from '../../src/infra/redis.js';
 
 /** `insiders replay` of the bundled data set (its first `limit` events) to `config`'s orders topic. */
 export async function replayDataSet(config: Config, options: { limit?: number; topic?: string } = {}): Promise<void> {
@@ -43,7 +43,7 @@ export async function caughtUp(admin: Admin, config: Config, timeoutMs = 180_000
  */
 export async function cleanPass(
   admin: Admin,
-  redis: Redis,
+  redis: RedisClient,
   config: Config,
 ): Promise<{ state: Map<string, string>; totals: ConsumerTotals }> {
   const store = await StateStore.open(redis, storeOptions(config));

@@ -4,14 +4,22 @@
 // comparison with another run.
 import { inject } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
+import { masters, type RedisClient } from '../../src/infra/redis.js';
 import { keysOf } from './state.js';
 import { exited, spawnCli } from './cli.js';
 import { waitFor } from './wait.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** The Redis a child process should use: `config`'s single Redis, or its cluster's seed nodes. */
+export function redisEnv(config: Config): Record<string, string> {
+  const cluster = config.redis.cluster;
+  return cluster === undefined
+    ? { REDIS_URL: config.redis.url }
+    : { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',') };
+}
 
 /** Every setting `config` was made from that the service reads, for a child process. */
 export function serviceEnv(config: Config, extra: Record<string, string> = {}): Record<string, string> {
@@ -24,7 +32,7 @@ export function serviceEnv(config: Config, extra: Record<string, string> = {}): 
     SEGMENT_CHANGES_TOPIC: config.model.changesTopic,
     CONSUMER_GROUP: config.kafka.consumerGroup,
     ORDERS_PARTITIONS: String(config.kafka.ordersPartitions),
-    REDIS_URL: config.redis.url,
+    ...redisEnv(config),
     REDIS_KEY_PREFIX: config.redis.keyPrefix,
     CLICKHOUSE_URL: config.clickhouse.url,
     CLICKHOUSE_DATABASE: config.clickhouse.database,
@@ -131,7 +139,7 @@ export function spawnService(env: Record<string, string>, command: string[] = ['
  * fencing counter counts acquisitions, which every restart adds to. Neither is state.
  */
 export async function redisState(
-  redis: Redis,
+  redis: RedisClient,
   config: Pick<Config, 'redis' | 'state' | 'kafka'>,
 ): Promise<Map<string, string>> {
   const prefix = config.redis.keyPrefix;
@@ -139,22 +147,24 @@ export async function redisState(
   const leases = new Set([keys.refitLock, keys.fence, keys.storedFence]);
   for (let s = 0; s < keys.shards; s++) leases.add(keys.shard(s).lease);
   const out = new Map<string, string>();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-    cursor = next;
-    for (const key of found) {
-      if (leases.has(key)) continue;
-      const type = await redis.type(key);
-      const value =
-        type === 'hash'
-          ? Object.entries(await redis.hgetall(key)).sort()
-          : type === 'zset'
-            ? await redis.zrange(key, '0', '-1', 'WITHSCORES')
-            : await redis.get(key);
-      out.set(key.slice(prefix.length), JSON.stringify(value));
-    }
-  } while (cursor !== '0');
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+      cursor = next;
+      for (const key of found) {
+        if (leases.has(key)) continue;
+        const type = await node.type(key);
+        const value =
+          type === 'hash'
+            ? Object.entries(await node.hgetall(key)).sort()
+            : type === 'zset'
+              ? await node.zrange(key, '0', '-1', 'WITHSCORES')
+              : await node.get(key);
+        out.set(key.slice(prefix.length), JSON.stringify(value));
+      }
+    } while (cursor !== '0');
+  }
   return out;
 }
 
