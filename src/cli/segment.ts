@@ -45,6 +45,32 @@ function parseK(opts: SegmentOptions): { k?: number; kRange?: [number, number] }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** One line per segment: its name, what sets it apart and what marketing should do with it. */
+export function segmentDescriptions(
+  segments: readonly { readonly name: string; readonly description: string; readonly action: string }[],
+): string[] {
+  const width = Math.max(0, ...segments.map((s) => s.name.length));
+  return segments.map((s) =>
+    s.description === '' ? s.name : `${s.name.padEnd(width)}  ${s.description}. ${s.action}`,
+  );
+}
+
+/** The Insiders policy of a model run and where its Insiders stand, in two lines. */
+export function policyLines(
+  band: readonly [number, number],
+  rule: string,
+  shareOfCustomers: number,
+  shareOfRevenue: number,
+  inBand: boolean,
+  reason: string,
+): string[] {
+  return [
+    `Insiders policy: ${band.map((x) => (100 * x).toFixed(0)).join('–')} % of segmented customers, picked by ${rule}; ` +
+      `Insiders ${pct(shareOfCustomers)} of customers, ${pct(shareOfRevenue)} of revenue${inBand ? '' : ' (OUTSIDE the band)'}`,
+    `why this k: ${reason}`,
+  ];
+}
+
 export function formatSegmentTable(model: FittedModel, profiles: readonly SegmentProfileRow[]): string {
   const header = [
     'rank',
@@ -76,23 +102,24 @@ export function formatSegmentTable(model: FittedModel, profiles: readonly Segmen
   const silhouettes = Object.entries(model.silhouetteByK)
     .map(([k, s]) => `k=${k}: ${s.toFixed(3)}`)
     .join(', ');
-  const selection = model.selection;
-  const nameWidth = Math.max(...profiles.map((p) => p.name.length));
+  const s = model.selection;
   return [
     line(header),
     ...rows.map(line),
     '',
-    ...profiles.map((p) => `${p.name.padEnd(nameWidth)}  ${p.description}. ${p.action}`),
+    ...segmentDescriptions(profiles),
     '',
     `k = ${model.k}, silhouette ${model.silhouette.toFixed(3)} (tried ${silhouettes}), ${model.trainedOn} customers clustered`,
-    ...(selection === undefined
+    ...(s === undefined
       ? []
-      : [
-          `Insiders policy: ${selection.policy.shareBand.map((x) => (100 * x).toFixed(0)).join('–')} % of segmented customers, ` +
-            `picked by ${selection.policy.rankRule}; Insiders ${pct(selection.insidersShareOfCustomers)} of customers, ` +
-            `${pct(selection.insidersShareOfRevenue)} of revenue${selection.insidersInBand ? '' : ' (OUTSIDE the band)'}`,
-          `why: ${selection.reason}`,
-        ]),
+      : policyLines(
+          s.policy.shareBand,
+          s.policy.rankRule,
+          s.insidersShareOfCustomers,
+          s.insidersShareOfRevenue,
+          s.insidersInBand,
+          s.reason,
+        )),
   ].join('\n');
 }
 

@@ -463,11 +463,13 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
       it('customer lookup: the segment, features and the history of one customer', () => {
         const [row] = answer('customer_lookup') as {
           segment: string;
+          segment_description: string;
           gross_revenue: number;
           changes: string;
           history: string;
         }[];
         expect(row?.segment).toBe('Insiders');
+        expect(row?.segment_description).toBe(v2.segments.find((s) => s.id === v2.insidersId)?.description);
         expect(row?.gross_revenue).toBe(26_000);
         expect(row?.changes).toBe('2');
         const [first, second] = changes.filter((c) => c.customerId === 'reg0');
