@@ -12,7 +12,7 @@ import { assign, miniBatchKMeans, type KMeansFit } from './kmeans.js';
 import { createMatrix } from './matrix.js';
 import { applyScaler, defaultTransforms, featureMatrix, fitScaler, scaleRow, unscaleRow } from './prepare.js';
 import { createRng, sampleWithoutReplacement } from './rng.js';
-import type { SegmentTraits } from './naming.js';
+import type { SegmentKind, SegmentTraits } from './naming.js';
 import {
   buildSegments,
   clusteredSegments,
@@ -177,8 +177,8 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
       ids: clustered.map((s) => s.id),
       centres: centresInScaler(previous.centres, previous.scaler, scaler),
       highestIdEver: previous.highestSegmentIdEver,
-      // versions stored before names had kinds carry none
-      kinds: clustered.map((s) => s.kind).filter((kind) => kind !== undefined),
+      // undefined in versions stored before segments had kinds: their names are chosen afresh
+      kinds: clustered.map((s): SegmentKind | undefined => s.kind),
     };
   }
   const centresOf = (fitted: Matrix) =>

@@ -87,7 +87,7 @@ export interface PreviousSegments {
   /** the highest id ever given, when ids of dropped segments must never come back */
   readonly highestIdEver?: number;
   /** the kind (name) of the segment of each centre row, to keep names across refits */
-  readonly kinds?: readonly SegmentKind[];
+  readonly kinds?: readonly (SegmentKind | undefined)[];
 }
 
 /**

@@ -87,6 +87,28 @@ describe('fitModel and the Insiders policy', () => {
   });
 });
 
+describe('names across refits', () => {
+  it('keeps every id and name over two refits on unchanged data, and names stay distinct', () => {
+    const rng = createRng(5);
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      customer(
+        `n${String(i).padStart(3, '0')}`,
+        [150, 900, 4_000, 30_000][i % 4]! * (0.6 + 0.8 * rng()),
+        [320, 150, 40, 6][i % 4]! + Math.floor(30 * rng()),
+        [1, 8, 25, 90][i % 4]! + Math.floor(4 * rng()),
+      ),
+    );
+    const first = fitModel(rows, { seed: 1, k: 4 });
+    const second = fitModel(rows, { seed: 2 }, first);
+    const third = fitModel(rows, { seed: 3 }, second);
+    const names = (m: typeof first) => m.segments.map((s) => [s.id, s.name, s.kind]);
+    expect(names(second)).toEqual(names(first));
+    expect(names(third)).toEqual(names(first));
+    expect(new Set(first.segments.map((s) => s.name)).size).toBe(first.segments.length);
+    expect(third.selection?.reason).toBe('k = 4 kept from version 2 (a refit warm-starts with the previous k)');
+  });
+});
+
 describe('the Lapsed group', () => {
   const active = Array.from({ length: 60 }, (_, i) =>
     customer(`a${String(i).padStart(2, '0')}`, [100, 2_000, 30_000][i % 3]!, [200, 60, 3][i % 3]!, [2, 10, 50][i % 3]!),
