@@ -287,9 +287,8 @@ export function placeCustomers(model: ModelVersion, rows: readonly Features[]): 
   const lapsed: Placement[] = [];
   const clustered: Features[] = [];
   for (const f of rows) {
-    if (!isEligible(f)) continue;
-    if (isClustered(f) || (!hasLapsed && f.recencyDays !== null)) clustered.push(f);
-    else if (hasLapsed) lapsed.push({ customerId: f.customerId, segmentId: LAPSED_SEGMENT_ID, distance: 0 });
+    if (hasLapsed && isLapsed(f)) lapsed.push({ customerId: f.customerId, segmentId: LAPSED_SEGMENT_ID, distance: 0 });
+    else if (f.recencyDays !== null) clustered.push(f);
   }
   if (clustered.length === 0) return lapsed;
   const segments = clusteredSegments(model.segments);
