@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { INSIDERS_RULES, type InsidersRuleName } from './model/segments.js';
 import { REDACTED, isSecretName, redactUrl } from './secrets.js';
 
 const hostPort = /^[^\s:,]+:\d{1,5}$/;
@@ -71,6 +72,8 @@ const integer = (min: number, max: number) =>
 
 const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
+const insidersRuleNames = Object.keys(INSIDERS_RULES) as [InsidersRuleName, ...InsidersRuleName[]];
+
 /**
  * Every environment variable the service reads, its default and its form. README.md has the same
  * table for operators; keep the two in step.
@@ -116,6 +119,13 @@ export const configSchema = z.object({
     .refine(([lo, hi]) => lo >= 2 && hi >= lo && hi <= 50, 'MIN..MAX with 2 <= MIN <= MAX <= 50')
     .default([2, 10]),
   MODEL_SCALER: z.enum(['minmax', 'robust']).default('minmax'),
+  INSIDERS_SHARE_BAND: z
+    .string()
+    .regex(/^\d+(\.\d+)?\.\.\d+(\.\d+)?$/, 'MIN..MAX percent of segmented customers, e.g. 5..20')
+    .transform((s) => s.split('..').map((p) => Number(p) / 100) as [number, number])
+    .refine(([lo, hi]) => lo >= 0 && hi >= lo && hi <= 1, 'MIN..MAX percent with 0 <= MIN <= MAX <= 100')
+    .default([0.05, 0.2]),
+  INSIDERS_RULE: z.enum(insidersRuleNames, { message: insidersRuleNames.join(', ') }).default('revenue'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   // Seed nodes of a Redis Cluster; the client learns the others from them. Excludes REDIS_URL.
   REDIS_CLUSTER_NODES: redisNodes.optional(),
@@ -232,6 +242,10 @@ export interface Config {
     readonly k: number | undefined;
     readonly kRange: readonly [number, number];
     readonly scaler: 'minmax' | 'robust';
+    /** the target band of the Insiders' share of segmented customers, 0..1, inclusive */
+    readonly insidersShareBand: readonly [number, number];
+    /** the rule that picks the Insiders: the segment ranked first by INSIDERS_RULES[insidersRule] */
+    readonly insidersRule: InsidersRuleName;
   };
   readonly log: { readonly level: RawConfig['LOG_LEVEL']; readonly pretty: boolean };
   readonly http: {
@@ -348,6 +362,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       k: c.MODEL_K,
       kRange: c.MODEL_K_RANGE,
       scaler: c.MODEL_SCALER,
+      insidersShareBand: c.INSIDERS_SHARE_BAND,
+      insidersRule: c.INSIDERS_RULE,
     },
     log: { level: c.LOG_LEVEL, pretty: c.LOG_PRETTY === '1' },
     http: { port: c.HTTP_PORT, adminToken: c.HTTP_ADMIN_TOKEN },

@@ -1,9 +1,12 @@
 -- Question: What characterises each segment of the current model, and how much of the revenue does
--- each bring? (Rank 1 is the Insiders; the others show what each segment needs from marketing.)
+-- each bring? (Rank 1 is the Insiders; description says what sets each segment apart, action what
+-- marketing should do; Lapsed, last, holds the customers without a purchase in the window, by rule.)
 -- Visualization: table
 SELECT
     rank,
     name AS segment,
+    description,
+    action,
     customers,
     share_of_customers,
     revenue,

@@ -1,10 +1,13 @@
 -- Question: Where does one customer stand: segment, features, and how they got there?
 -- Visualization: table (one row; Metabase's object detail shows it best)
 -- Template tag {{customer_id}}: type Text, required. Metabase puts it in as a quoted string.
--- history: every membership change, oldest first, as "time reason: from -> to".
+-- history: every membership change, oldest first, as "time reason: from -> to". segment_description
+-- and action: the segment's, as the latest profiled model version describes it.
 SELECT
     c.customer_id AS customer_id,
     c.segment_name AS segment,
+    c.segment_description AS segment_description,
+    c.action AS action,
     c.is_insider AS is_insider,
     c.gross_revenue AS gross_revenue,
     c.recency_days AS recency_days,
@@ -23,8 +26,19 @@ SELECT
     h.history AS history
 FROM
 (
-    SELECT *
+    SELECT
+        *,
+        description AS segment_description,
+        action
     FROM current_customers
+    ANY LEFT JOIN
+    (
+        SELECT
+            segment_id,
+            description,
+            action
+        FROM latest_segment_profiles
+    ) USING (segment_id)
     WHERE customer_id = {{customer_id}}
 ) AS c
 LEFT JOIN

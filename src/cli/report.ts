@@ -1,11 +1,13 @@
 // `insiders report`: the segment summary as marketing sees it, read back from ClickHouse's
-// current views: how many Insiders there are, their share of customers and of revenue, and the
-// segment table.
+// current views: how many Insiders there are, their share of customers and of revenue, the
+// segment table with what sets each segment apart and what to do with it, and the Insiders policy
+// of the latest model run.
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
 import { formatMills } from '../money.js';
 import type { CommandOutcome } from './main.js';
+import { policyLines, segmentDescriptions } from './segment.js';
 
 interface SegmentLine {
   segment_id: number;
@@ -17,6 +19,19 @@ interface SegmentLine {
   frequency: number;
   products: number;
   returns: number;
+  /** '' when the latest profiled version does not describe the segment */
+  description: string;
+  action: string;
+}
+
+interface PolicyLine {
+  insiders_share_min: number;
+  insiders_share_max: number;
+  insiders_rule: string;
+  insiders_share_of_customers: number;
+  insiders_share_of_revenue: number;
+  insiders_in_band: number;
+  k_reason: string;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -30,14 +45,22 @@ export function registerReport(program: Command, outcome: CommandOutcome): void 
       const clickhouse = createClickHouse(config.clickhouse);
       try {
         const result = await clickhouse.query({
-          query: `SELECT segment_id, any(segment_name) AS name, max(is_insider) AS insider,
-                         count() AS customers, sum(gross_revenue_mills) AS revenue_mills,
-                         avg(recency_days) AS recency, avg(frequency) AS frequency,
-                         avg(products) AS products, avg(returns) AS returns
-                  FROM current_customers
-                  WHERE segment_id != 0
-                  GROUP BY segment_id
-                  ORDER BY insider DESC, sum(gross_revenue_mills) / count() DESC`,
+          // The Lapsed group (segment id -1) last, like a segment; descriptions from the latest profiles.
+          query: `SELECT segment_id, name, insider, customers, revenue_mills, recency, frequency, products,
+                         returns, description, action
+                  FROM
+                  (
+                      SELECT segment_id, any(segment_name) AS name, max(is_insider) AS insider,
+                             count() AS customers, sum(gross_revenue_mills) AS revenue_mills,
+                             avg(recency_days) AS recency, avg(frequency) AS frequency,
+                             avg(products) AS products, avg(returns) AS returns
+                      FROM current_customers
+                      WHERE segment_id != 0
+                      GROUP BY segment_id
+                  )
+                  ANY LEFT JOIN (SELECT segment_id, description, action FROM latest_segment_profiles)
+                  USING (segment_id)
+                  ORDER BY insider DESC, segment_id = -1, revenue_mills / customers DESC`,
           format: 'JSONEachRow',
         });
         const rows = await result.json<SegmentLine>();
@@ -82,6 +105,26 @@ export function registerReport(program: Command, outcome: CommandOutcome): void 
           process.stdout.write(
             `${cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')}\n`,
           );
+        }
+        process.stdout.write(`\n${segmentDescriptions(rows).join('\n')}\n`);
+        const runs = await clickhouse.query({
+          query: `SELECT insiders_share_min, insiders_share_max, insiders_rule, insiders_share_of_customers,
+                         insiders_share_of_revenue, insiders_in_band, k_reason
+                  FROM latest_model_run`,
+          format: 'JSONEachRow',
+        });
+        const [run] = await runs.json<PolicyLine>();
+        // A run stored before the Insiders policy existed has an empty rule: nothing to show.
+        if (run !== undefined && run.insiders_rule !== '') {
+          const lines = policyLines(
+            [run.insiders_share_min, run.insiders_share_max],
+            run.insiders_rule,
+            run.insiders_share_of_customers,
+            run.insiders_share_of_revenue,
+            run.insiders_in_band === 1,
+            run.k_reason,
+          );
+          process.stdout.write(`\n${lines.join('\n')}\n`);
         }
       } finally {
         await clickhouse.close();

@@ -14,6 +14,7 @@ import { defaultRules } from '../features/filters.js';
 import type { Features } from '../features/features.js';
 import { fitModel, placeCustomers, type FittedModel, type Placement } from '../model/model.js';
 import { segmentProfiles, type SegmentProfileRow } from '../model/profiles.js';
+import { INSIDERS_RULES } from '../model/segments.js';
 import { formatMills } from '../money.js';
 import type { CommandOutcome } from './main.js';
 
@@ -43,6 +44,32 @@ function parseK(opts: SegmentOptions): { k?: number; kRange?: [number, number] }
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** One line per segment: its name, what sets it apart and what marketing should do with it. */
+export function segmentDescriptions(
+  segments: readonly { readonly name: string; readonly description: string; readonly action: string }[],
+): string[] {
+  const width = Math.max(0, ...segments.map((s) => s.name.length));
+  return segments.map((s) =>
+    s.description === '' ? s.name : `${s.name.padEnd(width)}  ${s.description}. ${s.action}`,
+  );
+}
+
+/** The Insiders policy of a model run and where its Insiders stand, in two lines. */
+export function policyLines(
+  band: readonly [number, number],
+  rule: string,
+  shareOfCustomers: number,
+  shareOfRevenue: number,
+  inBand: boolean,
+  reason: string,
+): string[] {
+  return [
+    `Insiders policy: ${band.map((x) => (100 * x).toFixed(0)).join('–')} % of segmented customers, picked by ${rule}; ` +
+      `Insiders ${pct(shareOfCustomers)} of customers, ${pct(shareOfRevenue)} of revenue${inBand ? '' : ' (OUTSIDE the band)'}`,
+    `why this k: ${reason}`,
+  ];
+}
 
 export function formatSegmentTable(model: FittedModel, profiles: readonly SegmentProfileRow[]): string {
   const header = [
@@ -75,11 +102,24 @@ export function formatSegmentTable(model: FittedModel, profiles: readonly Segmen
   const silhouettes = Object.entries(model.silhouetteByK)
     .map(([k, s]) => `k=${k}: ${s.toFixed(3)}`)
     .join(', ');
+  const s = model.selection;
   return [
     line(header),
     ...rows.map(line),
     '',
-    `k = ${model.k}, silhouette ${model.silhouette.toFixed(3)} (tried ${silhouettes}), ${model.trainedOn} customers`,
+    ...segmentDescriptions(profiles),
+    '',
+    `k = ${model.k}, silhouette ${model.silhouette.toFixed(3)} (tried ${silhouettes}), ${model.trainedOn} customers clustered`,
+    ...(s === undefined
+      ? []
+      : policyLines(
+          s.policy.shareBand,
+          s.policy.rankRule,
+          s.insidersShareOfCustomers,
+          s.insidersShareOfRevenue,
+          s.insidersInBand,
+          s.reason,
+        )),
   ].join('\n');
 }
 
@@ -112,13 +152,16 @@ async function writeSqlite(
   db.run('COMMIT');
   insert.free();
   db.run(
-    'CREATE TABLE segments (segment_id INTEGER, rank INTEGER, name TEXT, customers INTEGER, share_of_customers REAL, revenue REAL, share_of_revenue REAL)',
+    'CREATE TABLE segments (segment_id INTEGER, rank INTEGER, name TEXT, description TEXT, action TEXT, rule_based INTEGER, customers INTEGER, share_of_customers REAL, revenue REAL, share_of_revenue REAL)',
   );
   for (const p of profiles) {
-    db.run('INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    db.run('INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       p.segmentId,
       p.rank,
       p.name,
+      p.description,
+      p.action,
+      p.ruleBased ? 1 : 0,
       p.customers,
       p.shareOfCustomers,
       p.revenueMills / 1000,
@@ -157,7 +200,12 @@ export function registerSegment(program: Command, _outcome: CommandOutcome): voi
         },
       });
       const read = performance.now();
-      const model = fitModel(csv.features, { seed, ...k });
+      const model = fitModel(csv.features, {
+        seed,
+        ...k,
+        insidersShareBand: config.model.insidersShareBand,
+        rankRule: INSIDERS_RULES[config.model.insidersRule],
+      });
       const placements = placeCustomers(model, csv.features);
       const profiles = segmentProfiles(model, csv.features, placements);
       const fitted = performance.now();
@@ -177,6 +225,9 @@ export function registerSegment(program: Command, _outcome: CommandOutcome): voi
               segment_id: p.segmentId,
               rank: p.rank,
               segment: p.name,
+              description: p.description,
+              action: p.action,
+              rule_based: p.ruleBased ? 1 : 0,
               customers: p.customers,
               share_of_customers: p.shareOfCustomers.toFixed(4),
               revenue: formatMills(p.revenueMills),

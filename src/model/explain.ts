@@ -1,13 +1,17 @@
 // Why a customer is in their segment, and what single change would move them into the Insiders or
 // out of them: the "conditions to enter / to leave" of the business questions, per customer.
+import { clusteredSegments } from './segments.js';
 import type { FeatureName, Matrix, Scaler, Segment } from './types.js';
 
-/** What an explanation needs from a model version; a ModelVersion fits. */
+/**
+ * What an explanation needs from a model version; a ModelVersion fits. Explanations are of the
+ * clustered segments: a rule-based group (Lapsed) has no centre and is left out.
+ */
 export interface ExplainModel {
   readonly scaler: Scaler;
-  /** row i is segment i's centre, in the scaled space */
+  /** row i is clustered segment i's centre, in the scaled space */
   readonly centres: Matrix;
-  readonly segments: readonly Pick<Segment, 'id' | 'name'>[];
+  readonly segments: readonly (Pick<Segment, 'id' | 'name'> & { readonly ruleBased?: boolean })[];
   readonly insidersId: number;
 }
 
@@ -51,7 +55,8 @@ export interface AssignmentExplanation {
 }
 
 function checkModel(model: ExplainModel): number {
-  const { scaler, centres, segments } = model;
+  const { scaler, centres } = model;
+  const segments = clusteredSegments(model.segments);
   const d = scaler.features.length;
   if (scaler.center.length !== d || scaler.scale.length !== d || centres.cols !== d) {
     throw new RangeError(
@@ -120,7 +125,8 @@ function nearest(squared: Float64Array): number {
 /** Distances to every centre, the assigned and runner-up segments, and each feature's share. */
 export function explainAssignment(model: ExplainModel, customer: CustomerValues): AssignmentExplanation {
   checkModel(model);
-  const { scaler, centres, segments } = model;
+  const { scaler, centres } = model;
+  const segments = clusteredSegments(model.segments);
   if (centres.rows === 0) throw new RangeError('the model has no centres');
   const original = originalValues(scaler, customer);
   const scaled = original.map((x, j) => toScaled(scaler, j, x));
@@ -265,7 +271,8 @@ export function smallestChangeTo(
   options: ChangeOptions = {},
 ): InsidersChange {
   const insiders = checkModel(model);
-  const { scaler, centres, segments } = model;
+  const { scaler, centres } = model;
+  const segments = clusteredSegments(model.segments);
   const original = originalValues(scaler, customer);
   const scaled = original.map((x, j) => toScaled(scaler, j, x));
   const current = nearest(squaredDistances(centres, scaled));

@@ -1,20 +1,33 @@
 // A model version from customers' features, and the assignment of customers to its segments.
 // Pure: the seed comes in, timing is measured by the caller.
 //
-// Fit: eligible customers (those who ever bought) -> feature matrix -> log1p + scaler fitted on
-// these customers -> mini-batch k-means (k chosen by silhouette on the first fit, or fixed) ->
-// segments matched to the previous version's (Hungarian on centre distance), ranked and named.
-// A refit warm-starts from the previous centres with the previous k, so segments stay put when
-// the population does.
+// Fit: customers with a purchase in the window -> feature matrix -> log1p + scaler fitted on
+// these customers -> mini-batch k-means (k chosen on the first fit by the Insiders policy and the
+// silhouette, or fixed) -> segments matched to the previous version's (Hungarian on centre
+// distance), ranked and named. A refit warm-starts from the previous centres with the previous k,
+// so segments stay put when the population does. Customers without a purchase in the window are
+// not clustered: the Lapsed rule places them (LAPSED_SEGMENT_ID).
 import type { Features } from '../features/features.js';
 import { assign, miniBatchKMeans, type KMeansFit } from './kmeans.js';
 import { createMatrix } from './matrix.js';
 import { applyScaler, defaultTransforms, featureMatrix, fitScaler, scaleRow, unscaleRow } from './prepare.js';
 import { createRng, sampleWithoutReplacement } from './rng.js';
-import { buildSegments, type DescribedSegment, type PreviousSegments, type RankRule } from './segments.js';
-import { selectK } from './select-k.js';
+import type { SegmentKind, SegmentTraits } from './naming.js';
+import {
+  buildSegments,
+  clusteredSegments,
+  DEFAULT_RANK_RULE,
+  LAPSED_SEGMENT_ID,
+  rankSegments,
+  type PreviousSegments,
+  type RankRule,
+} from './segments.js';
+import { chooseK, distanceToBand, selectK } from './select-k.js';
 import { silhouetteOnSample } from './silhouette.js';
-import type { FeatureName, FeatureTransform, Matrix, ModelVersion, Scaler } from './types.js';
+import type { FeatureName, FeatureTransform, InsidersPolicy, Matrix, ModelVersion, Scaler } from './types.js';
+
+/** The default Insiders band: 5–20 % of segmented customers, a loyalty programme's usual size. */
+export const DEFAULT_INSIDERS_SHARE_BAND: readonly [number, number] = [0.05, 0.2];
 
 /**
  * Seedings per k on a cold start. A lineage starts cold once and every refit after it is warm, so
@@ -39,12 +52,13 @@ export interface FitOptions {
   readonly halfLife?: number;
   readonly silhouetteSampleSize?: number;
   readonly rankRule?: RankRule;
+  /** the target band of the Insiders' share of segmented customers, 0..1; default 5–20 % */
+  readonly insidersShareBand?: readonly [number, number];
   /** ignore the previous version's k and choose again */
   readonly reselectK?: boolean;
 }
 
 export interface FittedModel extends ModelVersion {
-  readonly segments: readonly DescribedSegment[];
   /** per-centre counts after the fit, for the next warm start */
   readonly counts: readonly number[];
   readonly transformsUsed: readonly FeatureTransform[];
@@ -52,9 +66,25 @@ export interface FittedModel extends ModelVersion {
   readonly highestSegmentIdEver: number;
 }
 
-/** Customers the model can place: they have bought at least once. */
+/**
+ * Customers the model places: those who ever bought, and those with a return in the window (a
+ * purchase from before the records start). Customers with neither get no segment.
+ */
 export function isEligible(f: Features): boolean {
-  return f.recencyDays !== null;
+  return f.recencyDays !== null || f.returnEvents > 0;
+}
+
+/** Customers the model clusters: a purchase in the window. */
+export function isClustered(f: Features): boolean {
+  return f.orders > 0;
+}
+
+/**
+ * The Lapsed rule: an eligible customer without a purchase in the window (every purchase expired,
+ * or only returns). A function of the features at "now" alone, like every placement.
+ */
+export function isLapsed(f: Features): boolean {
+  return isEligible(f) && !isClustered(f);
 }
 
 function centresInScaler(centres: Matrix, from: Scaler, to: Scaler): Matrix {
@@ -67,9 +97,35 @@ function centresInScaler(centres: Matrix, from: Scaler, to: Scaler): Matrix {
 }
 
 function median(values: Float64Array): number {
+  if (values.length === 0) return 0;
   const sorted = values.slice().sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The naming traits of the customers `rows` (medians over them). */
+function traitsOf(rows: readonly Features[]): SegmentTraits {
+  const of = (pick: (f: Features) => number) => median(Float64Array.from(rows, pick));
+  return {
+    recencyDays: of((f) => f.recencyDays ?? 0),
+    orders: of((f) => f.orders),
+    grossRevenueMills: of((f) => f.grossRevenueMills),
+    products: of((f) => f.products),
+    oneOrderShare: rows.length === 0 ? 0 : rows.filter((f) => f.orders === 1).length / rows.length,
+  };
+}
+
+/** Each segment's customers, by label. */
+function membersByLabel(rows: readonly Features[], labels: ArrayLike<number>, k: number): Features[][] {
+  const members = Array.from({ length: k }, (): Features[] => []);
+  rows.forEach((f, i) => members[labels[i]!]!.push(f));
+  return members;
+}
+
+/** Rank rules in words, for the model run. */
+function describeRule(rule: RankRule): string {
+  const key = (k: { by: string; order: string }) => `${k.order === 'desc' ? 'highest' : 'lowest'} ${k.by}`;
+  return [rule, ...(rule.thenBy ?? [])].map(key).join(', then ');
 }
 
 function profile(values: readonly number[], transforms: readonly FeatureTransform[]): Record<FeatureName, number> {
@@ -91,7 +147,14 @@ function byCustomerId(a: Features, b: Features): number {
  */
 export function fitModel(rows: readonly Features[], options: FitOptions, previous?: FittedModel): FittedModel {
   const transforms = options.transforms ?? previous?.transformsUsed ?? defaultTransforms;
-  const eligible = rows.filter(isEligible).sort(byCustomerId);
+  const placed = rows.filter(isEligible);
+  const eligible = placed.filter(isClustered).sort(byCustomerId);
+  const lapsed = placed.length - eligible.length;
+  const rankRule = options.rankRule ?? DEFAULT_RANK_RULE;
+  const policy: InsidersPolicy = {
+    shareBand: options.insidersShareBand ?? DEFAULT_INSIDERS_SHARE_BAND,
+    rankRule: describeRule(rankRule),
+  };
   const raw = featureMatrix(eligible, transforms);
   const scaler = fitScaler(raw, transforms, options.scaler ?? previous?.scaler.kind ?? 'minmax');
   const x = applyScaler(raw, scaler);
@@ -109,12 +172,27 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
   const sampleSize = options.silhouetteSampleSize ?? 5000;
   let previousInNewSpace: PreviousSegments | undefined;
   if (previous !== undefined && sameFeatures) {
+    const clustered = clusteredSegments(previous.segments);
     previousInNewSpace = {
-      ids: previous.segments.map((s) => s.id),
+      ids: clustered.map((s) => s.id),
       centres: centresInScaler(previous.centres, previous.scaler, scaler),
       highestIdEver: previous.highestSegmentIdEver,
+      // undefined in versions stored before segments had kinds: their names are chosen afresh
+      kinds: clustered.map((s): SegmentKind | undefined => s.kind),
     };
   }
+  const centresOf = (fitted: Matrix) =>
+    Array.from({ length: fitted.rows }, (_, i) =>
+      profile(unscaleRow(fitted.data.subarray(i * x.cols, (i + 1) * x.cols), scaler), transforms),
+    );
+  /** The Insiders' row and their share of segmented customers, by the rank rule. */
+  const insidersOf = (fitted: Matrix, labels: ArrayLike<number>) => {
+    const row = rankSegments(centresOf(fitted), rankRule).indexOf(1);
+    let members = 0;
+    for (let i = 0; i < labels.length; i++) if (labels[i] === row) members++;
+    return { row, share: members / (eligible.length + lapsed) };
+  };
+  let reason: string;
   if (warm && previousInNewSpace) {
     fit = miniBatchKMeans(x, {
       ...common,
@@ -122,6 +200,7 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
       init: previousInNewSpace.centres,
       counts: Float64Array.from(previous.counts),
     });
+    reason = `k = ${previous.k} kept from version ${previous.version} (a refit warm-starts with the previous k)`;
   } else {
     const [kMin, kMax] = options.k !== undefined ? [options.k, options.k] : (options.kRange ?? [2, 10]);
     const selection = selectK(x, {
@@ -131,7 +210,16 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
       silhouetteSampleSize: sampleSize,
       nInit: options.nInit ?? COLD_START_SEEDINGS,
     });
-    fit = selection.byK[selection.best]!.clustering;
+    const choice = chooseK(
+      Object.entries(selection.byK).map(([k, c]) => ({
+        k: Number(k),
+        silhouette: c.silhouette,
+        insidersShare: insidersOf(c.clustering.centres, c.clustering.labels).share,
+      })),
+      policy.shareBand,
+    );
+    fit = selection.byK[choice.k]!.clustering;
+    reason = choice.reason;
     silhouetteByK = Object.fromEntries(Object.entries(selection.byK).map(([k, c]) => [k, c.silhouette]));
   }
   const k = fit.centres.rows;
@@ -141,25 +229,21 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
 
   const sizes = new Array<number>(k).fill(0);
   for (const label of fit.labels) sizes[label]!++;
-  const centres = Array.from({ length: k }, (_, i) =>
-    profile(unscaleRow(fit.centres.data.subarray(i * x.cols, (i + 1) * x.cols), scaler), transforms),
-  );
-  const column = new Float64Array(raw.rows);
-  const population = profile(
-    transforms.map((_, j) => {
-      for (let i = 0, o = j; i < raw.rows; i++, o += raw.cols) column[i] = raw.data[o]!;
-      return median(column);
-    }),
-    transforms,
-  );
+  const members = membersByLabel(eligible, fit.labels, k);
   const { segments, insidersId } = buildSegments({
     scaledCentres: fit.centres,
-    centres,
+    centres: centresOf(fit.centres),
     sizes,
-    population,
+    traits: members.map(traitsOf),
+    population: traitsOf(eligible),
+    lapsed,
     ...(previousInNewSpace ? { previous: previousInNewSpace } : {}),
-    ...(options.rankRule ? { rankRule: options.rankRule } : {}),
+    rankRule,
   });
+  const insiders = insidersOf(fit.centres, fit.labels);
+  const revenue = (fs: readonly Features[]) => fs.reduce((sum, f) => sum + f.grossRevenueMills, 0);
+  const totalRevenue = revenue(eligible);
+  const inBand = distanceToBand(insiders.share, policy.shareBand) === 0;
   return {
     version: (previous?.version ?? 0) + 1,
     k,
@@ -172,6 +256,13 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
     seed: options.seed,
     silhouetteByK,
     trainedOn: x.rows,
+    selection: {
+      policy,
+      insidersShareOfCustomers: insiders.share,
+      insidersShareOfRevenue: totalRevenue === 0 ? 0 : revenue(members[insiders.row]!) / totalRevenue,
+      insidersInBand: inBand,
+      reason,
+    },
     counts: Array.from(fit.counts),
     transformsUsed: transforms,
     highestSegmentIdEver: Math.max(previous?.highestSegmentIdEver ?? 0, ...segments.map((s) => s.id)),
@@ -185,15 +276,30 @@ export interface Placement {
   readonly distance: number;
 }
 
-/** Places every eligible customer in its nearest segment; customers who never bought get none. */
+/**
+ * Places every eligible customer: those with a purchase in the window in their nearest segment,
+ * the others in the Lapsed group (distance 0); customers who are not eligible get none. A version
+ * stored before the Lapsed group existed has no such segment and clusters every customer who ever
+ * bought, as it was fitted to. The embedded path and the streaming assigner both place with this.
+ */
 export function placeCustomers(model: ModelVersion, rows: readonly Features[]): Placement[] {
-  const eligible = rows.filter(isEligible);
-  if (eligible.length === 0) return [];
-  const x = applyScaler(featureMatrix(eligible, model.scaler.features), model.scaler);
+  const hasLapsed = model.segments.some((s) => s.id === LAPSED_SEGMENT_ID);
+  const lapsed: Placement[] = [];
+  const clustered: Features[] = [];
+  for (const f of rows) {
+    if (hasLapsed && isLapsed(f)) lapsed.push({ customerId: f.customerId, segmentId: LAPSED_SEGMENT_ID, distance: 0 });
+    else if (f.recencyDays !== null) clustered.push(f);
+  }
+  if (clustered.length === 0) return lapsed;
+  const segments = clusteredSegments(model.segments);
+  const x = applyScaler(featureMatrix(clustered, model.scaler.features), model.scaler);
   const { labels, distances } = assign(x, model.centres);
-  return eligible.map((f, i) => ({
-    customerId: f.customerId,
-    segmentId: model.segments[labels[i]!]!.id,
-    distance: distances[i]!,
-  }));
+  return [
+    ...clustered.map((f, i) => ({
+      customerId: f.customerId,
+      segmentId: segments[labels[i]!]!.id,
+      distance: distances[i]!,
+    })),
+    ...lapsed,
+  ];
 }

@@ -1,8 +1,10 @@
 // Segment profiles: what each segment of a model version looks like over the customers placed in
-// it — size, share of customers and of revenue, mean and median features. Pure. The same numbers
+// it — size, share of customers and of revenue, mean and median features, name, description and
+// action; the rule-based Lapsed group is profiled like a segment, last. Pure. The same numbers
 // feed the `insiders segment` table and the segment_profiles table marketing reads.
 import type { Features } from '../features/features.js';
 import type { Placement } from './model.js';
+import type { SegmentKind } from './naming.js';
 import type { FeatureName, ModelVersion } from './types.js';
 
 export const profileFeatures: readonly FeatureName[] = [
@@ -19,6 +21,13 @@ export interface SegmentProfileRow {
   readonly segmentId: number;
   readonly rank: number;
   readonly name: string;
+  readonly kind: SegmentKind;
+  /** what sets the segment apart, in plain words */
+  readonly description: string;
+  /** what marketing should do with it */
+  readonly action: string;
+  /** placed by rule (Lapsed), not clustered */
+  readonly ruleBased: boolean;
   readonly customers: number;
   readonly shareOfCustomers: number;
   readonly revenueMills: number;
@@ -66,6 +75,10 @@ export function segmentProfiles(
         segmentId: s.id,
         rank: s.rank,
         name: s.name,
+        kind: s.kind,
+        description: s.description,
+        action: s.action,
+        ruleBased: s.ruleBased,
         customers: rows.length,
         shareOfCustomers: total === 0 ? 0 : rows.length / total,
         revenueMills,

@@ -4,7 +4,7 @@
 import { featureRow, type FeatureRow } from '../features/export.js';
 import type { Features } from '../features/features.js';
 import { explainAssignment, smallestChangeTo, type InsidersChange } from '../model/explain.js';
-import { isEligible, type FittedModel } from '../model/model.js';
+import { isClustered, type FittedModel } from '../model/model.js';
 import type { CustomerState } from '../state/customer-state.js';
 import type { RecentChange } from '../sinks/recent-changes.js';
 
@@ -17,10 +17,16 @@ export interface CustomerView {
   readonly segment: {
     readonly id: number;
     readonly name: string | null;
+    /** what sets the segment apart, and what marketing does with it; null when the model does not know the id */
+    readonly description: string | null;
+    readonly action: string | null;
     readonly insider: boolean;
     readonly modelVersion: number | null;
   } | null;
-  /** by the model version in use, at `asOf`; null without a model or for a customer who never bought */
+  /**
+   * by the model version in use, at `asOf`; null without a model, for a customer who never bought
+   * and for a Lapsed customer (placed by rule: no purchase in the window, nothing to cluster)
+   */
   readonly explanation: {
     readonly modelVersion: number;
     readonly segmentId: number;
@@ -48,9 +54,9 @@ export function customerView(
   model: FittedModel | undefined,
   changes: readonly RecentChange[],
 ): CustomerView {
-  const named = (id: number) => model?.segments.find((s) => s.id === id)?.name ?? null;
+  const segment = (id: number) => model?.segments.find((s) => s.id === id);
   let explanation: CustomerView['explanation'] = null;
-  if (model !== undefined && isEligible(features)) {
+  if (model !== undefined && isClustered(features)) {
     const e = explainAssignment(model, features);
     explanation = {
       modelVersion: model.version,
@@ -76,7 +82,9 @@ export function customerView(
         ? null
         : {
             id: state.segmentId,
-            name: named(state.segmentId),
+            name: segment(state.segmentId)?.name ?? null,
+            description: segment(state.segmentId)?.description ?? null,
+            action: segment(state.segmentId)?.action ?? null,
             insider: model !== undefined && state.segmentId === model.insidersId,
             modelVersion: state.segmentModelVersion,
           },

@@ -20,6 +20,7 @@ import { KafkaChangeSink } from '../segmentation/change-publisher.js';
 import { customerView, type CustomerView } from '../segmentation/customer-view.js';
 import { placeCustomers } from '../model/model.js';
 import { segmentProfiles } from '../model/profiles.js';
+import { INSIDERS_RULES } from '../model/segments.js';
 import { ClickHouseSink, FanOutChangeSink } from '../sinks/clickhouse-sink.js';
 import { migrate } from '../sinks/migrate.js';
 import { recentChanges } from '../sinks/recent-changes.js';
@@ -241,6 +242,8 @@ async function start(
           fit: {
             scaler: config.model.scaler,
             kRange: config.model.kRange,
+            insidersShareBand: config.model.insidersShareBand,
+            rankRule: INSIDERS_RULES[config.model.insidersRule],
             ...(config.model.k === undefined ? {} : { k: config.model.k }),
           },
         }),
@@ -262,9 +265,22 @@ async function start(
           sampled: outcome.sampled,
           customers: outcome.customers,
           ms: Math.round(outcome.ms),
+          insidersShare: m.selection?.insidersShareOfCustomers,
+          insidersRevenueShare: m.selection?.insidersShareOfRevenue,
+          why: m.selection?.reason,
         },
         'refit done',
       );
+      if (m.selection?.insidersInBand === false) {
+        log.warn(
+          {
+            version: m.version,
+            band: m.selection.policy.shareBand,
+            insidersShare: m.selection.insidersShareOfCustomers,
+          },
+          'Insiders outside the target band',
+        );
+      }
       const placements = placeCustomers(m, outcome.sample);
       await results.writeModel(m, outcome.ms, segmentProfiles(m, outcome.sample, placements));
       await sweepNow();

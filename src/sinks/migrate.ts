@@ -1,8 +1,9 @@
 // The ClickHouse schema as ordered migrations: src/sinks/migrations/NNN_name.sql, numbered from 001
 // without gaps, applied in order and recorded in `schema_migrations`, so running migrate again
-// applies nothing. Every statement is itself idempotent (IF NOT EXISTS): a run stopped between a
-// migration's statements and its record is completed by the next run, and two instances starting
-// at once do no harm (both records collapse into one row).
+// applies nothing. Every statement is itself idempotent (IF NOT EXISTS; an ADD COLUMN of one column
+// whose column exists counts as done, since 18.16 has no ADD COLUMN IF NOT EXISTS): a run stopped
+// between a migration's statements and its record is completed by the next run, and two instances
+// starting at once do no harm (both records collapse into one row).
 //
 // Statements name their objects `{database}.<name>`, which migrate replaces by the target database:
 // views store fully qualified names, so they read the right tables whatever database a client of
@@ -20,6 +21,9 @@ export const migrationsDir = fileURLToPath(new URL('../../src/sinks/migrations/'
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
 const fileName = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+const addColumn = /^ALTER TABLE \S+ ADD COLUMN [a-z_]+ [^,]+$/;
+/** ClickHouse's ILLEGAL_COLUMN: what an ADD COLUMN of an existing column is refused with. */
+const COLUMN_EXISTS = 44;
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface Migration {
@@ -112,6 +116,7 @@ export async function migrate(
     try {
       await client.command({ query });
     } catch (err) {
+      if (addColumn.test(query) && clickhouseErrorCode(err) === COLUMN_EXISTS) return;
       throw failure(what, err);
     }
   };

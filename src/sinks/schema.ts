@@ -190,13 +190,29 @@ export interface ModelRunRow {
   /** JSON: { "<k>": silhouette } for each k tried */
   silhouette_by_k: string;
   fitted_at: string;
+  /** the Insiders policy's target band of their share of segmented customers, 0..1 (0 and 0: none recorded) */
+  insiders_share_min: number;
+  insiders_share_max: number;
+  /** the rule that picks the Insiders, in words */
+  insiders_rule: string;
+  insiders_share_of_customers: number;
+  insiders_share_of_revenue: number;
+  insiders_in_band: 0 | 1;
+  /** why this k won, in words */
+  k_reason: string;
 }
 
-/** One element of model_runs.centres: a segment and its centre in original units (mills, days). */
+/**
+ * One element of model_runs.centres: a segment and its centre in original units (mills, days); the
+ * rule-based Lapsed group has an empty centre.
+ */
 export interface ModelRunCentre {
   readonly segmentId: number;
   readonly rank: number;
   readonly name: string;
+  readonly description: string;
+  readonly action: string;
+  readonly ruleBased: boolean;
   readonly centre: Readonly<Record<string, number>>;
 }
 
@@ -206,8 +222,12 @@ export function modelRunRow(model: FittedModel, durationMs: number, fittedAtMs: 
     segmentId: s.id,
     rank: s.rank,
     name: s.name,
+    description: s.description,
+    action: s.action,
+    ruleBased: s.ruleBased,
     centre: s.centre,
   }));
+  const selection = model.selection;
   return {
     model_version: model.version,
     k: model.k,
@@ -225,6 +245,13 @@ export function modelRunRow(model: FittedModel, durationMs: number, fittedAtMs: 
     insiders_id: model.insidersId,
     silhouette_by_k: JSON.stringify(model.silhouetteByK),
     fitted_at: clickhouseDateTime(fittedAtMs),
+    insiders_share_min: selection?.policy.shareBand[0] ?? 0,
+    insiders_share_max: selection?.policy.shareBand[1] ?? 0,
+    insiders_rule: selection?.policy.rankRule ?? '',
+    insiders_share_of_customers: float(selection?.insidersShareOfCustomers ?? 0),
+    insiders_share_of_revenue: float(selection?.insidersShareOfRevenue ?? 0),
+    insiders_in_band: selection?.insidersInBand === true ? 1 : 0,
+    k_reason: selection?.reason ?? '',
   };
 }
 
@@ -253,6 +280,13 @@ export interface SegmentProfileTableRow {
   mean_avg_ticket_mills: number;
   median_avg_ticket_mills: number;
   profiled_at: string;
+  kind: string;
+  /** what sets the segment apart, in plain words */
+  description: string;
+  /** what marketing should do with it */
+  action: string;
+  /** 1: placed by rule (Lapsed, segment id -1), not clustered */
+  rule_based: 0 | 1;
 }
 
 /** The column stem of each profiled feature: a mean_ and a median_ column each (profileFeatures). */
@@ -291,6 +325,10 @@ export function profileRows(
       share_of_revenue: float(p.shareOfRevenue),
       ...stats,
       profiled_at: profiledAt,
+      kind: p.kind ?? '',
+      description: p.description ?? '',
+      action: p.action ?? '',
+      rule_based: p.ruleBased === true ? 1 : 0,
     };
   });
 }

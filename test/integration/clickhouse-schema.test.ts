@@ -189,6 +189,42 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
     }
   });
 
+  it('completes a migration whose ADD COLUMN statements ran before it was recorded', async () => {
+    const other = `${database}_alter`;
+    const migrations = [
+      {
+        version: 1,
+        name: 'table',
+        file: '001_table.sql',
+        statements: ['CREATE TABLE IF NOT EXISTS {database}.t (x UInt8) ENGINE = ReplacingMergeTree ORDER BY x'],
+      },
+      {
+        version: 2,
+        name: 'columns',
+        file: '002_columns.sql',
+        statements: [
+          "ALTER TABLE {database}.t ADD COLUMN a String DEFAULT ''",
+          'ALTER TABLE {database}.t ADD COLUMN b UInt8 DEFAULT 0',
+        ],
+      },
+    ];
+    try {
+      // A run stopped after the first ADD COLUMN: the column exists, the migration is not recorded.
+      await migrate(server, other, { migrations: migrations.slice(0, 1) });
+      await server.command({ query: `ALTER TABLE ${other}.t ADD COLUMN a String DEFAULT ''` });
+      const rerun = await migrate(server, other, { migrations });
+      expect(rerun.applied.map((m) => m.version)).toEqual([2]);
+      const columns = await query<{ name: string }>(`DESCRIBE TABLE ${other}.t`);
+      expect(columns.map((c) => c.name)).toEqual(['x', 'a', 'b']);
+      // Any other refusal still stops the run.
+      const broken = [...migrations, { ...migrations[1]!, version: 3, name: 'bad', file: '003_bad.sql' }];
+      broken[2] = { ...broken[2]!, statements: ['ALTER TABLE {database}.t ADD COLUMN c NoSuchType'] };
+      await expect(migrate(server, other, { migrations: broken })).rejects.toThrow(/003_bad\.sql, statement 1 of 1/);
+    } finally {
+      await server.command({ query: `DROP DATABASE IF EXISTS ${other}` });
+    }
+  });
+
   describe('with rows from the row helpers', () => {
     const features = population();
     const v1 = fitModel(features, { seed: 11, k: 3 });
@@ -333,6 +369,24 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
       );
       expect(profiles.map((p) => [p.model_version, p.rank])).toEqual(v2.segments.map((_, i) => [2, i + 1]));
       expect(profiles[0]).toMatchObject({ name: 'Insiders', customers: insidersNow.length });
+      // names, descriptions and the rule-based Lapsed group, last
+      const described = await query<{ segment_id: number; name: string; description: string; rule_based: number }>(
+        'SELECT segment_id, name, description, rule_based FROM latest_segment_profiles ORDER BY rank',
+      );
+      const byRank = [...v2.segments].sort((a, b) => a.rank - b.rank);
+      expect(described.map((p) => p.name)).toEqual(byRank.map((s) => s.name));
+      expect(described.map((p) => p.description)).toEqual(byRank.map((s) => s.description));
+      expect(described[described.length - 1]).toMatchObject({ segment_id: -1, name: 'Lapsed', rule_based: 1 });
+      const policy = await query<{ insiders_share_min: number; insiders_in_band: number; k_reason: string }>(
+        'SELECT insiders_share_min, insiders_in_band, k_reason FROM latest_model_run',
+      );
+      expect(policy).toEqual([
+        {
+          insiders_share_min: 0.05,
+          insiders_in_band: v2.selection!.insidersInBand ? 1 : 0,
+          k_reason: v2.selection!.reason,
+        },
+      ]);
     });
 
     describe('every Metabase question runs and answers from the data', () => {
@@ -409,11 +463,13 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
       it('customer lookup: the segment, features and the history of one customer', () => {
         const [row] = answer('customer_lookup') as {
           segment: string;
+          segment_description: string;
           gross_revenue: number;
           changes: string;
           history: string;
         }[];
         expect(row?.segment).toBe('Insiders');
+        expect(row?.segment_description).toBe(v2.segments.find((s) => s.id === v2.insidersId)?.description);
         expect(row?.gross_revenue).toBe(26_000);
         expect(row?.changes).toBe('2');
         const [first, second] = changes.filter((c) => c.customerId === 'reg0');

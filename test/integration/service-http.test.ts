@@ -104,15 +104,18 @@ describe('insiders run: the HTTP API and a clean stop', () => {
     expect(metric(text, 'insiders_consumer_lag{topic="' + topic + '",partition="1"}')).toBe(0);
     expect(metric(text, 'insiders_sink_inserted_rows{table="customers"}')).toBeGreaterThan(0);
     const segmentSizes = [...text.matchAll(/^insiders_segment_customers\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
-    expect(segmentSizes).toHaveLength(4);
+    // four clustered segments and the Lapsed group (customers with only returns in the window)
+    expect(segmentSizes).toHaveLength(5);
     expect(segmentSizes.every((n) => n > 0)).toBe(true);
+    const lapsed = metric(text, 'insiders_segment_customers{segment_id="-1",segment_name="Lapsed",insider="false"}');
+    expect(segmentSizes).toContain(lapsed);
 
-    // A real customer, placed by the refit's sweep.
+    // A real customer, placed in a clustered segment by the refit's sweep (Lapsed, -1, has no explanation).
     let id: string | undefined;
     let segment: string | null = null;
     for (const [customerId, [s]] of await customerFields(redis, config, ['s'])) {
       segment = s ?? null;
-      if (segment !== null && segment !== '') {
+      if (segment !== null && segment !== '' && segment !== '-1') {
         id = customerId;
         break;
       }

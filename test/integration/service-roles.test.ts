@@ -94,15 +94,22 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
     expect(byOutcome.duplicate).toBeGreaterThan(0);
     expect(metrics).not.toMatch(/^insiders_refits_total/m);
 
-    // Every customer who bought has a segment in Redis, and ClickHouse shows the same number.
+    // Every customer who bought has a segment in Redis, and ClickHouse shows the same number; one
+    // who never bought has none, or Lapsed (-1) for a return in the window.
     let bought = 0;
     let placed = 0;
+    let boughtAndPlaced = 0;
+    const neverBoughtSegments = new Set<string>();
     for (const [last, segment] of (await customerFields(redis, config, ['l', 's'])).values()) {
+      const hasSegment = segment !== null && segment !== '';
       if (last !== null) bought++;
-      if (segment !== null && segment !== '') placed++;
+      if (hasSegment) placed++;
+      if (hasSegment && last !== null) boughtAndPlaced++;
+      if (hasSegment && last === null) neverBoughtSegments.add(segment ?? '');
     }
     expect(bought).toBeGreaterThan(0);
-    expect(placed).toBe(bought);
+    expect(boughtAndPlaced).toBe(bought);
+    expect([...neverBoughtSegments].filter((s) => s !== '-1')).toEqual([]);
     expect(await count('SELECT count() AS n FROM current_customers WHERE segment_id != 0')).toBe(placed);
 
     expect(await stopServiceProcess(consumer)).toBe(0);

@@ -40,6 +40,14 @@ describe('loadConfig', () => {
     expect(c.kafka.tls).toBeUndefined();
     expect(c.log).toEqual({ level: 'info', pretty: false });
     expect(c.kafka.fetchBytesPerPartition).toBe(4 * 1024 * 1024);
+    expect(c.model.insidersShareBand).toEqual([0.05, 0.2]);
+    expect(c.model.insidersRule).toBe('revenue');
+  });
+
+  it('reads the Insiders policy: the band in percent, the rule by name', () => {
+    const c = loadConfig({ INSIDERS_SHARE_BAND: '2.5..10', INSIDERS_RULE: 'products' });
+    expect(c.model.insidersShareBand).toEqual([0.025, 0.1]);
+    expect(c.model.insidersRule).toBe('products');
   });
 
   it('fetches room for one event of EVENT_MAX_BYTES at least, and handles up to 6 partitions at once', () => {
@@ -267,6 +275,9 @@ describe('loadConfig: bad security settings', () => {
       JSON.stringify(pem),
       'with CLICKHOUSE_TLS_KEY_FILE',
     ],
+    ['INSIDERS_SHARE_BAND', { INSIDERS_SHARE_BAND: '20..5' }, '"20..5"', '0 <= MIN <= MAX <= 100'],
+    ['INSIDERS_SHARE_BAND', { INSIDERS_SHARE_BAND: '5-20' }, '"5-20"', 'e.g. 5..20'],
+    ['INSIDERS_RULE', { INSIDERS_RULE: 'loyalty' }, '"loyalty"', 'revenue, products, recency'],
     [
       'CLICKHOUSE_URL',
       { CLICKHOUSE_URL: 'http://bob:hunter2@h:8123' },

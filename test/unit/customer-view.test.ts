@@ -2,6 +2,7 @@
 // model's explanation when the customer can be placed, and the ClickHouse literal the lookup uses.
 import { describe, expect, it } from 'vitest';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
+import { LAPSED_SEGMENT_ID } from '../../src/model/segments.js';
 import type { CustomerState } from '../../src/state/customer-state.js';
 import { customerView } from '../../src/segmentation/customer-view.js';
 import { sqlString, type RecentChange } from '../../src/sinks/recent-changes.js';
@@ -50,9 +51,12 @@ describe('customerView', () => {
     expect(view.customerId).toBe('big0');
     expect(view.asOf).toBe('2011-12-09T00:00:00.000Z');
     expect(view.features).toMatchObject({ customer_id: 'big0', recency_days: 2, gross_revenue: '20000.00' });
+    const segment = model.segments.find((s) => s.id === segmentId)!;
     expect(view.segment).toEqual({
       id: segmentId,
-      name: model.segments.find((s) => s.id === segmentId)!.name,
+      name: segment.name,
+      description: segment.description,
+      action: segment.action,
       insider: segmentId === model.insidersId,
       modelVersion: model.version,
     });
@@ -71,7 +75,24 @@ describe('customerView', () => {
     expect(customerView(state('r1', null, null), features('r1', 0, null, 0), nowMs, model, []).explanation).toBeNull();
     const noModel = customerView(state('big0', 2, 1), population[0]!, nowMs, undefined, []);
     expect(noModel.explanation).toBeNull();
-    expect(noModel.segment).toEqual({ id: 2, name: null, insider: false, modelVersion: 1 });
+    expect(noModel.segment).toEqual({
+      id: 2,
+      name: null,
+      description: null,
+      action: null,
+      insider: false,
+      modelVersion: 1,
+    });
+  });
+
+  it('shows a Lapsed customer in the Lapsed group, with its description and no explanation', () => {
+    const lapsed = features('old1', 0, 400, 0, { orders: 0 });
+    const [placement] = placeCustomers(model, [lapsed]);
+    expect(placement!.segmentId).toBe(LAPSED_SEGMENT_ID);
+    const view = customerView(state('old1', LAPSED_SEGMENT_ID, model.version), lapsed, nowMs, model, []);
+    expect(view.explanation).toBeNull();
+    expect(view.segment).toMatchObject({ id: LAPSED_SEGMENT_ID, name: 'Lapsed', insider: false });
+    expect(view.segment?.description).toMatch(/^no purchase in the window/);
   });
 });
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
+import { LAPSED_SEGMENT_ID } from '../../src/model/segments.js';
 import type { SegmentChange } from '../../src/segmentation/changes.js';
 import { loadMigrations, migrationsDir, splitStatements } from '../../src/sinks/migrate.js';
 import {
@@ -23,21 +24,33 @@ import { features } from '../support/features.js';
 
 const AT = Date.UTC(2011, 11, 9, 12, 50, 7, 999); // 2011-12-09 12:50:07.999 UTC
 
-/** Column names of `CREATE TABLE ... {database}.<table> (...)`, in declaration order. */
+/**
+ * Column names of `CREATE TABLE ... {database}.<table> (...)` in declaration order, followed by those
+ * later migrations add with `ALTER TABLE {database}.<table> ADD COLUMN`, in migration order.
+ */
 async function columnsOf(table: string): Promise<string[]> {
+  const columns: string[] = [];
+  let created = false;
   for (const m of await loadMigrations()) {
     for (const statement of m.statements) {
       const create = new RegExp(
         `^CREATE TABLE IF NOT EXISTS \\{database\\}\\.${table}\\s*\\(([\\s\\S]*)\\)\\s*ENGINE`,
       ).exec(statement);
-      if (create?.[1] === undefined) continue;
-      return create[1]
-        .split('\n')
-        .map((line) => /^\s*([a-z_]+)\s+\S/.exec(line)?.[1])
-        .filter((name): name is string => name !== undefined);
+      if (create?.[1] !== undefined) {
+        created = true;
+        columns.push(
+          ...create[1]
+            .split('\n')
+            .map((line) => /^\s*([a-z_]+)\s+\S/.exec(line)?.[1])
+            .filter((name): name is string => name !== undefined),
+        );
+      }
+      const added = new RegExp(`^ALTER TABLE \\{database\\}\\.${table} ADD COLUMN ([a-z_]+) `).exec(statement);
+      if (added?.[1] !== undefined) columns.push(added[1]);
     }
   }
-  throw new Error(`no CREATE TABLE for ${table}`);
+  if (!created) throw new Error(`no CREATE TABLE for ${table}`);
+  return columns;
 }
 
 describe('migration files', () => {
@@ -61,6 +74,12 @@ describe('migration files', () => {
       if (drop) {
         expect(Object.values(VIEWS), `${file}: only views are dropped`).toContain(drop[1]);
         dropped.push(drop[1]!);
+        continue;
+      }
+      // a column is added one per statement, which migrate treats as done when the column exists
+      const alter = /^ALTER TABLE \{database\}\.([a-z_]+) ADD COLUMN [a-z_]+ [^,]+$/.exec(s);
+      if (alter) {
+        expect(created, `${file}: ${alter[1]} altered before it is created`).toContain(alter[1]);
         continue;
       }
       const m = /^CREATE (?:TABLE|VIEW) IF NOT EXISTS \{database\}\.([a-z_]+)\b/.exec(s);
@@ -245,13 +264,26 @@ describe('row helpers match the tables', () => {
       insiders_id: model.insidersId,
       trained_on: population.length,
       fitted_at: '2011-12-09 12:50:07',
+      insiders_share_min: 0.05,
+      insiders_share_max: 0.2,
+      insiders_rule: 'highest grossRevenueMills, then lowest recencyDays',
+      insiders_share_of_customers: model.selection!.insidersShareOfCustomers,
+      insiders_share_of_revenue: model.selection!.insidersShareOfRevenue,
+      insiders_in_band: model.selection!.insidersInBand ? 1 : 0,
+      k_reason: model.selection!.reason,
     });
+    expect(row.k_reason).toMatch(/^k = 3 fixed; Insiders at /);
     expect(row.segment_ids).toEqual(model.segments.map((s) => s.id));
     expect(row.sizes).toEqual(model.segments.map((s) => s.size));
     expect(row.sizes.reduce((a, b) => a + b, 0)).toBe(population.length);
     expect(row.feature_set).toEqual(model.transformsUsed.map((t) => t.name));
     const centres = JSON.parse(row.centres) as { segmentId: number; rank: number; name: string }[];
     expect(centres.find((c) => c.rank === 1)).toMatchObject({ segmentId: model.insidersId, name: 'Insiders' });
+    expect(centres[centres.length - 1]).toMatchObject({
+      segmentId: LAPSED_SEGMENT_ID,
+      name: 'Lapsed',
+      ruleBased: true,
+    });
     expect((JSON.parse(row.scaler) as { kind: string }).kind).toBe('minmax');
     expect(Object.keys(JSON.parse(row.silhouette_by_k) as object)).toEqual(['3']);
   });
@@ -259,7 +291,9 @@ describe('row helpers match the tables', () => {
   it('profileRows: every column of segment_profiles, mean_ and median_ of each profiled feature', async () => {
     const profiles = segmentProfiles(model, population, placeCustomers(model, population));
     const rows = profileRows(1, profiles, AT);
-    expect(rows).toHaveLength(3);
+    // three segments and the Lapsed group, last and empty here
+    expect(rows).toHaveLength(4);
+    expect(rows[3]).toMatchObject({ segment_id: LAPSED_SEGMENT_ID, name: 'Lapsed', rule_based: 1, customers: 0 });
     expect(Object.keys(rows[0]!)).toEqual(await columnsOf(TABLES.segmentProfiles));
     const insiders = rows.find((r) => r.rank === 1)!;
     const p = profiles.find((x) => x.rank === 1)!;
@@ -274,7 +308,12 @@ describe('row helpers match the tables', () => {
       mean_recency_days: 3.5,
       median_products: 101.5,
       profiled_at: '2011-12-09 12:50:07',
+      kind: 'insiders',
+      description: p.description,
+      action: p.action,
+      rule_based: 0,
     });
+    expect(insiders.description).toMatch(/^last bought \d+ days ago \(median\)/);
   });
 
   it('clickhouseDateTime: UTC wall-clock text to the second', () => {

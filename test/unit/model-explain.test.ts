@@ -8,7 +8,16 @@ import {
   type PossibleChange,
 } from '../../src/model/explain.js';
 import type { Features } from '../../src/features/features.js';
+import { SEGMENT_KINDS, type SegmentKind } from '../../src/model/naming.js';
+import { lapsedSegment } from '../../src/model/segments.js';
 import type { FeatureName, Matrix, ModelVersion, Scaler } from '../../src/model/types.js';
+
+const described = (kind: SegmentKind) => ({
+  kind,
+  description: '',
+  action: SEGMENT_KINDS[kind].action,
+  ruleBased: false,
+});
 
 function matrix(rows: number[][]): Matrix {
   return { rows: rows.length, cols: rows[0]?.length ?? 0, data: Float64Array.from(rows.flat()) };
@@ -172,8 +181,9 @@ describe('smallestChangeTo: log1p and scaling are inverted', () => {
       [2, 0.1],
     ]),
     segments: [
-      { id: 1, rank: 2, name: 'Promising', centre: {}, size: 40 },
-      { id: 4, rank: 1, name: 'Insiders', centre: {}, size: 3 },
+      { ...described('promising'), id: 1, rank: 2, name: 'Promising', centre: {}, size: 40 },
+      { ...described('insiders'), id: 4, rank: 1, name: 'Insiders', centre: {}, size: 3 },
+      lapsedSegment(3, 9),
     ],
     insidersId: 4,
     silhouette: 0.5,

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { SegmentTraits } from '../../src/model/naming.js';
 import {
   assignSegmentIds,
   buildSegments,
-  DEFAULT_NAMING_THRESHOLDS,
-  kindOf,
-  nameSegments,
+  clusteredSegments,
+  LAPSED_SEGMENT_ID,
   rankSegments,
-  SEGMENT_KINDS,
   type SegmentProfile,
 } from '../../src/model/segments.js';
 import type { Matrix } from '../../src/model/types.js';
@@ -51,93 +50,6 @@ describe('rankSegments', () => {
     expect(() => rankSegments([profile(1, 1, 1), { recencyDays: 3 }])).toThrow(
       'segment 1 has no value for grossRevenueMills',
     );
-  });
-});
-
-describe('kindOf', () => {
-  const t = DEFAULT_NAMING_THRESHOLDS;
-  it('puts profiles exactly on a threshold on the inclusive side the table states', () => {
-    expect(kindOf(2, { recency: 1, frequency: 1, monetary: 1 }, t)).toBe('loyal');
-    expect(kindOf(2, { recency: 0.5, frequency: 0.99, monetary: 3 }, t)).toBe('new');
-    expect(kindOf(2, { recency: 2, frequency: 5, monetary: 0.99 }, t)).toBe('need-attention');
-    expect(kindOf(2, { recency: 2.01, frequency: 5, monetary: 0.99 }, t)).toBe('hibernating');
-    expect(kindOf(2, { recency: 1.01, frequency: 0, monetary: 1 }, t)).toBe('at-risk');
-    expect(kindOf(1, { recency: 9, frequency: 0, monetary: 0 }, t)).toBe('insiders');
-  });
-});
-
-describe('nameSegments', () => {
-  // Population medians: 60 days since the last purchase, 40 products, 600.000 (mills).
-  const population = profile(600_000, 60, 40);
-
-  it('names a ranked four-segment profile', () => {
-    const centres = [
-      profile(300_000, 250, 20), // R 4.17, M 0.5: low value, long ago
-      profile(5_000_000, 10, 300), // the most revenue
-      profile(200_000, 15, 8), // R 0.25, F 0.2: very recent, few products
-      profile(1_200_000, 30, 90), // R 0.5, F 2.25, M 2: recent, frequent, valuable
-    ];
-    const ranks = rankSegments(centres);
-    expect(ranks).toEqual([3, 1, 4, 2]);
-    const named = nameSegments(centres, ranks, population);
-    expect(named.map((n) => n.name)).toEqual(['Hibernating', 'Insiders', 'New', 'Loyal']);
-    expect(named.map((n) => n.kind)).toEqual(['hibernating', 'insiders', 'new', 'loyal']);
-    expect(named[3]!.relative).toEqual({ recency: 0.5, frequency: 2.25, monetary: 2 });
-    expect(named[1]!.description).toBe(SEGMENT_KINDS.insiders.description);
-    for (const n of named) expect(n.description.length).toBeGreaterThan(20);
-  });
-
-  it('tells promising, potential loyalists, at risk and need attention apart', () => {
-    const centres = [
-      profile(4_000_000, 20, 200), // top
-      profile(900_000, 90, 80), // R 1.5, M 1.5: was valuable, now quiet
-      profile(700_000, 45, 20), // R 0.75, F 0.5: recent, few products
-      profile(300_000, 50, 60), // R 0.83, F 1.5, M 0.5: recent, frequent, small baskets
-      profile(250_000, 100, 30), // R 1.67, M 0.42: slipping, modest value
-    ];
-    const ranks = rankSegments(centres);
-    expect(ranks).toEqual([1, 2, 3, 4, 5]);
-    expect(nameSegments(centres, ranks, population).map((n) => n.name)).toEqual([
-      'Insiders',
-      'At risk',
-      'Promising',
-      'Potential loyalist',
-      'Need attention',
-    ]);
-  });
-
-  it('keeps names unique: the better-ranked segment keeps the plain name', () => {
-    const centres = [
-      profile(100_000, 400, 5), // hibernating, rank 4
-      profile(2_000_000, 5, 100),
-      profile(200_000, 300, 5), // hibernating, rank 3
-      profile(300_000, 200, 5), // hibernating, rank 2
-    ];
-    const ranks = rankSegments(centres);
-    expect(ranks).toEqual([4, 1, 3, 2]);
-    expect(nameSegments(centres, ranks, population).map((n) => n.name)).toEqual([
-      'Hibernating 3',
-      'Insiders',
-      'Hibernating 2',
-      'Hibernating',
-    ]);
-  });
-
-  it('reads the axes and thresholds it is given', () => {
-    const centres = [
-      { grossRevenueMills: 9, recencyDays: 1, orders: 1 },
-      { grossRevenueMills: 5, recencyDays: 10, orders: 6 },
-    ];
-    const population = { grossRevenueMills: 4, recencyDays: 10, orders: 3 };
-    const axes = { recency: 'recencyDays', frequency: 'orders', monetary: 'grossRevenueMills' } as const;
-    const ranks = rankSegments(centres);
-    expect(nameSegments(centres, ranks, population, { axes }).map((n) => n.name)).toEqual(['Insiders', 'Loyal']);
-    const strict = { ...DEFAULT_NAMING_THRESHOLDS, recentAtMost: 0.9, lapsedAbove: 1.5 };
-    expect(nameSegments(centres, ranks, population, { axes, thresholds: strict })[1]!.name).toBe('At risk');
-    expect(() => nameSegments(centres, ranks, population)).toThrow(
-      'the population reference has no value for products',
-    );
-    expect(() => nameSegments(centres, [1], population, { axes })).toThrow('1 ranks for 2 segments');
   });
 });
 
@@ -202,41 +114,59 @@ describe('assignSegmentIds', () => {
 });
 
 describe('buildSegments', () => {
-  const population = profile(600_000, 60, 40);
+  const traits = (recencyDays: number, orders: number, revenue: number, oneOrderShare: number): SegmentTraits => ({
+    recencyDays,
+    orders,
+    grossRevenueMills: revenue,
+    products: 40,
+    oneOrderShare,
+  });
+  const population = traits(60, 3, 600_000, 0.3);
   const centres = [profile(300_000, 250, 20), profile(5_000_000, 10, 300), profile(1_200_000, 30, 90)];
+  const members = [traits(400, 1, 200_000, 0.95), traits(8, 12, 4_000_000, 0), traits(25, 6, 1_200_000, 0.05)];
   const scaledCentres = matrix([[0], [1], [0.5]]);
+  const first = () =>
+    buildSegments({ scaledCentres, centres, sizes: [50, 3, 12], traits: members, population, lapsed: 7 });
 
-  it('gives a first version ids 1..k, ranks, names and the Insiders id', () => {
-    const { segments, insidersId } = buildSegments({ scaledCentres, centres, sizes: [50, 3, 12], population });
+  it('gives a first version ids 1..k, ranks, names, the Insiders id and the Lapsed group last', () => {
+    const { segments, insidersId } = first();
     expect(insidersId).toBe(2);
-    expect(segments.map((s) => [s.id, s.rank, s.name, s.kind, s.size])).toEqual([
-      [1, 3, 'Hibernating', 'hibernating', 50],
-      [2, 1, 'Insiders', 'insiders', 3],
-      [3, 2, 'Loyal', 'loyal', 12],
+    expect(segments.map((s) => [s.id, s.rank, s.name, s.kind, s.size, s.ruleBased])).toEqual([
+      [1, 3, 'Lost', 'lost', 50, false],
+      [2, 1, 'Insiders', 'insiders', 3, false],
+      [3, 2, 'Loyal', 'loyal', 12, false],
+      [LAPSED_SEGMENT_ID, 4, 'Lapsed', 'lapsed', 7, true],
     ]);
     expect(segments[1]!.centre).toBe(centres[1]);
+    expect(segments[1]!.description).toBe(
+      'last bought 8 days ago (median), 6.7× the median revenue, 12 orders (median)',
+    );
+    expect(clusteredSegments(segments).map((s) => s.id)).toEqual([1, 2, 3]);
   });
 
-  it('carries the Insiders id over a refit that reorders the centres', () => {
-    const previous = { ids: [1, 2, 3], centres: scaledCentres };
+  it('carries the Insiders id and the names over a refit that reorders the centres', () => {
+    const previous = { ids: [1, 2, 3], centres: scaledCentres, kinds: first().segments.map((s) => s.kind) };
     const refit = buildSegments({
       scaledCentres: matrix([[0.98], [0.49], [0.02]]),
       centres: [centres[1]!, centres[2]!, centres[0]!],
       sizes: [4, 13, 48],
+      traits: [members[1]!, members[2]!, members[0]!],
       population,
+      lapsed: 7,
       previous,
     });
     expect(refit.insidersId).toBe(2);
     expect(refit.segments.map((s) => [s.id, s.name])).toEqual([
       [2, 'Insiders'],
       [3, 'Loyal'],
-      [1, 'Hibernating'],
+      [1, 'Lost'],
+      [LAPSED_SEGMENT_ID, 'Lapsed'],
     ]);
   });
 
-  it('rejects profiles and sizes that do not match the centres', () => {
-    expect(() => buildSegments({ scaledCentres, centres, sizes: [1, 2], population })).toThrow(
-      '3 centres but 3 profiles and 2 sizes',
-    );
+  it('rejects profiles, sizes and traits that do not match the centres', () => {
+    expect(() =>
+      buildSegments({ scaledCentres, centres, sizes: [1, 2], traits: members, population, lapsed: 0 }),
+    ).toThrow('3 centres but 3 profiles, 2 sizes and 3 traits');
   });
 });

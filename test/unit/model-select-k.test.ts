@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMatrix } from '../../src/model/matrix.js';
 import { createRng } from '../../src/model/rng.js';
-import { selectK } from '../../src/model/select-k.js';
+import { chooseK, distanceToBand, selectK } from '../../src/model/select-k.js';
 import type { Matrix } from '../../src/model/types.js';
 
 /** 40 points around each of three centres 10 apart, spread uniformly ±1 on each axis. */
@@ -53,5 +53,47 @@ describe('selectK', () => {
     expect(() => selectK(x, { kMin: 1, kMax: 3, rng: createRng(1) })).toThrow(RangeError);
     expect(() => selectK(x, { kMin: 4, kMax: 3, rng: createRng(1) })).toThrow(RangeError);
     expect(() => selectK(x, { kMin: 2, kMax: 121, rng: createRng(1) })).toThrow(RangeError);
+  });
+});
+
+describe('chooseK', () => {
+  const band: [number, number] = [0.05, 0.2];
+  const candidates = [
+    { k: 2, silhouette: 0.45, insidersShare: 0.59 },
+    { k: 3, silhouette: 0.43, insidersShare: 0.58 },
+    { k: 4, silhouette: 0.36, insidersShare: 0.19 },
+    { k: 5, silhouette: 0.38, insidersShare: 0.17 },
+    { k: 6, silhouette: 0.34, insidersShare: 0.02 },
+  ];
+
+  it('prefers the k whose Insiders fall in the band, then the best silhouette, and says why', () => {
+    const choice = chooseK(candidates, band);
+    expect(choice).toMatchObject({ k: 5, inBand: true });
+    expect(choice.reason).toBe(
+      'k = 5: the best silhouette (0.380) of the k whose Insiders fall in 5–20 % (4, 5), Insiders at 17.0 %; ' +
+        'k = 2 scored higher (0.450) with Insiders at 59.0 %',
+    );
+  });
+
+  it('takes the closest to the band when no k falls in it', () => {
+    const choice = chooseK(
+      candidates.filter((c) => c.k !== 4 && c.k !== 5),
+      band,
+    );
+    expect(choice).toMatchObject({ k: 6, inBand: false });
+    expect(choice.reason).toMatch(/^no k in 2, 3, 6 puts the Insiders in 5–20 %: k = 6 comes closest/);
+  });
+
+  it('keeps the best silhouette when it is in the band, and a fixed k whatever its share', () => {
+    expect(chooseK(candidates, [0.5, 0.6]).k).toBe(2);
+    expect(chooseK([candidates[0]!], band)).toMatchObject({ k: 2, inBand: false });
+    expect(chooseK([candidates[0]!], band).reason).toBe('k = 2 fixed; Insiders at 59.0 %, outside 5–20 %');
+  });
+
+  it('measures the distance to the band, 0 inside it', () => {
+    expect(distanceToBand(0.1, band)).toBe(0);
+    expect(distanceToBand(0.2, band)).toBe(0);
+    expect(distanceToBand(0.3, band)).toBeCloseTo(0.1, 12);
+    expect(distanceToBand(0.01, band)).toBeCloseTo(0.04, 12);
   });
 });
