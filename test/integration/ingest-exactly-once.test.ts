@@ -116,5 +116,5 @@ describe('ingest: duplicates and a killed consumer change nothing', () => {
     expect(actual.size).toBe(expected.size);
     const differing = [...expected.keys()].filter((k) => actual.get(k) !== expected.get(k));
     expect(differing.slice(0, 10)).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -138,10 +138,10 @@ describe('the service SIGKILLed at random points of a replay', () => {
     const sweepLogged = placing.logs().some((l) => l.msg === 'sweep done');
     console.log(`service-kill: killed while placing (${sweepLogged ? 'after' : 'before'} the sweep finished)`);
 
-    // Restarted, it finds the model and the leases the dead process held; once they expire, the
-    // sweep places whoever is left and publishes the changes the kill left pending.
+    // Restarted, it finds the model and the shard leases the dead process held; once they expire, a
+    // sweep that held every shard places whoever is left and publishes the changes the kill left pending.
     const last = start(envPlacing);
-    await last.waitForLog('sweep done', { timeoutMs: 180_000 });
+    await last.waitForLog('sweep done', { timeoutMs: 180_000, match: (l) => l.busyShards === 0 });
     last.kill('SIGTERM');
     expect(await last.exited(), last.output().slice(-2000)).toBe(0);
 
