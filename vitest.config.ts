@@ -5,6 +5,7 @@ const clickhouseLane = [
   'test/integration/clickhouse.smoke.test.ts',
   'test/integration/clickhouse-schema.test.ts',
   'test/integration/clickhouse-sink-durable.test.ts',
+  'test/integration/clickhouse-sink-reads.test.ts',
 ];
 
 export default defineConfig({

@@ -1,6 +1,7 @@
 // `insiders report`: the segment summary as marketing sees it, read back from ClickHouse's
 // current views: how many Insiders there are, their share of customers and of revenue, and the
 // segment table.
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
@@ -21,6 +22,63 @@ interface SegmentLine {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/**
+ * The report's text, from the database `clickhouse` is set to; undefined when no customer is in a
+ * segment yet. Counts and money arrive as strings (64-bit integers, see infra/clickhouse.ts).
+ */
+export async function segmentReport(clickhouse: ClickHouseClient): Promise<string | undefined> {
+  const result = await clickhouse.query({
+    query: `SELECT segment_id, any(segment_name) AS name, max(is_insider) AS insider,
+                   count() AS customers, sum(gross_revenue_mills) AS revenue_mills,
+                   avg(recency_days) AS recency, avg(frequency) AS frequency,
+                   avg(products) AS products, avg(returns) AS returns
+            FROM current_customers
+            WHERE segment_id != 0
+            GROUP BY segment_id
+            ORDER BY insider DESC, sum(gross_revenue_mills) / count() DESC`,
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<SegmentLine>();
+  if (rows.length === 0) return undefined;
+  const customers = rows.reduce((a, r) => a + Number(r.customers), 0);
+  const revenue = rows.reduce((a, r) => a + Number(r.revenue_mills), 0);
+  const insiders = rows.filter((r) => r.insider === 1);
+  const insiderCustomers = insiders.reduce((a, r) => a + Number(r.customers), 0);
+  const insiderRevenue = insiders.reduce((a, r) => a + Number(r.revenue_mills), 0);
+  const lines = [
+    `Insiders now: ${insiderCustomers} customers (${pct(insiderCustomers / customers)} of customers), ` +
+      `${pct(revenue === 0 ? 0 : insiderRevenue / revenue)} of revenue in the window`,
+    '',
+  ];
+  const header = [
+    'segment',
+    'customers',
+    'share',
+    'revenue',
+    'revenue share',
+    'recency d',
+    'frequency',
+    'products',
+    'returns',
+  ];
+  const table = rows.map((r) => [
+    r.name,
+    r.customers,
+    pct(Number(r.customers) / customers),
+    formatMills(Number(r.revenue_mills)),
+    pct(revenue === 0 ? 0 : Number(r.revenue_mills) / revenue),
+    r.recency.toFixed(1),
+    r.frequency.toFixed(3),
+    r.products.toFixed(1),
+    r.returns.toFixed(1),
+  ]);
+  const widths = header.map((h, j) => Math.max(h.length, ...table.map((t) => t[j]!.length)));
+  for (const cells of [header, ...table]) {
+    lines.push(cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function registerReport(program: Command, outcome: CommandOutcome): void {
   program
     .command('report')
@@ -29,60 +87,13 @@ export function registerReport(program: Command, outcome: CommandOutcome): void 
       const config = loadConfig(process.env);
       const clickhouse = createClickHouse(config.clickhouse);
       try {
-        const result = await clickhouse.query({
-          query: `SELECT segment_id, any(segment_name) AS name, max(is_insider) AS insider,
-                         count() AS customers, sum(gross_revenue_mills) AS revenue_mills,
-                         avg(recency_days) AS recency, avg(frequency) AS frequency,
-                         avg(products) AS products, avg(returns) AS returns
-                  FROM current_customers
-                  WHERE segment_id != 0
-                  GROUP BY segment_id
-                  ORDER BY insider DESC, sum(gross_revenue_mills) / count() DESC`,
-          format: 'JSONEachRow',
-        });
-        const rows = await result.json<SegmentLine>();
-        if (rows.length === 0) {
+        const report = await segmentReport(clickhouse);
+        if (report === undefined) {
           process.stdout.write('no segmented customers in ClickHouse yet (run a refit first)\n');
           outcome.exitCode = 1;
           return;
         }
-        const customers = rows.reduce((a, r) => a + Number(r.customers), 0);
-        const revenue = rows.reduce((a, r) => a + Number(r.revenue_mills), 0);
-        const insiders = rows.filter((r) => r.insider === 1);
-        const insiderCustomers = insiders.reduce((a, r) => a + Number(r.customers), 0);
-        const insiderRevenue = insiders.reduce((a, r) => a + Number(r.revenue_mills), 0);
-        process.stdout.write(
-          `Insiders now: ${insiderCustomers} customers (${pct(insiderCustomers / customers)} of customers), ` +
-            `${pct(revenue === 0 ? 0 : insiderRevenue / revenue)} of revenue in the window\n\n`,
-        );
-        const header = [
-          'segment',
-          'customers',
-          'share',
-          'revenue',
-          'revenue share',
-          'recency d',
-          'frequency',
-          'products',
-          'returns',
-        ];
-        const table = rows.map((r) => [
-          r.name,
-          r.customers,
-          pct(Number(r.customers) / customers),
-          formatMills(Number(r.revenue_mills)),
-          pct(revenue === 0 ? 0 : Number(r.revenue_mills) / revenue),
-          r.recency.toFixed(1),
-          r.frequency.toFixed(3),
-          r.products.toFixed(1),
-          r.returns.toFixed(1),
-        ]);
-        const widths = header.map((h, j) => Math.max(h.length, ...table.map((t) => t[j]!.length)));
-        for (const cells of [header, ...table]) {
-          process.stdout.write(
-            `${cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')}\n`,
-          );
-        }
+        process.stdout.write(report);
       } finally {
         await clickhouse.close();
       }
