@@ -7,7 +7,6 @@ import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { silentLogger } from '../../src/log.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
-import type { SegmentChange } from '../../src/segmentation/changes.js';
 import { ClickHouseSink } from '../../src/sinks/clickhouse-sink.js';
 import { deleteCustomerRows } from '../../src/sinks/erase.js';
 import { migrate } from '../../src/sinks/migrate.js';
@@ -16,6 +15,7 @@ import { TABLES, VIEWS } from '../../src/sinks/schema.js';
 import { dropDatabase } from '../support/cleanup.js';
 import { features } from '../support/features.js';
 import { integrationConfig } from '../support/integration.js';
+import { segmentChange } from '../support/segment-changes.js';
 import { waitFor } from '../support/wait.js';
 
 const config = integrationConfig();
@@ -31,23 +31,6 @@ const model = fitModel(population, { seed: 7, k: 3 });
 const placements = placeCustomers(model, population);
 const insiders = placements.filter((p) => p.segmentId === model.insidersId).map((p) => p.customerId);
 
-function change(customerId: string, seq: number, from: number | null, to: number, atMs: number): SegmentChange {
-  const name = (id: number | null) => model.segments.find((s) => s.id === id)?.name ?? null;
-  return {
-    changeId: `${customerId}:${seq}`,
-    customerId,
-    seq,
-    fromSegment: from,
-    toSegment: to,
-    fromName: name(from),
-    toName: name(to),
-    insiders: to === model.insidersId ? 'entered' : 'unchanged',
-    modelVersion: model.version,
-    reason: 'event',
-    atMs,
-  };
-}
-
 describe('the sink read back: report, recent changes, erasure', () => {
   const server = createClickHouse(config.clickhouse, 'default');
   const client = createClickHouse(config.clickhouse);
@@ -60,7 +43,10 @@ describe('the sink read back: report, recent changes, erasure', () => {
     await sink.writeCustomers(model, population, placements);
     await sink.writeModel(model, 120, segmentProfiles(model, population, placements));
     const other = model.segments.find((s) => s.id !== model.insidersId)!.id;
-    await sink.publish([change('b0', 1, null, other, AT - 86_400_000), change('b0', 2, other, model.insidersId, AT)]);
+    await sink.publish([
+      segmentChange(model, 'b0', 1, null, other, 'event', AT - 86_400_000),
+      segmentChange(model, 'b0', 2, other, model.insidersId, 'event', AT),
+    ]);
     await sink.flush();
   });
 
