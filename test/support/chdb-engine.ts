@@ -3,7 +3,7 @@
 // stand-in: the statements, formats and settings are those of a current server.
 //
 // chDB binds one engine and one data folder per process, so every client of a test file shares
-// the folder made here (a fresh one per worker process, removed at exit). The client's `database`
+// the folder made here (a fresh one per file's process, removed after the file). The client's `database`
 // option does not reach the engine; each statement runs after a `USE` of the client's database
 // instead, in the same call, so two clients of one process never see each other's choice.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,12 +21,14 @@ type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['c
 let dataFolder: string | undefined;
 
 function processDataFolder(): string {
-  if (dataFolder === undefined) {
-    const folder = mkdtempSync(path.join(tmpdir(), 'insiders-chdb-'));
-    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-    dataFolder = folder;
-  }
+  dataFolder ??= mkdtempSync(path.join(tmpdir(), 'insiders-chdb-'));
   return dataFolder;
+}
+
+/** Removes the engine's data folder of this process (the lane's setup file does, after each file). */
+export function removeDataFolder(): void {
+  if (dataFolder !== undefined) rmSync(dataFolder, { recursive: true, force: true });
+  dataFolder = undefined;
 }
 
 /** The connection's statements, each run in `database`. */

@@ -1,7 +1,8 @@
 // Setup file of the clickhouse-26.7 lane: every createClickHouse() of the test and of the code it
 // calls returns a client of the in-process ClickHouse 26.7 engine (chdb-engine.ts).
-import { vi } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import type * as clickhouse from '../../src/infra/clickhouse.js';
+import { removeDataFolder } from './chdb-engine.js';
 
 vi.mock('../../src/infra/clickhouse.js', async (importOriginal) => {
   const original = await importOriginal<typeof clickhouse>();
@@ -11,3 +12,6 @@ vi.mock('../../src/infra/clickhouse.js', async (importOriginal) => {
     chdbClient(database, original.clickhouseSettings);
   return { ...original, createClickHouse };
 });
+
+// after the file's own afterAll hooks (they close its clients): hooks run in stack order
+afterAll(removeDataFolder);
