@@ -1,5 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+/** The integration test files that run on both ClickHouse engines. */
+const clickhouseLane = [
+  'test/integration/clickhouse.smoke.test.ts',
+  'test/integration/clickhouse-schema.test.ts',
+  'test/integration/clickhouse-sink-durable.test.ts',
+  'test/integration/clickhouse-sink-reads.test.ts',
+];
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
@@ -43,6 +51,26 @@ export default defineConfig({
           hookTimeout: 180_000,
           maxWorkers: 2,
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        // The ClickHouse-facing integration tests again, on ClickHouse 26.7 (the `chdb` package's
+        // engine in the test process) instead of the stack's server: production runs current
+        // releases, the stack runs 18.16. Tests that need a second server, an outage or TLS stay
+        // on the stack only (test/README.md).
+        test: {
+          name: 'clickhouse-26.7',
+          include: clickhouseLane,
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/support/chdb-lane.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // one engine per process: a fresh worker process for every file
+          pool: 'forks',
+          isolate: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

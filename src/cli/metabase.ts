@@ -14,6 +14,7 @@ interface ProvisionFlags {
   password: string;
   clickhouseHost?: string;
   clickhousePort?: string;
+  anonymousTracking?: boolean;
 }
 
 export function registerMetabase(program: Command, _outcome: CommandOutcome): void {
@@ -26,6 +27,7 @@ export function registerMetabase(program: Command, _outcome: CommandOutcome): vo
     .requiredOption('--password <password>', "the admin's password (set on a fresh instance)")
     .option('--clickhouse-host <host>', "ClickHouse's host as Metabase reaches it (default: CLICKHOUSE_URL's)")
     .option('--clickhouse-port <port>', "ClickHouse's HTTP port as Metabase reaches it (default: CLICKHOUSE_URL's)")
+    .option('--anonymous-tracking', "on a fresh instance, leave Metabase's anonymous usage tracking on (default: off)")
     .action(async (flags: ProvisionFlags) => {
       const config = loadConfig(process.env);
       let base: URL;
@@ -58,6 +60,7 @@ export function registerMetabase(program: Command, _outcome: CommandOutcome): vo
           ssl,
         },
         cards: await loadCardSpecs(),
+        anonymousTracking: flags.anonymousTracking === true,
       });
       const out = process.stdout;
       if (report.setUp) out.write(`metabase: first admin ${flags.user} created\n`);

@@ -1,12 +1,16 @@
 // Creates or updates, through Metabase's REST API, everything the "Insiders" dashboard needs:
-// the first admin on a fresh instance (/api/setup), the ClickHouse connection (/api/database), one
-// native-SQL card per question (/api/card) and the dashboard with its cards and its customer
-// filter (/api/dashboard, then PUT with `dashcards`). Idempotent: the connection, the cards and
-// the dashboard are found again by name, so a second run updates them in place instead of adding
-// copies, and dashcards keep their ids. The HTTP client comes in as an argument (fetch-based in
-// the CLI, a fake in unit tests).
+// the first admin on a fresh instance (/api/setup, then anonymous usage tracking off unless asked
+// for), the ClickHouse connection (/api/database), one native-SQL card per question (/api/card)
+// and the dashboard with its cards and its customer filter (/api/dashboard, then PUT with `tabs`
+// and `dashcards`). Idempotent: the connection, the cards and the dashboard are found again by
+// name, so a second run updates them in place instead of adding copies; dashcards keep their ids,
+// their tab and the visualization settings a user gave them, and tabs added by hand stay. Checked
+// against Metabase v0.56's API (metabase/README.md). The HTTP client comes in as an argument
+// (fetch-based in the CLI, a fake in unit tests).
 import { InsidersError } from '../errors.js';
 import type { CardSpec } from './questions.js';
+
+type Method = 'GET' | 'POST' | 'PUT';
 
 export interface MetabaseResponse {
   readonly status: number;
@@ -15,7 +19,7 @@ export interface MetabaseResponse {
 
 /** One JSON request to Metabase; `session` goes in the X-Metabase-Session header. */
 export type MetabaseHttp = (
-  method: 'GET' | 'POST' | 'PUT',
+  method: Method,
   path: string,
   body?: unknown,
   session?: string,
@@ -40,6 +44,8 @@ export interface ProvisionOptions {
   /** the connection's name in Metabase */
   readonly databaseName?: string;
   readonly dashboardName?: string;
+  /** keep Metabase's anonymous usage tracking on after the first-time setup (default: off) */
+  readonly anonymousTracking?: boolean;
 }
 
 export type Action = 'created' | 'updated';
@@ -84,9 +90,35 @@ function listOf<T>(body: unknown): T[] {
   return Array.isArray(data) ? (data as T[]) : [];
 }
 
+/**
+ * Metabase tests the connection when a database is added or its details change, and answers 400
+ * with its driver's message when it cannot connect: ClickHouse may not be up yet (a retry helps)
+ * or the address is wrong (--clickhouse-host/--clickhouse-port fix it); the message names both.
+ */
+function unreachable(ch: ClickHouseConnection, res: MetabaseResponse): never {
+  const said = (res.body as { message?: unknown } | null)?.message;
+  const detail = typeof said === 'string' ? said : JSON.stringify(res.body);
+  throw new InsidersError(
+    'METABASE_FAILED',
+    `metabase: Metabase could not connect to ClickHouse at ${ch.host}:${ch.port} (database ${ch.database}, ` +
+      `${ch.ssl ? 'https' : 'http'}): ${detail.slice(0, 500)}; is ClickHouse up, and is that its address as Metabase ` +
+      'reaches it (--clickhouse-host, --clickhouse-port)?',
+    { retryable: true },
+  );
+}
+
+interface Dashcard {
+  id: number;
+  card_id: number | null;
+  dashboard_tab_id?: number | null;
+  visualization_settings?: Record<string, unknown>;
+  series?: unknown[];
+}
+
 export async function provisionMetabase(http: MetabaseHttp, options: ProvisionOptions): Promise<ProvisionReport> {
-  const call = async (what: string, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, session?: string) => {
-    const res = await http(method, path, body, session);
+  const send = (method: Method, path: string, body?: unknown, session?: string) => http(method, path, body, session);
+  const call = async (what: string, method: Method, path: string, body?: unknown, session?: string) => {
+    const res = await send(method, path, body, session);
     if (res.status < 200 || res.status >= 300) fail(what, res);
     return res.body;
   };
@@ -99,19 +131,24 @@ export async function provisionMetabase(http: MetabaseHttp, options: ProvisionOp
   let session: string;
   let setUp = false;
   if (properties['has-user-setup'] === false && properties['setup-token']) {
+    // The body /api/setup reads (src/metabase/setup/api.clj): it has no tracking preference and
+    // turns anonymous usage tracking on, so the setting is turned off next unless asked for.
     const created = (await call('first-time setup', 'POST', '/api/setup', {
       token: properties['setup-token'],
-      user: {
-        email: options.user,
-        password: options.password,
-        first_name: 'Insiders',
-        last_name: 'Admin',
-        site_name: 'Insiders',
-      },
-      prefs: { site_name: 'Insiders', site_locale: 'en', allow_tracking: false },
+      user: { email: options.user, password: options.password, first_name: 'Insiders', last_name: 'Admin' },
+      prefs: { site_name: 'Insiders', site_locale: 'en' },
     })) as { id: string };
     session = created.id;
     setUp = true;
+    if (options.anonymousTracking !== true) {
+      await call(
+        'turning anonymous usage tracking off',
+        'PUT',
+        '/api/setting/anon-tracking-enabled',
+        { value: false },
+        session,
+      );
+    }
   } else {
     const login = (await call('logging in', 'POST', '/api/session', {
       username: options.user,
@@ -141,14 +178,20 @@ export async function provisionMetabase(http: MetabaseHttp, options: ProvisionOp
   const databases = listOf<Entity & { engine?: string }>(await get('listing databases', '/api/database'));
   const existingDb = databases.find((d) => d.name === databaseName && d.engine === 'clickhouse');
   let database: ProvisionReport['database'];
+  const saveDatabase = async (what: string, method: Method, path: string, body: unknown) => {
+    const res = await send(method, path, body, session);
+    if (res.status === 400) unreachable(ch, res);
+    if (res.status < 200 || res.status >= 300) fail(what, res);
+    return res.body as Entity;
+  };
   if (existingDb) {
-    await put(`updating database ${existingDb.id}`, `/api/database/${existingDb.id}`, databaseBody);
+    await saveDatabase(`updating database ${existingDb.id}`, 'PUT', `/api/database/${existingDb.id}`, databaseBody);
     database = { id: existingDb.id, action: 'updated' };
   } else {
-    const created = (await post('adding the ClickHouse database', '/api/database', {
+    const created = await saveDatabase('adding the ClickHouse database', 'POST', '/api/database', {
       ...databaseBody,
       is_full_sync: true,
-    })) as Entity;
+    });
     database = { id: created.id, action: 'created' };
   }
 
@@ -186,11 +229,12 @@ export async function provisionMetabase(http: MetabaseHttp, options: ProvisionOp
     }
   }
 
-  // 4. The dashboard, by name; its dashcards replaced by ours, keeping the ids of those already there.
+  // 4. The dashboard, by name, from the list of dashboards (GET /api/dashboard/?f=all: every one
+  // not archived, at once; the search index may lag behind a dashboard just created).
   const dashboardName = options.dashboardName ?? DEFAULT_DASHBOARD_NAME;
-  const found = listOf<Entity & { model?: string }>(
-    await get('searching dashboards', `/api/search?models=dashboard&q=${encodeURIComponent(dashboardName)}`),
-  ).filter((d) => (d.model === undefined || d.model === 'dashboard') && d.name === dashboardName && !d.archived);
+  const found = listOf<Entity>(await get('listing dashboards', '/api/dashboard/?f=all')).filter(
+    (d) => d.name === dashboardName && !d.archived,
+  );
   let dashboardId: number;
   let dashboardAction: Action;
   const description =
@@ -208,8 +252,13 @@ export async function provisionMetabase(http: MetabaseHttp, options: ProvisionOp
     dashboardAction = 'created';
   }
   const current = (await get(`reading dashboard ${dashboardId}`, `/api/dashboard/${dashboardId}`)) as {
-    dashcards?: { id: number; card_id: number | null }[];
+    dashcards?: Dashcard[];
+    tabs?: { id: number; name: string; position?: number }[];
   };
+  // The PUT replaces the tabs and the dashcards with those sent: every tab goes back as it is, and
+  // on a dashboard with tabs every dashcard needs one (new ones go on the first tab).
+  const tabs = [...(current.tabs ?? [])].sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  const firstTabId = tabs[0]?.id;
   const ourCardIds = new Set(cards.map((c) => c.id));
   const existingDashcards = current.dashcards ?? [];
   let newId = 0;
@@ -222,17 +271,20 @@ export async function provisionMetabase(http: MetabaseHttp, options: ProvisionOp
         card_id: c.id,
         target: ['variable', ['template-tag', tag]],
       }));
+    const tabId = existing?.dashboard_tab_id ?? firstTabId;
     return {
       // negative ids ask Metabase to create the dashcard
       id: existing?.id ?? --newId,
       card_id: c.id,
+      ...(tabId === undefined ? {} : { dashboard_tab_id: tabId }),
       row: c.spec.layout.row,
       col: c.spec.layout.col,
       size_x: c.spec.layout.sizeX,
       size_y: c.spec.layout.sizeY,
       parameter_mappings: mappings,
-      visualization_settings: {},
-      series: [],
+      // what a user set on the dashcard (a title, colours) stays; the card's own settings are ours
+      visualization_settings: existing?.visualization_settings ?? {},
+      series: existing?.series ?? [],
     };
   });
   // Cards someone else put on the dashboard stay where they are.
@@ -241,6 +293,7 @@ export async function provisionMetabase(http: MetabaseHttp, options: ProvisionOp
     name: dashboardName,
     description,
     parameters: cards.some((c) => CUSTOMER_PARAMETER.slug in c.spec.templateTags) ? [CUSTOMER_PARAMETER] : [],
+    tabs: tabs.map(({ id, name }) => ({ id, name })),
     dashcards: [...dashcards, ...kept],
   });
 

@@ -25,6 +25,7 @@ import {
   VIEWS,
 } from '../../src/sinks/schema.js';
 import { integrationConfig } from '../support/integration.js';
+import { segmentChange } from '../support/segment-changes.js';
 
 const questionsDir = fileURLToPath(new URL('../../metabase/questions/', import.meta.url));
 
@@ -84,32 +85,6 @@ function placementOf(model: FittedModel, segmentId: number | undefined) {
     segmentName: segment?.name ?? null,
     isInsider: segment !== undefined && segment.id === model.insidersId,
     modelVersion: model.version,
-  };
-}
-
-function change(
-  model: FittedModel,
-  customerId: string,
-  seq: number,
-  from: number | null,
-  to: number | null,
-  reason: SegmentChange['reason'],
-  atMs: number,
-): SegmentChange {
-  const name = (id: number | null) => model.segments.find((s) => s.id === id)?.name ?? null;
-  const insider = (id: number | null) => id !== null && id === model.insidersId;
-  return {
-    changeId: `${customerId}:${seq}`,
-    customerId,
-    seq,
-    fromSegment: from,
-    toSegment: to,
-    fromName: name(from),
-    toName: name(to),
-    insiders: insider(from) === insider(to) ? 'unchanged' : insider(to) ? 'entered' : 'left',
-    modelVersion: model.version,
-    reason,
-    atMs,
   };
 }
 
@@ -245,12 +220,13 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
     // Every customer enters a segment on day 1 (reason event); on day 2 the refit moves those whose
     // segment differs, and a sweep on day 3 finds nothing more: the changes replay the rows.
     const changes: SegmentChange[] = [];
-    for (const f of features) changes.push(change(v1, f.customerId, 1, null, placed1.get(f.customerId)!, 'event', T0));
+    for (const f of features)
+      changes.push(segmentChange(v1, f.customerId, 1, null, placed1.get(f.customerId)!, 'event', T0));
     for (const f of later) {
       const from = placed1.get(f.customerId)!;
       const to = placed2.get(f.customerId)!;
       if (from !== to)
-        changes.push(change(v2, f.customerId, 2, from, to, f.customerId === 'reg0' ? 'event' : 'refit', T1));
+        changes.push(segmentChange(v2, f.customerId, 2, from, to, f.customerId === 'reg0' ? 'event' : 'refit', T1));
     }
 
     beforeAll(async () => {

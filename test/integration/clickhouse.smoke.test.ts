@@ -48,6 +48,15 @@ describe('clickhouse: create, insert and select through @clickhouse/client', () 
     ]);
   });
 
+  it('answers 64-bit integers as exact strings on every server version', async () => {
+    // 2^53 + 1: a JSON number would arrive as 2^53
+    const result = await db.query({
+      query: 'SELECT toUInt64(9007199254740993) AS big, toInt64(-5) AS small, toUInt32(7) AS narrow',
+      format: 'JSONEachRow',
+    });
+    expect(await result.json()).toEqual([{ big: '9007199254740993', small: '-5', narrow: 7 }]);
+  });
+
   it('reports server errors with a code the project can branch on', async () => {
     const err = await db
       .query({ query: 'SELECT * FROM no_such_table', format: 'JSONEachRow' })

@@ -1,10 +1,12 @@
 // Metabase provisioning, without a Metabase: no Metabase runs on the development machine, so this
 // UNIT test drives provisionMetabase through a FAKE HTTP client that stands in for Metabase's REST
-// API. The fake keeps cards, databases and dashboards in memory and answers with the request and
-// response shapes of Metabase's documented endpoints (/api/session/properties, /api/setup,
-// /api/session, /api/database, /api/card, /api/search, /api/dashboard with dashcards). It checks
-// the provisioning logic — what is sent, and that a second run updates instead of duplicating —
-// not Metabase itself. The questions are the real files of metabase/questions.
+// API. The fake keeps cards, databases, dashboards and settings in memory and answers as Metabase
+// v0.56 does, case by case as its source says (paths below are in github.com/metabase/metabase):
+// /api/session/properties, /api/setup, /api/session, /api/setting/:key, /api/database (which
+// tests the connection), /api/card, /api/dashboard (the list, and the PUT with tabs and
+// dashcards). It checks the provisioning logic — what is sent, and that a second run updates
+// instead of duplicating or breaking what a user did — not Metabase itself. The questions are the
+// real files of metabase/questions.
 import { describe, expect, it } from 'vitest';
 import { InsidersError } from '../../src/errors.js';
 import { provisionMetabase, type MetabaseHttp, type ProvisionOptions } from '../../src/metabase/provision.js';
@@ -26,29 +28,50 @@ interface FakeCard {
 interface FakeDashcard {
   id: number;
   card_id: number | null;
+  dashboard_tab_id?: number | null;
   row: number;
   col: number;
   size_x: number;
   size_y: number;
   parameter_mappings: { parameter_id: string; card_id: number; target: unknown }[];
+  visualization_settings?: Record<string, unknown>;
+  series?: unknown[];
 }
+interface FakeTab {
+  id: number;
+  name: string;
+  position: number;
+}
+type Details = Record<string, unknown>;
 
-/** A FAKE Metabase: in-memory state behind the endpoints provisioning uses. */
-function fakeMetabase(admin = { email: 'admin@example.com', password: 'Insiders-2026!' }) {
+const PROTECTED_PASSWORD = '**MetabasePass**';
+/** What Metabase's ClickHouse driver answers when it cannot connect (src/metabase/driver/util.clj). */
+const CANNOT_CONNECT = "Hmm, we couldn't connect to the database. Make sure your Host and Port settings are correct";
+
+/** A FAKE Metabase v0.56: in-memory state behind the endpoints provisioning uses. */
+function fakeMetabase({
+  admin = { email: 'admin@example.com', password: 'Insiders-2026!' },
+  // whether "Metabase" reaches a ClickHouse with these connection details
+  reachable = (details: Details) => details.host === 'clickhouse',
+} = {}) {
   const state = {
-    setupToken: 'c2f6e0b4-5d1f-4a57-9a4e-7d3f3b1c9e21' as string | null,
+    setupToken: 'c2f6e0b4-5d1f-4a57-9a4e-7d3f3b1c9e21',
+    hasUserSetup: false,
+    settings: { 'anon-tracking-enabled': true } as Record<string, unknown>,
     sessions: new Set<string>(),
-    databases: [] as { id: number; name: string; engine: string; details: Record<string, unknown> }[],
+    databases: [] as { id: number; name: string; engine: string; details: Details }[],
     cards: [] as FakeCard[],
     dashboards: [] as {
       id: number;
       name: string;
       archived: boolean;
       parameters: unknown[];
+      tabs: FakeTab[];
       dashcards: FakeDashcard[];
     }[],
     nextId: 1,
     nextDashcardId: 100,
+    nextTabId: 500,
     requests: [] as string[],
   };
   const unauthenticated = { status: 401, body: 'Unauthenticated' };
@@ -56,52 +79,88 @@ function fakeMetabase(admin = { email: 'admin@example.com', password: 'Insiders-
     state.requests.push(`${method} ${path}`);
     const b = body as Record<string, unknown>;
     const answer = (status: number, value: unknown) => Promise.resolve({ status, body: structuredClone(value) });
+    const newSession = () => {
+      const id = `session-${state.sessions.size + 1}`;
+      state.sessions.add(id);
+      return answer(200, { id });
+    };
     if (method === 'GET' && path === '/api/session/properties') {
+      // public settings; src/metabase/setup/settings.clj: the setup token stays after setup
       return answer(200, {
         'setup-token': state.setupToken,
-        'has-user-setup': state.setupToken === null,
+        'has-user-setup': state.hasUserSetup,
+        'anon-tracking-enabled': state.settings['anon-tracking-enabled'],
         version: { tag: 'v0.56.9' },
       });
     }
     if (method === 'POST' && path === '/api/setup') {
-      if (state.setupToken === null || b.token !== state.setupToken) {
-        return answer(403, { errors: { token: 'Token does not match the setup token.' } });
+      // src/metabase/setup/api.clj: a malli schema first (400 with errors per key), then 403 once
+      // a user exists; prefs.allow_tracking and user.site_name are not in the schema, and setup
+      // sets anon-tracking-enabled to true.
+      const user = (b.user ?? {}) as { email?: string; password?: string };
+      const prefs = (b.prefs ?? {}) as { site_name?: unknown };
+      const errors: Record<string, string> = {};
+      if (b.token !== state.setupToken) errors.token = 'Token does not match the setup token.';
+      if (typeof prefs.site_name !== 'string' || prefs.site_name.trim() === '') {
+        errors.site_name = 'value must be a non-blank string.';
       }
-      const user = b.user as { email: string; password: string };
-      admin = { email: user.email, password: user.password };
-      state.setupToken = null;
-      const id = `session-${state.sessions.size + 1}`;
-      state.sessions.add(id);
-      return answer(200, { id });
+      if (Object.keys(errors).length > 0) return answer(400, { errors, 'specific-errors': {} });
+      if (state.hasUserSetup) {
+        return answer(403, {
+          message: 'The /api/setup route can only be used to create the first user, however a user currently exists.',
+        });
+      }
+      admin = { email: user.email ?? '', password: user.password ?? '' };
+      state.hasUserSetup = true;
+      state.settings['anon-tracking-enabled'] = true;
+      return newSession();
     }
     if (method === 'POST' && path === '/api/session') {
       if (b.username !== admin.email || b.password !== admin.password) {
         return answer(401, { errors: { password: 'did not match stored password' } });
       }
-      const id = `session-${state.sessions.size + 1}`;
-      state.sessions.add(id);
-      return answer(200, { id });
+      return newSession();
     }
     if (session === undefined || !state.sessions.has(session)) return Promise.resolve(unauthenticated);
 
     const idIn = (prefix: string) => Number(path.slice(prefix.length));
+    if (method === 'PUT' && path.startsWith('/api/setting/')) {
+      // src/metabase/settings/api.clj: {value}, 204 without a body
+      state.settings[path.slice('/api/setting/'.length)] = b.value;
+      return answer(204, null);
+    }
+    // src/metabase/warehouses/api.clj: POST and PUT test the connection and answer 400 with the
+    // driver's message when it fails; PUT merges the details sent into those stored, the
+    // protected password standing for the stored one.
+    const connectionError = (details: Details) =>
+      reachable(details)
+        ? undefined
+        : { message: CANNOT_CONNECT, errors: { host: 'check your host settings', port: 'check your port settings' } };
     if (method === 'GET' && path === '/api/database') {
       return answer(200, { data: state.databases, total: state.databases.length });
     }
     if (method === 'POST' && path === '/api/database') {
-      const db = {
-        id: state.nextId++,
-        name: b.name as string,
-        engine: b.engine as string,
-        details: b.details as Record<string, unknown>,
-      };
+      const details = b.details as Details;
+      const error = connectionError(details);
+      if (error) return answer(400, error);
+      const db = { id: state.nextId++, name: b.name as string, engine: b.engine as string, details };
       state.databases.push(db);
-      return answer(200, { ...db, details: { ...db.details, password: '**MetabasePass**' } });
+      return answer(200, { ...db, details: { ...db.details, password: PROTECTED_PASSWORD } });
     }
     if (method === 'PUT' && path.startsWith('/api/database/')) {
       const db = state.databases.find((d) => d.id === idIn('/api/database/'));
       if (!db) return answer(404, 'Not found.');
-      Object.assign(db, { name: b.name, engine: b.engine, details: b.details });
+      const sent = (b.details ?? {}) as Details;
+      const details = {
+        ...db.details,
+        ...sent,
+        ...(sent.password === PROTECTED_PASSWORD ? { password: db.details.password } : {}),
+      };
+      if (JSON.stringify(details) !== JSON.stringify(db.details)) {
+        const error = connectionError(details);
+        if (error) return answer(400, error);
+      }
+      Object.assign(db, { name: b.name ?? db.name, engine: b.engine ?? db.engine, details });
       return answer(200, db);
     }
     if (method === 'GET' && path === '/api/card?f=all') return answer(200, state.cards);
@@ -116,15 +175,23 @@ function fakeMetabase(admin = { email: 'admin@example.com', password: 'Insiders-
       Object.assign(card, b);
       return answer(200, card);
     }
-    if (method === 'GET' && path.startsWith('/api/search?models=dashboard&q=')) {
-      const q = decodeURIComponent(path.slice('/api/search?models=dashboard&q='.length)).toLowerCase();
-      const data = state.dashboards
-        .filter((d) => d.name.toLowerCase().includes(q))
-        .map((d) => ({ id: d.id, name: d.name, model: 'dashboard', archived: d.archived }));
-      return answer(200, { data, total: data.length });
+    if (method === 'GET' && path === '/api/dashboard/?f=all') {
+      // src/metabase/dashboards/api.clj, dashboards-list: a bare array, not archived, by lower-case name
+      const list = state.dashboards
+        .filter((d) => !d.archived)
+        .map(({ id, name, archived }) => ({ id, name, archived }))
+        .sort((x, y) => x.name.toLowerCase().localeCompare(y.name.toLowerCase()));
+      return answer(200, list);
     }
     if (method === 'POST' && path === '/api/dashboard') {
-      const d = { id: state.nextId++, name: b.name as string, archived: false, parameters: [], dashcards: [] };
+      const d = {
+        id: state.nextId++,
+        name: b.name as string,
+        archived: false,
+        parameters: [],
+        tabs: [],
+        dashcards: [],
+      };
       state.dashboards.push(d);
       return answer(200, d);
     }
@@ -133,10 +200,29 @@ function fakeMetabase(admin = { email: 'admin@example.com', password: 'Insiders-
       if (!d) return answer(404, 'Not found.');
       if (method === 'GET') return answer(200, d);
       if (method === 'PUT') {
-        // Metabase: dashcards with a negative id are created, those left out are deleted.
-        const sent = (b.dashcards as FakeDashcard[] | undefined) ?? d.dashcards;
-        d.dashcards = sent.map((c) => ({ ...c, id: c.id < 0 ? state.nextDashcardId++ : c.id }));
+        // src/metabase/dashboards/api.clj, update-dashboard!: with dashcards sent, a dashboard
+        // that has tabs needs a tab on every dashcard (else 400); the tabs and dashcards sent
+        // replace the current ones (negative ids are created, those left out deleted, with the
+        // dashcards of a deleted tab), each dashcard taking the fields sent.
         if (b.parameters !== undefined) d.parameters = b.parameters as unknown[];
+        const sent = b.dashcards as FakeDashcard[] | undefined;
+        if (sent === undefined) return answer(200, d);
+        if (d.tabs.length > 0 && !sent.every((c) => c.dashboard_tab_id !== undefined && c.dashboard_tab_id !== null)) {
+          return answer(400, 'This dashboard has tab, makes sure every card has a tab');
+        }
+        const tabIds = new Map<number, number>();
+        d.tabs = ((b.tabs as { id: number; name: string }[] | undefined) ?? []).map((t, position) => {
+          const id = t.id < 0 ? state.nextTabId++ : t.id;
+          tabIds.set(t.id, id);
+          return { id, name: t.name, position };
+        });
+        d.dashcards = sent
+          .map((c) => ({
+            ...c,
+            id: c.id < 0 ? state.nextDashcardId++ : c.id,
+            ...(c.dashboard_tab_id == null ? {} : { dashboard_tab_id: tabIds.get(c.dashboard_tab_id) ?? -1 }),
+          }))
+          .filter((c) => c.dashboard_tab_id !== -1);
         return answer(200, d);
       }
     }
@@ -304,5 +390,170 @@ describe('provisionMetabase against a FAKE Metabase (unit test; no real Metabase
     expect(err).toBeInstanceOf(InsidersError);
     expect(err).toMatchObject({ code: 'METABASE_FAILED', retryable: false });
     expect((err as Error).message).toMatch(/^metabase: logging in: HTTP 401/);
+  });
+});
+
+describe('provisionMetabase: what Metabase v0.56 does differently from the obvious (FAKE Metabase)', () => {
+  /** A user's session on the fake, as the UI would have one. */
+  async function userSession(http: MetabaseHttp): Promise<string> {
+    const res = await http('POST', '/api/session', { username: 'admin@example.com', password: 'Insiders-2026!' });
+    return (res.body as { id: string }).id;
+  }
+  const snapshot = (state: ReturnType<typeof fakeMetabase>['state']) =>
+    structuredClone({
+      databases: state.databases,
+      cards: state.cards,
+      dashboards: state.dashboards,
+      settings: state.settings,
+    });
+
+  it('the fake answers /api/setup as Metabase: 400 for a wrong token, 403 once a user exists, token kept', async () => {
+    const { http, state } = fakeMetabase();
+    const body = {
+      token: 'not-the-token',
+      user: { email: 'a@example.com', password: 'Insiders-2026!' },
+      prefs: { site_name: 'Insiders' },
+    };
+    expect(await http('POST', '/api/setup', body)).toEqual({
+      status: 400,
+      body: { errors: { token: 'Token does not match the setup token.' }, 'specific-errors': {} },
+    });
+    await provisionMetabase(http, await options());
+    const again = await http('POST', '/api/setup', { ...body, token: state.setupToken });
+    expect(again.status).toBe(403);
+    const properties = (await http('GET', '/api/session/properties')).body;
+    expect(properties).toMatchObject({ 'setup-token': state.setupToken, 'has-user-setup': true });
+  });
+
+  it('turns anonymous usage tracking off after the setup turned it on, unless asked to keep it', async () => {
+    const off = fakeMetabase();
+    await provisionMetabase(off.http, await options());
+    expect(off.state.settings['anon-tracking-enabled']).toBe(false);
+    expect(off.state.requests).toContain('PUT /api/setting/anon-tracking-enabled');
+    // a later run leaves the setting to the admin
+    off.state.settings['anon-tracking-enabled'] = true;
+    await provisionMetabase(off.http, await options());
+    expect(off.state.settings['anon-tracking-enabled']).toBe(true);
+
+    const on = fakeMetabase();
+    await provisionMetabase(on.http, { ...(await options()), anonymousTracking: true });
+    expect(on.state.settings['anon-tracking-enabled']).toBe(true);
+  });
+
+  it('a second run in a row changes nothing and creates nothing', async () => {
+    const { http, state } = fakeMetabase();
+    const o = await options();
+    await provisionMetabase(http, o);
+    const before = snapshot(state);
+    state.requests.length = 0;
+    await provisionMetabase(http, o);
+    expect(snapshot(state)).toEqual(before);
+    expect(state.requests.filter((r) => r.startsWith('POST ') && r !== 'POST /api/session')).toEqual([]);
+  });
+
+  it('updates a dashboard with a tab added by hand without error: the tabs stay, new cards go on the first', async () => {
+    const { http, state } = fakeMetabase();
+    const o = await options();
+    const first = await provisionMetabase(http, o);
+    // What the UI sends when a user adds tabs: every dashcard on the first tab, a note on the second.
+    const session = await userSession(http);
+    const dashboard = state.dashboards[0]!;
+    const byUser = await http(
+      'PUT',
+      `/api/dashboard/${dashboard.id}`,
+      {
+        tabs: [
+          { id: -1, name: 'Overview' },
+          { id: -2, name: 'Notes' },
+        ],
+        dashcards: [
+          ...dashboard.dashcards.map((d) => ({ ...d, dashboard_tab_id: -1 })),
+          {
+            id: -3,
+            card_id: null,
+            dashboard_tab_id: -2,
+            row: 0,
+            col: 0,
+            size_x: 12,
+            size_y: 2,
+            parameter_mappings: [],
+          },
+        ],
+      },
+      session,
+    );
+    expect(byUser.status).toBe(200);
+    const tabs = structuredClone(dashboard.tabs);
+    const [overview, notes] = tabs;
+
+    // what the provisioning sent before: no tabs, dashcards without one
+    const untabbed = await http(
+      'PUT',
+      `/api/dashboard/${dashboard.id}`,
+      { dashcards: dashboard.dashcards.map((d) => ({ ...d, dashboard_tab_id: undefined })) },
+      session,
+    );
+    expect(untabbed).toEqual({ status: 400, body: 'This dashboard has tab, makes sure every card has a tab' });
+
+    const added: CardSpec = {
+      ...o.cards[0]!,
+      name: 'Insiders now: added later',
+      layout: { row: 60, col: 0, sizeX: 6, sizeY: 3 },
+    };
+    const second = await provisionMetabase(http, { ...o, cards: [...o.cards, added] });
+    expect(second.dashboard.id).toBe(first.dashboard.id);
+    expect(dashboard.tabs).toEqual(tabs);
+    const addedCard = second.cards.find((c) => c.name === added.name)!;
+    expect(dashboard.dashcards.find((d) => d.card_id === addedCard.id)?.dashboard_tab_id).toBe(overview!.id);
+    expect(dashboard.dashcards.filter((d) => d.dashboard_tab_id === overview!.id)).toHaveLength(o.cards.length + 1);
+    expect(dashboard.dashcards.filter((d) => d.dashboard_tab_id === notes!.id)).toEqual([
+      expect.objectContaining({ card_id: null, size_x: 12 }),
+    ]);
+  });
+
+  it('keeps the visualization settings a user gave a dashcard', async () => {
+    const { http, state } = fakeMetabase();
+    const o = await options();
+    await provisionMetabase(http, o);
+    const dashboard = state.dashboards[0]!;
+    const target = dashboard.dashcards[0]!;
+    target.visualization_settings = { 'card.title': 'Insiders today', 'card.hide_empty': true };
+    await provisionMetabase(http, o);
+    expect(dashboard.dashcards.find((d) => d.id === target.id)?.visualization_settings).toEqual({
+      'card.title': 'Insiders today',
+      'card.hide_empty': true,
+    });
+  });
+
+  it('finds the dashboard in the list of dashboards, not the search index', async () => {
+    const { http, state } = fakeMetabase();
+    await provisionMetabase(http, await options());
+    await provisionMetabase(http, await options());
+    expect(state.dashboards).toHaveLength(1);
+    expect(state.requests.filter((r) => r.startsWith('GET /api/search'))).toEqual([]);
+    expect(state.requests.filter((r) => r === 'GET /api/dashboard/?f=all')).toHaveLength(2);
+  });
+
+  it('an unreachable ClickHouse: a retryable error naming the address (exit code 1), on adding and on updating', async () => {
+    const down = fakeMetabase({ reachable: () => false });
+    const err = await provisionMetabase(down.http, await options()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InsidersError);
+    expect(err).toMatchObject({ code: 'METABASE_FAILED', retryable: true });
+    expect((err as Error).message).toBe(
+      'metabase: Metabase could not connect to ClickHouse at clickhouse:8123 (database insiders, http): ' +
+        `${CANNOT_CONNECT}; is ClickHouse up, and is that its address as Metabase reaches it ` +
+        '(--clickhouse-host, --clickhouse-port)?',
+    );
+    expect(down.state.databases).toEqual([]);
+
+    const { http, state } = fakeMetabase();
+    await provisionMetabase(http, await options());
+    const moved = await provisionMetabase(http, {
+      ...(await options()),
+      clickhouse: { ...clickhouse, host: 'clickhous' },
+    }).catch((e: unknown) => e);
+    expect(moved).toMatchObject({ code: 'METABASE_FAILED', retryable: true });
+    expect((moved as Error).message).toMatch(/^metabase: Metabase could not connect to ClickHouse at clickhous:8123 /);
+    expect(state.databases[0]?.details.host).toBe('clickhouse');
   });
 });
