@@ -38,7 +38,7 @@ FROM
             description,
             action
         FROM latest_segment_profiles
-    ) USING (segment_id)
+    ) AS p USING (segment_id)
     WHERE customer_id = {{customer_id}}
 ) AS c
 LEFT JOIN

@@ -55,8 +55,8 @@ export async function segmentReport(clickhouse: ClickHouseClient): Promise<strin
                 FROM current_customers
                 WHERE segment_id != 0
                 GROUP BY segment_id
-            )
-            ANY LEFT JOIN (SELECT segment_id, description, action FROM latest_segment_profiles)
+            ) AS s
+            ANY LEFT JOIN (SELECT segment_id, description, action FROM latest_segment_profiles) AS p
             USING (segment_id)
             ORDER BY insider DESC, segment_id = -1, revenue_mills / customers DESC`,
     format: 'JSONEachRow',

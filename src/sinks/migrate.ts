@@ -22,8 +22,11 @@ export const MIGRATIONS_TABLE = 'schema_migrations';
 
 const fileName = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 const addColumn = /^ALTER TABLE \S+ ADD COLUMN [a-z_]+ [^,]+$/;
-/** ClickHouse's ILLEGAL_COLUMN: what an ADD COLUMN of an existing column is refused with. */
-const COLUMN_EXISTS = 44;
+/**
+ * What an ADD COLUMN of an existing column is refused with: ILLEGAL_COLUMN (44) on 18.16,
+ * DUPLICATE_COLUMN (15) on current releases.
+ */
+const COLUMN_EXISTS = new Set([44, 15]);
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface Migration {
@@ -116,7 +119,7 @@ export async function migrate(
     try {
       await client.command({ query });
     } catch (err) {
-      if (addColumn.test(query) && clickhouseErrorCode(err) === COLUMN_EXISTS) return;
+      if (addColumn.test(query) && COLUMN_EXISTS.has(clickhouseErrorCode(err) ?? -1)) return;
       throw failure(what, err);
     }
   };

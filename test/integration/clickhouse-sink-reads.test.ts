@@ -74,7 +74,12 @@ describe('the sink read back: report, recent changes, erasure', () => {
     expect(lines[2]).toMatch(/^segment +customers +share +revenue/);
     // the Insiders first, then the others, by revenue per customer
     expect(lines[3]).toMatch(/^Insiders +4 +25\.0% /);
-    expect(lines.slice(3).filter((l) => l !== '')).toHaveLength(3);
+    const tableEnd = lines.indexOf('', 3);
+    const table = lines.slice(3, tableEnd);
+    expect(table).toHaveLength(3);
+    // then each segment again with what sets it apart and what to do, in the table's order
+    const named = (l: string) => l.split(/ {2,}/)[0];
+    expect(lines.slice(tableEnd + 1, tableEnd + 4).map(named)).toEqual(table.map(named));
   });
 
   it('recent changes: newest first, "none" as null', async () => {
