@@ -10,8 +10,7 @@ export type ErrorCode =
   | 'STATE_WRITE_FAILED'
   | 'CLICKHOUSE_FAILED'
   | 'METABASE_FAILED'
-  | 'NOT_FOUND'
-  | 'DEAD_LETTER_FAILED';
+  | 'NOT_FOUND';
 
 export class InsidersError extends Error {
   readonly code: ErrorCode;
