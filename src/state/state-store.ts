@@ -1,12 +1,13 @@
 // The Redis side of customer state: applies batches of events with the Lua scripts in ./lua (one
 // round trip per batch: a pipeline of a few apply-events calls, each applying a run of events)
 // and reads state back.
-// Idempotent: every event is applied at most once, keyed by a digest of its eventId, so
-// at-least-once delivery from Kafka counts each event exactly once.
+// Idempotent: every event is applied at most once, keyed by a digest of its eventId within its
+// customer's hash (guests: within the guest events), so at-least-once delivery from Kafka counts
+// each event exactly once. The identity of an event is (customerId, eventId).
 import { hash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import type { AcceptedEvent, EventLine } from '../events/decode.js';
-import { InsidersError } from '../errors.js';
+import { InsidersError, isRetryable } from '../errors.js';
 import { decodeCustomerState, type CustomerState } from './customer-state.js';
 import { stateKeys, type StateKeys } from './keys.js';
 import { defineScripts, readScripts } from './scripts.js';
@@ -30,6 +31,11 @@ export interface StateChange {
 export interface BatchResult {
   readonly applied: number;
   readonly duplicates: number;
+  /**
+   * indexes into the changes of the events whose id was applied before for their customer (or
+   * among guest events) with other content: nothing written
+   */
+  readonly conflicts: readonly number[];
   /** events of erased customers, dropped (see forget) */
   readonly erased: number;
   readonly watermarkMs: number | undefined;
@@ -47,6 +53,18 @@ export interface GuestStats {
 /** 96 bits of the eventId's SHA-256: collisions among one customer's events are out of reach. */
 export function eventDigest(eventId: string): string {
   return hash('sha256', eventId, 'base64url').slice(0, 16);
+}
+
+/**
+ * 48 bits of the SHA-256 of what an event says (kind, instant, lines as sent: stock code, units,
+ * price), in 8 base64url characters: the value of its dedupe field, so that the same id re-sent
+ * with other content is told from a duplicate (a conflict) at the cost of one string compare.
+ */
+export function contentDigest(event: AcceptedEvent): string {
+  let text = `${event.kind} ${event.occurredAtMs}`;
+  // a stock code may hold any character: its length keeps the text unambiguous
+  for (const l of event.lines) text += `\n${l.sku.length}:${l.sku} ${l.quantity} ${l.unitPriceMills}`;
+  return hash('sha256', text, 'base64url').slice(0, 8);
 }
 
 /**
@@ -109,7 +127,7 @@ export class StateStore {
         items += l.quantity;
         valueMills += l.quantity * l.unitPriceMills;
       }
-      const digest = eventDigest(event.eventId);
+      const digest = eventDigest(event.eventId) + contentDigest(event);
       const at = String(event.occurredAtMs);
       if (customerId === null) {
         args.push(isOrder ? 'go' : 'gr', digest, at, String(lines.length), String(items), String(valueMills), '0');
@@ -130,43 +148,54 @@ export class StateStore {
     }
     if (events > 0) flush();
     if (watermarkCandidateMs !== undefined) pipeline.advanceWatermark(this.keys.watermark, watermarkCandidateMs);
+    // Retryable when Redis is unavailable (connection lost, loading, failing over); not when it
+    // refuses the work itself (a script error): that fails the same way every time.
     let replies: [Error | null, unknown][] | null;
     try {
       replies = await pipeline.exec();
     } catch (err) {
-      throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline failed', { retryable: true, cause: err });
+      throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline failed', {
+        retryable: isRetryable(err),
+        cause: err,
+      });
     }
     if (replies === null)
       throw new InsidersError('STATE_WRITE_FAILED', 'redis pipeline was discarded', { retryable: true });
     let applied = 0;
     let erased = 0;
+    const conflicts: number[] = [];
     for (const [err] of replies) {
       if (err !== null) {
         throw new InsidersError('STATE_WRITE_FAILED', `redis script failed: ${err.message}`, {
-          retryable: true,
+          retryable: isRetryable(err),
           cause: err,
         });
       }
     }
+    let index = 0;
     for (const [i, expected] of calls.entries()) {
       const outcome = String(replies[i]?.[1]);
       if (outcome.length !== expected) {
         throw new InsidersError(
           'STATE_WRITE_FAILED',
           `apply-events answered for ${outcome.length} of ${expected} events`,
-          {
-            retryable: true,
-          },
         );
       }
-      for (let j = 0; j < outcome.length; j++) {
+      for (let j = 0; j < outcome.length; j++, index++) {
         const c = outcome.charCodeAt(j);
         if (c === 49 /* '1' */) applied++;
         else if (c === 50 /* '2' */) erased++;
+        else if (c === 51 /* '3' */) conflicts.push(index);
       }
     }
     const watermark = watermarkCandidateMs === undefined ? undefined : Number(replies[replies.length - 1]?.[1]);
-    return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs: watermark };
+    return {
+      applied,
+      duplicates: changes.length - applied - erased - conflicts.length,
+      conflicts,
+      erased,
+      watermarkMs: watermark,
+    };
   }
 
   /**

@@ -8,7 +8,8 @@
 -- ARGV[1]  window length in days
 -- then one record per event, in order, of 7 + nskus values:
 --   kind    "o" / "r": a customer's order / return; "go" / "gr": a guest's
---   digest  the event's digest (its dedupe field is "e:<digest>")
+--   digest  the event's digest (16 characters: its dedupe field is "e:<digest>") followed by the
+--           digest of its content (8 characters), the value the dedupe field holds
 --   ts      occurredAt, epoch ms
 --   lines   product lines in the event (already filtered by the business rules)
 --   items   units (sum of quantities)
@@ -16,7 +17,9 @@
 --   nskus   how many stock codes follow (a customer order's distinct codes; 0 otherwise)
 --   sku...  those stock codes
 -- returns one character per event, in order: "1" applied, "0" applied before (a duplicate), "2"
--- the customer was erased (forget-customer.lua left the marker field "z"): dropped, nothing written
+-- the customer was erased (forget-customer.lua left the marker field "z"): dropped, nothing written,
+-- "3" its id was applied before with other content (a conflict): nothing written. A dedupe field
+-- holding "1" (written before content digests were stored) has unknown content: a duplicate.
 --
 -- A customer event reads and writes only its customer's hash. Day buckets ("d:<day>" ->
 -- "orders,lines,items,revenue,returns,returnedItems,returnedValue") hold the rolling window. A
@@ -45,8 +48,17 @@ local window = tonumber(ARGV[1])
 -- event left beyond that count is never seen. Saves building and growing two tables per event.
 local fieldsBuffer, outBuffer = {}, {}
 
+-- "0" for a duplicate, "3" for a conflict: `seen` is the dedupe value stored, `content` this event's.
+local function seenOutcome(seen, content)
+  if seen == content or seen == '1' then return '0' end
+  return '3'
+end
+
 local function applyGuest(digest, isOrder, items, value)
-  if redis.call('HSETNX', KEYS[2], digest, 1) == 0 then return '0' end
+  local field, content = string.sub(digest, 1, 16), string.sub(digest, 17)
+  if redis.call('HSETNX', KEYS[2], field, content) == 0 then
+    return seenOutcome(redis.call('HGET', KEYS[2], field), content)
+  end
   if isOrder then
     redis.call('HINCRBY', KEYS[1], 'orders', 1)
     redis.call('HINCRBY', KEYS[1], 'items', items)
@@ -64,7 +76,7 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   local ts = tonumber(tsText)
   local day = math.floor(ts / MS_PER_DAY)
   local dayText = fmt('%d', day)
-  local dedupeField = 'e:' .. digest
+  local dedupeField, content = 'e:' .. string.sub(digest, 1, 16), string.sub(digest, 17)
   local bucketField = 'd:' .. dayText
   local fields = fieldsBuffer
   local skuBase
@@ -86,7 +98,7 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   -- The scalars first; the products' days only when this event is older than the latest one.
   local current = redis.call('HMGET', key, unpack(fields, 1, skuBase))
   if current[skuBase] then return '2' end
-  if current[1] then return '0' end
+  if current[1] then return seenOutcome(current[1], content) end
   local latest = tonumber(current[isOrder and 8 or 5] or '-1')
   local readProducts = isOrder and nf > skuBase and day < latest
   if readProducts then
@@ -98,7 +110,7 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   end
 
   local out = outBuffer
-  out[1], out[2] = dedupeField, '1'
+  out[1], out[2] = dedupeField, content
   local n = 2
   local maxDay, oldest, bucket
   if isOrder then
