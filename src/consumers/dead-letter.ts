@@ -87,3 +87,23 @@ export function deadLetter(message: KafkaMessage, source: Source, cause: DeadLet
     headers: Object.fromEntries([...original, ...ours]),
   };
 }
+
+/**
+ * What is sent when the broker refuses a dead letter itself (too large with its headers, say): its
+ * dlq-* headers only, without the original key, value and headers, as reason `internal`, with the
+ * refusal and the original reason in the detail. The message's position still says where it is.
+ */
+export function bareDeadLetter(refused: DeadLetter, err: unknown): DeadLetter {
+  const ours = Object.entries(refused.headers).filter(([k]) => k.startsWith('dlq-'));
+  const was = `${String(refused.headers['dlq-reason'])}: ${String(refused.headers['dlq-detail'])}`;
+  const detail = `the dead letter was refused (${errorDetail(err)}); sent without the original key, value and headers; it was ${was}`;
+  return {
+    key: null,
+    value: null,
+    headers: Object.fromEntries([
+      ...ours,
+      ['dlq-reason', 'internal'],
+      ['dlq-detail', detail.slice(0, MAX_DETAIL_LENGTH)],
+    ]),
+  };
+}

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { generateSchemas, schemaDir } from '../../scripts/generate-schemas.js';
 import { loadConfig } from '../../src/config.js';
-import type { AcceptedEvent, RejectReason } from '../../src/events/decode.js';
+import type { DeadLetterReason } from '../../src/consumers/dead-letter.js';
+import type { AcceptedEvent } from '../../src/events/decode.js';
 import { decodeEvent } from '../../src/events/decode.js';
 import { eventSchema, orderEventSchema, returnEventSchema } from '../../src/events/schema.js';
 
@@ -98,14 +99,16 @@ describe('docs/events.md', () => {
 
   it('names the topics, the size limit and every rejection reason', async () => {
     const doc = await readFile(eventsDoc, 'utf8');
-    // A Record over RejectReason stops compiling when a reason is added, until it is listed here.
-    const reasons: Record<RejectReason, true> = {
+    // A Record over DeadLetterReason stops compiling when a reason is added, until it is listed here.
+    const reasons: Record<DeadLetterReason, true> = {
       too_large: true,
       bad_json: true,
       unknown_type: true,
       schema: true,
       bad_date: true,
       wrong_currency: true,
+      conflict: true,
+      internal: true,
     };
     for (const reason of Object.keys(reasons)) expect(doc).toContain(`| \`${reason}\``);
     expect(doc).toContain(`\`${config.kafka.ordersTopic}\``);
