@@ -55,16 +55,68 @@ export function eventDigest(eventId: string): string {
   return hash('sha256', eventId, 'base64url').slice(0, 16);
 }
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The two lanes of contentDigest: FNV-1a's step, and a multiply-xor-shift with murmur2's constant. */
+const laneA = (h: number, x: number): number => Math.imul(h ^ x, 0x01000193);
+const laneB = (h: number, x: number): number => {
+  const m = Math.imul(h ^ x, 0x5bd1e995);
+  return m ^ (m >>> 15);
+};
+
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /**
- * 48 bits of the SHA-256 of what an event says (kind, instant, lines as sent: stock code, units,
- * price), in 8 base64url characters: the value of its dedupe field, so that the same id re-sent
- * with other content is told from a duplicate (a conflict) at the cost of one string compare.
+ * A 48-bit digest of what an event says (kind, instant, lines as sent: stock code, units, price),
+ * in 8 base64url characters: the value of its dedupe field, so that the same id re-sent with other
+ * content is told from a duplicate (a conflict) at the cost of one string compare in Redis. Two
+ * 32-bit multiply-xor lanes over the numbers and the stock codes' characters, without building a
+ * string: on 20-line orders, measured alternating in one run on a loaded 2-core machine, 1.2-5 us
+ * per event against 9-14 us for a SHA-256 of the content as text and 60-76 us to decode the
+ * event. Not cryptographic: it detects a producer's mistake, it does not resist one crafting
+ * collisions (which could only hide that producer's own conflict).
  */
 export function contentDigest(event: AcceptedEvent): string {
-  let text = `${event.kind} ${event.occurredAtMs}`;
-  // a stock code may hold any character: its length keeps the text unambiguous
-  for (const l of event.lines) text += `\n${l.sku.length}:${l.sku} ${l.quantity} ${l.unitPriceMills}`;
-  return hash('sha256', text, 'base64url').slice(0, 8);
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  const kind = event.kind === 'order' ? 1 : 2;
+  // epoch ms is past 2^32: both halves
+  const msLow = event.occurredAtMs >>> 0;
+  const msHigh = Math.floor(event.occurredAtMs / 0x1_0000_0000);
+  a = laneA(laneA(laneA(a, kind), msLow), msHigh);
+  b = laneB(laneB(laneB(b, kind), msLow), msHigh);
+  for (const l of event.lines) {
+    // the length first keeps the sequence unambiguous whatever characters a stock code holds
+    const { sku, quantity, unitPriceMills } = l;
+    a = laneA(a, sku.length);
+    b = laneB(b, sku.length);
+    for (let i = 0; i < sku.length; i++) {
+      const c = sku.charCodeAt(i);
+      a = laneA(a, c);
+      b = laneB(b, c);
+    }
+    // units and mills are below 2^32 (the contract's limits)
+    a = laneA(laneA(a, quantity), unitPriceMills);
+    b = laneB(laneB(b, quantity), unitPriceMills);
+  }
+  const hi = fmix32(a);
+  const lo = fmix32(b ^ hi) & 0xffff;
+  // 48 bits, 6 per character
+  return (
+    BASE64URL[hi >>> 26]! +
+    BASE64URL[(hi >>> 20) & 63]! +
+    BASE64URL[(hi >>> 14) & 63]! +
+    BASE64URL[(hi >>> 8) & 63]! +
+    BASE64URL[(hi >>> 2) & 63]! +
+    BASE64URL[((hi & 3) << 4) | (lo >>> 12)]! +
+    BASE64URL[(lo >>> 6) & 63]! +
+    BASE64URL[lo & 63]!
+  );
 }
 
 /**
