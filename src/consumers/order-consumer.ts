@@ -16,8 +16,9 @@
 // Retry by kind (isRetryable): a server unavailable (Redis, Kafka) is retried with backoff while
 // the partition waits. A deterministic failure is never retried for ever: when it belongs to one
 // message it dead-letters that message (reason `internal`; decoding is contained the same way in
-// prepare-batch.ts), and when it is the system's — no event of a slice can be applied (a broken
-// script), a dead letter cannot be sent even bare — the consumer fails for good as above.
+// prepare-batch.ts), and when it is the system's — no event of a slice can be applied and the
+// events are several customers' or Redis refuses any script (see refusalIsSystemic), a dead letter
+// cannot be sent even bare — the consumer fails for good as above.
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config.js';
 import { ConsumerFailedError, InsidersError, isRetryable } from '../errors.js';
@@ -412,7 +413,7 @@ export class OrderConsumer {
   /**
    * Waits for a slice's write; retries it while Redis is unavailable. When Redis refuses it
    * (deterministically), applies its events one at a time: an event refused alone is dead-lettered
-   * (`internal`), unless every event is refused, which is the system's failure and is thrown.
+   * (`internal`), unless the refusal is the system's (refusalIsSystemic), which is thrown.
    * Conflicts are dead-lettered too. Dead letters go to `refused`.
    */
   private async settleSlice(
@@ -477,7 +478,7 @@ export class OrderConsumer {
         failed.push({ index, err });
       }
     }
-    if (changes.length === 0 || failed.length === changes.length) {
+    if (failed.length === changes.length && (await this.refusalIsSystemic(prepared, retry))) {
       throw new InsidersError('STATE_WRITE_FAILED', 'redis refuses every event of a slice', {
         cause: failed[0]?.err ?? refusal,
       });
@@ -492,6 +493,25 @@ export class OrderConsumer {
       retry,
     );
     return { applied, duplicates, conflicts, erased, watermarkMs };
+  }
+
+  /**
+   * When Redis refused every event of a slice: is that the system's failure rather than the
+   * events' own? It is when the events belong to more than one customer (a customer's corrupt
+   * state touches only that customer; a broken script or a refused permission touches everyone),
+   * or when Redis refuses a script call that touches no event (the watermark's) as well.
+   */
+  private async refusalIsSystemic(prepared: PreparedBatch, retry: Retry): Promise<boolean> {
+    const { changes, watermarkCandidateMs } = prepared;
+    if (changes.length === 0 || watermarkCandidateMs === undefined) return true;
+    if (new Set(changes.map((c) => c.customerId)).size > 1) return true;
+    try {
+      await retryUntilDone(() => this.options.store.applyBatch([], watermarkCandidateMs), retry);
+      return false;
+    } catch (err) {
+      if (err instanceof RetryAbandoned) throw err;
+      return true;
+    }
   }
 
   /**

@@ -61,6 +61,11 @@ function poisons(customer: string, n: number): { reason: string; message: Messag
     { reason: 'schema', message: { value: valid.replace('"unitPrice":"2.55"', '"unitPrice":2.5500000000000000001') } },
     // the id of the partition's first valid event, with other content
     { reason: 'conflict', message: { value: JSON.stringify(order(0, customer, 99)) } },
+    // an event of a customer whose state in Redis is corrupt (not a hash): Redis refuses it alone
+    {
+      reason: 'internal',
+      message: { key: `${customer}-corrupt`, value: JSON.stringify(order(n, `${customer}-corrupt`)) },
+    },
   ];
 }
 
@@ -132,8 +137,9 @@ describe('poison messages between valid events on several partitions', () => {
       };
       // the conflict poison re-sends this id (order:0) for every customer: one event per customer
       messages.push(valid(0), valid(++n + 1000 * partition));
+      await redis.set(store.keys.customer(`${customer}-corrupt`), 'not a hash');
       for (const poison of poisons(customer, ++n + 1000 * partition)) {
-        messages.push({ ...poison.message, partition, key: customer });
+        messages.push({ key: customer, ...poison.message, partition });
         expectedPoisons.push({ partition, reason: poison.reason });
         messages.push(valid(++n + 1000 * partition));
       }
@@ -144,6 +150,14 @@ describe('poison messages between valid events on several partitions', () => {
     for (const [customer, count] of validPerCustomer) expect(await ordersOf(customer), customer).toBe(count);
     expect(first.totals.deadLettered).toBe(expectedPoisons.length);
     expect(first.totals.conflicts).toBe(PARTITIONS);
+    // every partition committed: none left waiting (the gauge and readiness read this)
+    await waitFor(
+      () => {
+        const progress = first.partitionProgress();
+        return progress.length === PARTITIONS && progress.every((p) => p.secondsSinceCommit === 0);
+      },
+      { what: 'every partition committed' },
+    );
 
     reader = kafka.consumer({ groupId: uniqueName('dlq-reader') });
     await reader.connect();
@@ -175,6 +189,9 @@ describe('poison messages between valid events on several partitions', () => {
     expect(headerKeys.filter((k) => k === 'constructor')).toHaveLength(PARTITIONS);
     const conflict = [...dead.values()].find((d) => d.reason === 'conflict');
     expect(conflict?.detail).toMatch(/^eventId order:0 was applied before for customer p\d with other content/);
+    const refused = [...dead.values()].filter((d) => d.reason === 'internal');
+    expect(refused).toHaveLength(PARTITIONS);
+    for (const d of refused) expect(d.detail).toMatch(/^InsidersError: redis script failed: WRONGTYPE/);
 
     // Started again on the same group, with a valid event more per partition: only those change anything.
     await first.close();
@@ -227,7 +244,8 @@ describe('poison messages between valid events on several partitions', () => {
       await producer.send({
         topic: brokenTopic,
         acks: -1,
-        messages: [1, 2, 3].map((i) => ({ key: `b${i}`, value: JSON.stringify(order(i, `b${i}`)) })),
+        // several customers' events in one batch: a refusal of all of them is no one customer's
+        messages: [1, 2, 3].map((i) => ({ partition: 0, key: `b${i}`, value: JSON.stringify(order(i, `b${i}`)) })),
       });
       await producer.disconnect();
       const failure = await Promise.race([
