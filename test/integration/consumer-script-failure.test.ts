@@ -6,8 +6,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { silentLogger } from '../../src/log.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { pipelineConfig } from '../support/integration.js';
 import { ownRedis, type OwnRedis } from '../support/own-redis.js';
 import { serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
 
@@ -15,13 +14,8 @@ import { serviceEnv, spawnService, type ServiceChild } from '../support/service-
 const EXIT_WAIT_MS = 60_000;
 
 describe('a consumer whose Redis refuses its scripts every time', () => {
-  const topic = uniqueName('orders');
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    CONSUMER_GROUP: uniqueName('refused'),
-    ORDERS_PARTITIONS: '2',
-  });
+  const config = pipelineConfig({ ORDERS_PARTITIONS: '2' });
+  const topic = config.kafka.ordersTopic;
   let redis: OwnRedis;
   let kafka: Kafka;
   let admin: Admin;

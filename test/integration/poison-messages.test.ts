@@ -13,12 +13,12 @@ import { consumerLag } from '../../src/consumers/lag.js';
 import { OrderConsumer } from '../../src/consumers/order-consumer.js';
 import { ConsumerFailedError } from '../../src/errors.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
+import { createProducer } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { unlinkPrefix } from '../support/cleanup.js';
-import { integrationConfig } from '../support/integration.js';
+import { connectClients, pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
@@ -70,13 +70,8 @@ function poisons(customer: string, n: number): { reason: string; message: Messag
 }
 
 describe('poison messages between valid events on several partitions', () => {
-  const topic = uniqueName('orders');
-  const config: Config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    CONSUMER_GROUP: uniqueName('state'),
-    ORDERS_PARTITIONS: String(PARTITIONS),
-  });
+  const config: Config = pipelineConfig({ ORDERS_PARTITIONS: String(PARTITIONS) });
+  const topic = config.kafka.ordersTopic;
   let kafka: Kafka;
   let admin: Admin;
   let redis: Redis;
@@ -103,11 +98,7 @@ describe('poison messages between valid events on several partitions', () => {
   const ordersOf = async (customer: string) => (await store.customer(customer))?.lifetime.orders ?? 0;
 
   beforeAll(async () => {
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
+    ({ kafka, admin, redis } = await connectClients(config));
     store = await StateStore.open(redis, { keyPrefix: config.redis.keyPrefix, windowDays: 3650 });
   });
 
@@ -216,13 +207,8 @@ describe('poison messages between valid events on several partitions', () => {
   });
 
   it('fails for good, naming the cause, when its script fails for every event', async () => {
-    const brokenTopic = uniqueName('orders');
-    const brokenConfig = integrationConfig({
-      ORDERS_TOPIC: brokenTopic,
-      DEAD_LETTER_TOPIC: `${brokenTopic}.dlq`,
-      CONSUMER_GROUP: uniqueName('broken'),
-      ORDERS_PARTITIONS: String(PARTITIONS),
-    });
+    const brokenConfig = pipelineConfig({ ORDERS_PARTITIONS: String(PARTITIONS) });
+    const brokenTopic = brokenConfig.kafka.ordersTopic;
     const brokenPrefix = `${config.redis.keyPrefix}:${uniqueName('broken')}`;
     const brokenRedis = createRedis(config.redis);
     await brokenRedis.connect();
