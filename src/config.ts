@@ -100,6 +100,8 @@ export const configSchema = z.object({
   ORDERS_PARTITIONS: integer(1, 1024).default(6),
   STATE_SHARDS: integer(1, 16384).optional(),
   KAFKA_FETCH_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  // A partition with messages pending and no offset committed for this long fails readiness.
+  CONSUMER_STALL_SECONDS: integer(10, 86_400).default(300),
   EVENT_MAX_BYTES: integer(1024, 8 * 1024 * 1024).default(1024 * 1024),
   SHOP_CURRENCY: z
     .string()
@@ -189,6 +191,8 @@ export interface Config {
     readonly ordersPartitions: number;
     /** bytes fetched per partition and fetch (raised to fit one event of EVENT_MAX_BYTES) */
     readonly fetchBytesPerPartition: number;
+    /** seconds a partition may have messages pending without an offset committed before /readyz fails */
+    readonly stallSeconds: number;
     /** undefined: no authentication */
     readonly sasl:
       { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string } | undefined;
@@ -304,6 +308,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       consumerGroup: c.CONSUMER_GROUP,
       ordersPartitions: c.ORDERS_PARTITIONS,
       fetchBytesPerPartition: c.KAFKA_FETCH_BYTES,
+      stallSeconds: c.CONSUMER_STALL_SECONDS,
       sasl:
         c.KAFKA_SASL_MECHANISM === undefined
           ? undefined

@@ -37,7 +37,8 @@ export class ConfigError extends InsidersError {
 
 /**
  * The order consumer stopped for good: its Kafka client crashed on an error it does not retry
- * (an authorization refused, say) and will not restart it. The process can no longer do its job.
+ * (an authorization refused, say) and will not restart it, or a batch failed deterministically in
+ * a way that is not one message's (a broken script). The process can no longer do its job.
  */
 export class ConsumerFailedError extends InsidersError {
   readonly groupId: string;
@@ -48,6 +49,38 @@ export class ConsumerFailedError extends InsidersError {
     });
     this.groupId = groupId;
   }
+}
+
+/** JavaScript's own errors: thrown by a defect in the code (or a value it did not foresee), never by a server. */
+const engineErrors = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];
+
+/**
+ * Redis answers that mean "not now" (loading, busy with a script, failing over, out of memory, a
+ * script cache emptied by a restart): everything else Redis answers with an error (a script's own
+ * error, WRONGTYPE) is the same whenever it is retried.
+ */
+const redisBusy = /^(LOADING|BUSY|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|MOVED|ASK|OOM|NOSCRIPT)\b/;
+
+/**
+ * Broker answers to a produce request that are the same whenever it is retried: the record itself
+ * is refused (too large, malformed).
+ */
+const kafkaRecordRefused = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+
+/**
+ * Whether retrying the same operation can help. An InsidersError says so itself. Of other errors,
+ * deterministic ones are not: JavaScript's own errors (a defect), Redis' error replies other than
+ * "not now" ones, a broker refusing the record. Everything else a client raises (a connection
+ * refused or lost, a timeout, a broker away) is service unavailability, which a retry can outlast.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof InsidersError) return err.retryable;
+  if (!(err instanceof Error)) return false;
+  if (engineErrors.some((kind) => err instanceof kind)) return false;
+  if (err.name === 'ReplyError') return redisBusy.test(err.message);
+  const type = (err as { type?: unknown }).type;
+  if (err.name === 'KafkaJSProtocolError' && typeof type === 'string') return !kafkaRecordRefused.has(type);
+  return true;
 }
 
 /**

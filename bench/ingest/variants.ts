@@ -97,7 +97,7 @@ class ScriptStore implements BatchApplier {
       if (i < changes.length && reply === 2) erased++;
     }
     const watermark = watermarkCandidateMs === undefined ? undefined : Number(replies[replies.length - 1]?.[1]);
-    return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs: watermark };
+    return { applied, duplicates: changes.length - applied - erased, conflicts: [], erased, watermarkMs: watermark };
   }
 }
 

@@ -12,16 +12,24 @@
 // restarts the consumer itself and nothing changes here. When it crashes on one it does not retry
 // (an authorization refused), it has disconnected the consumer for good: `failed` resolves, and
 // the owner decides what becomes of the process (the service shuts down and exits non-zero).
+//
+// Retry by kind (isRetryable): a server unavailable (Redis, Kafka) is retried with backoff while
+// the partition waits. A deterministic failure is never retried for ever: when it belongs to one
+// message it dead-letters that message (reason `internal`; decoding is contained the same way in
+// prepare-batch.ts), and when it is the system's — no event of a slice can be applied and the
+// events are several customers' or Redis refuses any script (see refusalIsSystemic), a dead letter
+// cannot be sent even bare — the consumer fails for good as above.
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config.js';
-import { ConsumerFailedError } from '../errors.js';
+import { ConsumerFailedError, InsidersError, isRetryable } from '../errors.js';
 import { EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
 import type { BusinessRules } from '../features/filters.js';
 import { createProducer, ensureTopics } from '../infra/kafka.js';
 import type { Logger } from '../log.js';
 import { RetryAbandoned, retryUntilDone } from '../retry.js';
 import type { SegmentAssigner } from '../segmentation/assigner.js';
-import type { BatchResult, StateStore } from '../state/state-store.js';
+import { contentDigest, type BatchResult, type StateStore } from '../state/state-store.js';
+import { bareDeadLetter, deadLetter, errorDetail, type DeadLetter, type Source } from './dead-letter.js';
 import { prepareBatch, type PreparedBatch } from './prepare-batch.js';
 
 export interface OrderConsumerOptions {
@@ -55,8 +63,18 @@ export interface BatchReport {
   readonly duplicates: number;
   readonly ignored: number;
   readonly guests: number;
+  /** events whose id was applied before with other content; dead-lettered (among deadLettered) */
+  readonly conflicts: number;
   readonly deadLettered: number;
   readonly ms: number;
+}
+
+/** A partition's progress: how long it has had messages pending without an offset committed. */
+export interface PartitionProgress {
+  readonly topic: string;
+  readonly partition: number;
+  /** seconds since its last commit while messages of it were pending; 0 when none are */
+  readonly secondsSinceCommit: number;
 }
 
 export interface ConsumerTotals {
@@ -68,7 +86,21 @@ export interface ConsumerTotals {
   erased: number;
   ignored: number;
   guests: number;
+  conflicts: number;
   deadLettered: number;
+}
+
+type Retry = Parameters<typeof retryUntilDone>[1];
+
+/**
+ * The partitions that have had messages pending without a commit for longer than `stallSeconds`,
+ * in a sentence for readiness; undefined when there are none.
+ */
+export function stalledPartitions(progress: readonly PartitionProgress[], stallSeconds: number): string | undefined {
+  const stalled = progress.filter((p) => p.secondsSinceCommit > stallSeconds);
+  if (stalled.length === 0) return undefined;
+  const list = stalled.map((p) => `${p.topic}:${p.partition} (${Math.round(p.secondsSinceCommit)} s)`).join(', ');
+  return `no offset committed for over ${stallSeconds} s with messages pending: ${list}`;
 }
 
 /**
@@ -104,6 +136,7 @@ export class OrderConsumer {
     erased: 0,
     ignored: 0,
     guests: 0,
+    conflicts: 0,
     deadLettered: 0,
   };
   private readonly consumer: Consumer;
@@ -117,6 +150,13 @@ export class OrderConsumer {
   /** per "topic:partition": the next offset to read, once every message before it is done */
   private readonly resolved = new Map<string, { topic: string; partition: number; offset: string }>();
   private readonly committed = new Map<string, string>();
+  /**
+   * per "topic:partition" with messages pending (fetched, or resolved and not yet committed): since
+   * when, epoch ms (the later of its last commit and the moment it had work again)
+   */
+  private readonly pendingSince = new Map<string, { topic: string; partition: number; sinceMs: number }>();
+  /** per "topic:partition": batches being handled */
+  private readonly handling = new Map<string, number>();
   private checkpointing: Promise<void> | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -169,15 +209,14 @@ export class OrderConsumer {
         ),
       );
       for (const key of this.resolved.keys()) if (!owned.has(key)) this.resolved.delete(key);
+      for (const key of this.pendingSince.keys()) if (!owned.has(key)) this.pendingSince.delete(key);
     });
     // Listened to before run(): a crash while joining the group happens inside run(). kafkajs
     // logs every crash itself ("Crash: ...", "Restarting the consumer ..."); the owner logs a
     // failure for good.
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || this.failure !== undefined) return;
-      this.failure = new ConsumerFailedError(payload.groupId, payload.error);
-      clearInterval(this.checkpointTimer);
-      this.reportFailure(this.failure);
+      if (payload.restart) return;
+      this.fail(payload.error);
     });
     await this.consumer.run({
       // Offsets are committed by checkpoint(), after the sinks are flushed, never by kafkajs itself.
@@ -199,6 +238,30 @@ export class OrderConsumer {
     this.log.info({ topic: k.ordersTopic, group: k.consumerGroup }, 'consuming');
   }
 
+  /** The consumer stops for good (see the failure contract): `failed` resolves with the cause. */
+  private fail(cause: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = new ConsumerFailedError(this.options.config.kafka.consumerGroup, cause);
+    this.stopping = true;
+    clearInterval(this.checkpointTimer);
+    this.reportFailure(this.failure);
+  }
+
+  /** Every partition this member has seen, with how long it has waited for a commit (for metrics and readiness). */
+  partitionProgress(nowMs: number = Date.now()): PartitionProgress[] {
+    return [...this.pendingSince.values()].map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      secondsSinceCommit: p.sinceMs === 0 ? 0 : Math.max(0, (nowMs - p.sinceMs) / 1000),
+    }));
+  }
+
+  /** After a commit of `key`: its clock restarts when it still has work, else it has none pending. */
+  private committedNow(key: string): void {
+    const p = this.pendingSince.get(key);
+    if (p !== undefined) p.sinceMs = (this.handling.get(key) ?? 0) > 0 ? Date.now() : 0;
+  }
+
   private track(batch: Promise<void>): Promise<void> {
     this.inFlight.add(batch);
     return batch.finally(() => this.inFlight.delete(batch));
@@ -214,7 +277,10 @@ export class OrderConsumer {
       if (due.length === 0) return;
       await this.options.beforeCommit?.();
       await this.consumer.commitOffsets(due.map(([, o]) => o));
-      for (const [key, o] of due) this.committed.set(key, o.offset);
+      for (const [key, o] of due) {
+        this.committed.set(key, o.offset);
+        this.committedNow(key);
+      }
     })().finally(() => (this.checkpointing = undefined));
     return this.checkpointing;
   }
@@ -235,6 +301,28 @@ export class OrderConsumer {
     const { batch } = payload;
     // Stopping: leave these messages to whoever consumes the partition next.
     if (batch.messages.length === 0 || this.stopping) return;
+    const key = `${batch.topic}:${batch.partition}`;
+    this.handling.set(key, (this.handling.get(key) ?? 0) + 1);
+    const pending = this.pendingSince.get(key);
+    if (pending === undefined)
+      this.pendingSince.set(key, { topic: batch.topic, partition: batch.partition, sinceMs: Date.now() });
+    else if (pending.sinceMs === 0) pending.sinceMs = Date.now();
+    try {
+      await this.applyMessages(payload);
+    } catch (err) {
+      // The partition was taken away or the consumer is stopping: leave the offsets where they
+      // are; whoever owns the partition next replays these messages.
+      if (err instanceof RetryAbandoned) return;
+      // Deterministic, and not one message's (those are dead-lettered): retrying cannot help.
+      this.log.error({ err, topic: batch.topic, partition: batch.partition }, 'batch failed for good');
+      this.fail(err);
+    } finally {
+      this.handling.set(key, (this.handling.get(key) ?? 1) - 1);
+    }
+  }
+
+  private async applyMessages(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     const started = performance.now();
     const source = { topic: batch.topic, partition: batch.partition };
     const decodeOptions = {
@@ -255,7 +343,7 @@ export class OrderConsumer {
       write.catch(() => undefined); // settled below, with a retry when it failed
       slices.push({ prepared, write });
     }
-    const retry = {
+    const retry: Retry = {
       initialDelayMs: 100,
       maxDelayMs: 5_000,
       shouldStop: () => this.stopping || !payload.isRunning() || payload.isStale(),
@@ -264,80 +352,192 @@ export class OrderConsumer {
         await payload.heartbeat().catch(() => undefined);
       },
     };
-    try {
-      const deadLetters = slices.flatMap((s) => s.prepared.deadLetters);
-      if (deadLetters.length > 0) {
-        await retryUntilDone(
-          () =>
-            this.producer.send({
-              topic: this.options.config.kafka.deadLetterTopic,
-              acks: -1,
-              messages: deadLetters,
-            }),
-          retry,
-        );
-      }
-      // What the slices came to: Redis' answers, and what decoding counted.
-      const sum = { applied: 0, duplicates: 0, erased: 0, valid: 0, ignored: 0, guests: 0 };
-      let watermarkMs: number | undefined;
-      for (const { prepared, write } of slices) {
-        let result: BatchResult;
-        try {
-          result = await write;
-        } catch (err) {
-          this.log.warn({ err, ...source }, 'batch write failed; retrying, offsets held');
-          result = await retryUntilDone(
-            () => this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs),
-            retry,
-          );
-        }
-        sum.applied += result.applied;
-        sum.duplicates += result.duplicates;
-        sum.erased += result.erased;
-        sum.valid += prepared.counts.valid;
-        sum.ignored += prepared.counts.ignored;
-        sum.guests += prepared.counts.guests;
-        if (result.watermarkMs !== undefined)
-          watermarkMs = Math.max(watermarkMs ?? result.watermarkMs, result.watermarkMs);
-      }
-      const changes = slices.flatMap((s) => s.prepared.changes);
-      await retryUntilDone(() => this.placeChangedCustomers(changes), retry);
-      const lastOffset = batch.messages[batch.messages.length - 1]?.offset;
-      if (lastOffset !== undefined) {
-        payload.resolveOffset(lastOffset);
-        this.resolved.set(`${batch.topic}:${batch.partition}`, {
-          ...source,
-          offset: (BigInt(lastOffset) + 1n).toString(),
-        });
-      }
-      await payload.heartbeat();
-
-      const t = this.totals;
-      t.batches++;
-      t.valid += sum.valid;
-      t.applied += sum.applied;
-      t.duplicates += sum.duplicates;
-      t.erased += sum.erased;
-      t.ignored += sum.ignored;
-      t.guests += sum.guests;
-      t.deadLettered += deadLetters.length;
-      const report: BatchReport = {
+    const rejected = slices.flatMap((s) => s.prepared.deadLetters);
+    await this.sendDeadLetters(rejected, retry);
+    // What the slices came to: Redis' answers, and what decoding counted. Events Redis answered
+    // with a conflict, or refused alone, are dead-lettered after the writes.
+    const sum = { applied: 0, duplicates: 0, erased: 0, valid: 0, ignored: 0, guests: 0, conflicts: 0 };
+    const refused: DeadLetter[] = [];
+    let watermarkMs: number | undefined;
+    for (const { prepared, write } of slices) {
+      const result = await this.settleSlice(prepared, write, retry, source, refused, decodeOptions.wallClockMs);
+      sum.applied += result.applied;
+      sum.duplicates += result.duplicates;
+      sum.erased += result.erased;
+      sum.conflicts += result.conflicts.length;
+      sum.valid += prepared.counts.valid;
+      sum.ignored += prepared.counts.ignored;
+      sum.guests += prepared.counts.guests;
+      if (result.watermarkMs !== undefined)
+        watermarkMs = Math.max(watermarkMs ?? result.watermarkMs, result.watermarkMs);
+    }
+    await this.sendDeadLetters(refused, retry);
+    const changes = slices.flatMap((s) => s.prepared.changes);
+    await retryUntilDone(() => this.placeChangedCustomers(changes), retry);
+    const lastOffset = batch.messages[batch.messages.length - 1]?.offset;
+    if (lastOffset !== undefined) {
+      payload.resolveOffset(lastOffset);
+      this.resolved.set(`${batch.topic}:${batch.partition}`, {
         ...source,
-        messages: batch.messages.length,
-        applied: sum.applied,
-        duplicates: sum.duplicates,
-        ignored: sum.ignored,
-        guests: sum.guests,
-        deadLettered: deadLetters.length,
-        ms: performance.now() - started,
-      };
-      this.options.onBatch?.(report);
-      this.log.info({ ...report, watermarkMs, ms: Math.round(report.ms) }, 'batch applied');
+        offset: (BigInt(lastOffset) + 1n).toString(),
+      });
+    }
+    await payload.heartbeat();
+
+    const deadLettered = rejected.length + refused.length;
+    const t = this.totals;
+    t.batches++;
+    t.valid += sum.valid;
+    t.applied += sum.applied;
+    t.duplicates += sum.duplicates;
+    t.erased += sum.erased;
+    t.ignored += sum.ignored;
+    t.guests += sum.guests;
+    t.conflicts += sum.conflicts;
+    t.deadLettered += deadLettered;
+    const report: BatchReport = {
+      ...source,
+      messages: batch.messages.length,
+      applied: sum.applied,
+      duplicates: sum.duplicates,
+      ignored: sum.ignored,
+      guests: sum.guests,
+      conflicts: sum.conflicts,
+      deadLettered,
+      ms: performance.now() - started,
+    };
+    this.options.onBatch?.(report);
+    this.log.info({ ...report, watermarkMs, ms: Math.round(report.ms) }, 'batch applied');
+  }
+
+  /**
+   * Waits for a slice's write; retries it while Redis is unavailable. When Redis refuses it
+   * (deterministically), applies its events one at a time: an event refused alone is dead-lettered
+   * (`internal`), unless the refusal is the system's (refusalIsSystemic), which is thrown.
+   * Conflicts are dead-lettered too. Dead letters go to `refused`.
+   */
+  private async settleSlice(
+    prepared: PreparedBatch,
+    write: Promise<BatchResult>,
+    retry: Retry,
+    source: Source,
+    refused: DeadLetter[],
+    atMs: number,
+  ): Promise<BatchResult> {
+    const apply = () => this.options.store.applyBatch(prepared.changes, prepared.watermarkCandidateMs);
+    let result: BatchResult;
+    try {
+      result = await write.catch((err: unknown) => {
+        if (!isRetryable(err)) throw err;
+        this.log.warn({ err, ...source }, 'batch write failed; retrying, offsets held');
+        return retryUntilDone(apply, retry);
+      });
     } catch (err) {
-      // The partition was taken away or the consumer is stopping: leave the offsets where they
-      // are; whoever owns the partition next replays these messages.
-      if (err instanceof RetryAbandoned) return;
-      throw err;
+      if (err instanceof RetryAbandoned) throw err;
+      result = await this.applyOneByOne(prepared, err, retry, source, refused, atMs);
+    }
+    for (const i of result.conflicts) {
+      const change = prepared.changes[i];
+      const message = prepared.changeMessages[i];
+      if (change === undefined || message === undefined) continue;
+      const who = change.customerId === null ? 'among guest events' : `for customer ${change.customerId}`;
+      const detail = `eventId ${change.event.eventId} was applied before ${who} with other content; this one's content digest is ${contentDigest(change.event)}`;
+      this.log.warn({ ...source, offset: message.offset, eventId: change.event.eventId, detail }, 'event conflict');
+      refused.push(deadLetter(message, source, { reason: 'conflict', detail }, atMs));
+    }
+    return result;
+  }
+
+  private async applyOneByOne(
+    prepared: PreparedBatch,
+    refusal: unknown,
+    retry: Retry,
+    source: Source,
+    refused: DeadLetter[],
+    atMs: number,
+  ): Promise<BatchResult> {
+    const { changes, changeMessages } = prepared;
+    this.log.error(
+      { err: refusal, ...source, events: changes.length },
+      'redis refused a write; applying its events one at a time',
+    );
+    let applied = 0;
+    let duplicates = 0;
+    let erased = 0;
+    const conflicts: number[] = [];
+    const failed: { index: number; err: unknown }[] = [];
+    for (const [index, change] of changes.entries()) {
+      try {
+        const r = await retryUntilDone(() => this.options.store.applyBatch([change], undefined), retry);
+        applied += r.applied;
+        duplicates += r.duplicates;
+        erased += r.erased;
+        if (r.conflicts.length > 0) conflicts.push(index);
+      } catch (err) {
+        if (err instanceof RetryAbandoned) throw err;
+        failed.push({ index, err });
+      }
+    }
+    if (failed.length === changes.length && (await this.refusalIsSystemic(prepared, retry))) {
+      throw new InsidersError('STATE_WRITE_FAILED', 'redis refuses every event of a slice', {
+        cause: failed[0]?.err ?? refusal,
+      });
+    }
+    for (const { index, err } of failed) {
+      const message = changeMessages[index]!;
+      this.log.error({ err, ...source, offset: message.offset }, 'event refused by redis; dead-lettered');
+      refused.push(deadLetter(message, source, { reason: 'internal', detail: errorDetail(err) }, atMs));
+    }
+    const { watermarkMs } = await retryUntilDone(
+      () => this.options.store.applyBatch([], prepared.watermarkCandidateMs),
+      retry,
+    );
+    return { applied, duplicates, conflicts, erased, watermarkMs };
+  }
+
+  /**
+   * When Redis refused every event of a slice: is that the system's failure rather than the
+   * events' own? It is when the events belong to more than one customer (a customer's corrupt
+   * state touches only that customer; a broken script or a refused permission touches everyone),
+   * or when Redis refuses a script call that touches no event (the watermark's) as well.
+   */
+  private async refusalIsSystemic(prepared: PreparedBatch, retry: Retry): Promise<boolean> {
+    const { changes, watermarkCandidateMs } = prepared;
+    if (changes.length === 0 || watermarkCandidateMs === undefined) return true;
+    if (new Set(changes.map((c) => c.customerId)).size > 1) return true;
+    try {
+      await retryUntilDone(() => this.options.store.applyBatch([], watermarkCandidateMs), retry);
+      return false;
+    } catch (err) {
+      if (err instanceof RetryAbandoned) throw err;
+      return true;
+    }
+  }
+
+  /**
+   * Sends dead letters, retried while Kafka is unavailable. Should the broker refuse them
+   * (deterministically), they are sent one by one, and one refused alone goes bare (see
+   * bareDeadLetter); a bare one refused too is the system's failure and is thrown.
+   */
+  private async sendDeadLetters(deadLetters: readonly DeadLetter[], retry: Retry): Promise<void> {
+    if (deadLetters.length === 0) return;
+    const send = (messages: DeadLetter[]) =>
+      this.producer.send({ topic: this.options.config.kafka.deadLetterTopic, acks: -1, messages });
+    try {
+      await retryUntilDone(() => send([...deadLetters]), retry);
+      return;
+    } catch (err) {
+      if (err instanceof RetryAbandoned) throw err;
+      this.log.error({ err, count: deadLetters.length }, 'dead letters refused; sending them one at a time');
+    }
+    for (const dl of deadLetters) {
+      try {
+        await retryUntilDone(() => send([dl]), retry);
+      } catch (err) {
+        if (err instanceof RetryAbandoned) throw err;
+        this.log.error({ err, offset: dl.headers['dlq-source-offset'] }, 'dead letter refused; sending it bare');
+        await retryUntilDone(() => send([bareDeadLetter(dl, err)]), retry);
+      }
     }
   }
 

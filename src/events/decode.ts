@@ -1,6 +1,7 @@
 // Turns the bytes of one Kafka message into an accepted event in the form the state layer applies,
 // or a rejection with a machine-readable reason for the dead-letter topic. Pure: the wall clock
 // used to reject far-future dates is passed in.
+import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { MILLS_PER_UNIT, parseMills } from '../money.js';
@@ -58,7 +59,83 @@ export interface DecodeOptions {
   readonly wallClockMs: number;
 }
 
-const reject = (reason: RejectReason, detail: string): Decoded => ({ ok: false, rejection: { reason, detail } });
+/** The longest detail a rejection carries (the dead-letter header's limit). */
+export const MAX_DETAIL_LENGTH = 1000;
+
+const reject = (reason: RejectReason, detail: string): Decoded => ({
+  ok: false,
+  rejection: { reason, detail: detail.length > MAX_DETAIL_LENGTH ? detail.slice(0, MAX_DETAIL_LENGTH) : detail },
+});
+
+/**
+ * A short description of any JSON value for a rejection's detail: a string or a scalar as JSON (a
+ * string cut to 64 characters), an array or an object by its kind only. Bounded in time and length
+ * whatever the value holds: serialising a hostile value (10,000 nested arrays) would overflow the stack.
+ */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** Could a number in this text be written with an exponent or more than 3 decimals? (a cheap pre-check) */
+const suspectNumber = /\d[eE]|\.\d{4}/;
+
+/**
+ * The first JSON number token of `text` (strings skipped) written with an exponent or with a
+ * non-zero digit after the 3rd decimal place: such a number is rounded by the float parser
+ * (2.5500000000000000001 reads as 2.55, 1e-400 as 0), and the contract rejects it rather than
+ * apply a value the producer did not write. Undefined when there is none. `text` is valid JSON.
+ */
+export function numberBeyondContract(text: string): string | undefined {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* backslash: skip the escaped character */) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      // In valid JSON a number ends at a comma, a bracket, a brace or white space.
+      let end = i + 1;
+      let point = -1;
+      let beyond = false;
+      for (; end < n; end++) {
+        const d = text.charCodeAt(end);
+        if (d === 44 || d === 93 || d === 125 || d === 32 || d === 10 || d === 13 || d === 9) break;
+        if (d === 46 /* . */) point = end;
+        else if (d === 101 || d === 69 /* e E */) beyond = true;
+        else if (point >= 0 && end - point > 3 && d !== 48 /* 0 */) beyond = true;
+      }
+      if (beyond) return text.slice(i, end);
+      i = end - 1;
+    }
+  }
+  return undefined;
+}
+
+/** Does any string (or member name) in this JSON value hold a lone surrogate, escaped as \uD800 without its pair? */
+const loneSurrogate = /[\uD800-\uDFFF]/u; // with the u flag, a well-formed pair is one code point and does not match
+
+function hasLoneSurrogate(json: unknown): boolean {
+  const stack: unknown[] = [json];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (loneSurrogate.test(v)) return true;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, child] of Object.entries(v)) {
+        if (loneSurrogate.test(k)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
+}
 
 /**
  * A stable id for an event that came without one: the hash of what it says, so the same event
@@ -82,20 +159,39 @@ export function decodeEvent(value: Buffer | null, options: DecodeOptions): Decod
   if (value.length > options.maxBytes) {
     return reject('too_large', `${value.length} bytes, over the ${options.maxBytes} byte limit`);
   }
+  // Strict UTF-8: decoding would replace invalid bytes by U+FFFD, so that different bad bytes
+  // became one and the same stock code.
+  if (!isUtf8(value)) return reject('bad_json', 'not valid UTF-8');
+  const text = value.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(value.toString('utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     return reject('bad_json', err instanceof Error ? err.message : 'not JSON');
   }
-  return acceptEvent(json, options);
+  // An escaped lone surrogate ("\ud800") is valid JSON but no Unicode text: Redis would store it
+  // as U+FFFD, like an invalid byte. Pre-checked on the text, so the common event pays one regex.
+  if (/\\u[dD][89a-fA-F]/.test(text) && hasLoneSurrogate(json)) {
+    return reject('bad_json', 'a string holds a lone surrogate (\\uD800-\\uDFFF without its pair)');
+  }
+  const decoded = acceptEvent(json, options);
+  if (decoded.ok && suspectNumber.test(text)) {
+    const token = numberBeyondContract(text);
+    if (token !== undefined) {
+      return reject(
+        'schema',
+        `the number ${token.length > 40 ? `${token.slice(0, 40)}...` : token} has an exponent or more than 3 decimal places; numbers are checked as written, not rounded`,
+      );
+    }
+  }
+  return decoded;
 }
 
 /** Validates an already-parsed event (a JSON value) and normalizes it; the size check is the caller's. */
 export function acceptEvent(json: unknown, options: Omit<DecodeOptions, 'maxBytes'>): Decoded {
   const type = (json as { type?: unknown } | null)?.type;
   if (typeof json !== 'object' || json === null || (type !== 'order' && type !== 'return')) {
-    return reject('unknown_type', `type ${JSON.stringify(type) ?? 'missing'}; expected "order" or "return"`);
+    return reject('unknown_type', `type ${describeValue(type)}; expected "order" or "return"`);
   }
   const parsed = compiledEventSchema.safeParse(json);
   if (!parsed.success) {

@@ -48,7 +48,9 @@ const common = {
   schemaVersion: z.literal(SCHEMA_VERSION),
   eventId: id
     .optional()
-    .describe('idempotency key; when absent it is derived from the content, so a re-sent event is still counted once'),
+    .describe(
+      'idempotency key, unique per customer: an event is identified by (customerId, eventId), guest orders by eventId among guest orders; re-sent with other content it is rejected as a conflict; when absent it is derived from the content, so a re-sent event is still counted once',
+    ),
   customerId: id.nullable().describe('null for a guest order: counted, never segmented'),
   occurredAt: z.iso
     .datetime({ offset: true })

@@ -3,7 +3,7 @@
 // as things happen; consumer lag and sink queue depth are read from their sources at each scrape.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PartitionLag } from '../consumers/lag.js';
-import type { BatchReport } from '../consumers/order-consumer.js';
+import type { BatchReport, PartitionProgress } from '../consumers/order-consumer.js';
 import type { Logger } from '../log.js';
 
 export interface MetricsSources {
@@ -11,6 +11,8 @@ export interface MetricsSources {
   readonly lag?: () => Promise<readonly PartitionLag[]>;
   /** rows waiting in each ClickHouse writer, and rows inserted so far */
   readonly sinks?: () => Readonly<Record<string, { readonly buffered: number; readonly inserted: number }>>;
+  /** this process's consumer: how long each of its partitions has waited for a commit */
+  readonly partitions?: () => readonly PartitionProgress[];
 }
 
 export interface SegmentSize {
@@ -41,11 +43,11 @@ export class ServiceMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'insiders_' });
     this.events = new Counter({
       name: 'insiders_events_total',
-      help: 'valid checkout events consumed, by what they did to state: applied, duplicate (applied before), ignored (business rules)',
+      help: 'valid checkout events consumed, by what they did to state: applied, duplicate (applied before), ignored (business rules), conflict (id applied before with other content: dead-lettered)',
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['applied', 'duplicate', 'ignored']) this.events.inc({ outcome }, 0);
+    for (const outcome of ['applied', 'duplicate', 'ignored', 'conflict']) this.events.inc({ outcome }, 0);
     this.guests = new Counter({
       name: 'insiders_guest_events_total',
       help: 'guest orders among the applied and duplicate events: counted, never segmented',
@@ -115,6 +117,18 @@ export class ServiceMetrics {
       },
     });
     new Gauge({
+      name: 'insiders_consumer_seconds_since_commit',
+      help: "seconds since a partition's last committed offset while messages of it are pending (0: none pending), per partition this process consumes (read at scrape)",
+      labelNames: ['topic', 'partition'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of sources.partitions?.() ?? []) {
+          this.set({ topic: p.topic, partition: String(p.partition) }, p.secondsSinceCommit);
+        }
+      },
+    });
+    new Gauge({
       name: 'insiders_sink_queue_rows',
       help: 'rows waiting in each ClickHouse writer',
       labelNames: ['table'],
@@ -147,6 +161,7 @@ export class ServiceMetrics {
     this.events.inc({ outcome: 'applied' }, r.applied);
     this.events.inc({ outcome: 'duplicate' }, r.duplicates);
     this.events.inc({ outcome: 'ignored' }, r.ignored);
+    this.events.inc({ outcome: 'conflict' }, r.conflicts);
     this.guests.inc(r.guests);
     this.deadLettered.inc(r.deadLettered);
     this.batchSeconds.observe(r.ms / 1000);

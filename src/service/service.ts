@@ -6,7 +6,7 @@ import type { Admin } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { InsidersError } from '../errors.js';
 import { consumerLagByPartition } from '../consumers/lag.js';
-import { OrderConsumer } from '../consumers/order-consumer.js';
+import { OrderConsumer, stalledPartitions } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
 import { computeFeatures } from '../features/features.js';
 import { createHttpServer, type HttpServer, type ReadinessCheck, type RefitReply } from '../http/server.js';
@@ -147,6 +147,7 @@ async function start(
     {
       lag: () => consumerLagByPartition(admin, config.kafka.consumerGroup, config.kafka.ordersTopic),
       sinks: () => results.stats(),
+      partitions: () => consumer?.partitionProgress() ?? [],
     },
     logger,
   );
@@ -311,7 +312,13 @@ async function start(
       check('kafka', async () => `${(await admin.describeCluster()).brokers.length} broker(s)`),
       ...(consumer === undefined
         ? []
-        : [check('consumer', () => (failure === undefined ? Promise.resolve(undefined) : Promise.reject(failure)))]),
+        : [
+            check('consumer', () => {
+              if (failure !== undefined) return Promise.reject(failure);
+              const stall = stalledPartitions(consumer.partitionProgress(), config.kafka.stallSeconds);
+              return stall === undefined ? Promise.resolve(undefined) : Promise.reject(new Error(stall));
+            }),
+          ]),
       check('redis', async () => {
         const reply: string = await redis.ping();
         if (reply !== 'PONG') throw new Error(`PING answered ${reply}`);

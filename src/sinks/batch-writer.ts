@@ -121,6 +121,8 @@ export class BatchWriter<T> {
         initialDelayMs: this.options.retryInitialDelayMs ?? 200,
         maxDelayMs: this.options.retryMaxDelayMs ?? 5_000,
         shouldStop: () => false,
+        // the writer's contract: every failed insert is retried until it succeeds or the writer closes
+        retryable: () => true,
         onFailure: (err, attempt, delayMs) => {
           this.failedAttempts++;
           this.log.warn(

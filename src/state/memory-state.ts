@@ -1,8 +1,9 @@
 // Customer state held in process memory, for the embedded mode (`insiders segment`): the same
-// semantics as the Redis scripts in ./lua — each event applied at most once by its eventId, day
+// semantics as the Redis scripts in ./lua — each event applied at most once by (customerId, eventId)
+// (guests: by eventId among guest events), an id re-sent with other content a conflict, day
 // buckets kept while inside the window of the customer's latest event, lifetime totals — so that
 // features computed from either are the same numbers. Pure.
-import type { StateChange } from './state-store.js';
+import { contentDigest, type StateChange } from './state-store.js';
 import { dayOf, zeroTotals, type CustomerState, type Totals } from './customer-state.js';
 
 interface MutableCustomer {
@@ -12,7 +13,21 @@ interface MutableCustomer {
   days: Map<number, Totals>;
   productLastDay: Map<string, number>;
   maxDay: number;
-  applied: Set<string>;
+  /** eventId -> content digest of the events applied */
+  applied: Map<string, string>;
+}
+
+/** What applying one event did, as apply-events.lua answers it. */
+export type ApplyOutcome = 'applied' | 'duplicate' | 'conflict';
+
+/** Marks `eventId` applied with `digest` in `seen`, or says it was applied before with the same or other content. */
+function firstSeen(seen: Map<string, string>, eventId: string, digest: string): ApplyOutcome {
+  const before = seen.get(eventId);
+  if (before === undefined) {
+    seen.set(eventId, digest);
+    return 'applied';
+  }
+  return before === digest ? 'duplicate' : 'conflict';
 }
 
 function add(t: Totals, kind: 'order' | 'return', lines: number, items: number, valueMills: number): Totals {
@@ -34,25 +49,25 @@ function add(t: Totals, kind: 'order' | 'return', lines: number, items: number, 
 
 export class InMemoryCustomers {
   private readonly customers = new Map<string, MutableCustomer>();
-  private readonly guestEvents = new Set<string>();
+  private readonly guestEvents = new Map<string, string>();
   private guestTotals: Totals = zeroTotals;
   private watermark: number | undefined;
 
   constructor(private readonly windowDays: number) {}
 
-  /** Applies one change; returns false when its event had been applied before. */
-  apply({ event, customerId, lines }: StateChange): boolean {
+  /** Applies one change, unless its event was applied before: then a duplicate, or a conflict when its content differs. */
+  apply({ event, customerId, lines }: StateChange): ApplyOutcome {
     let items = 0;
     let valueMills = 0;
     for (const l of lines) {
       items += l.quantity;
       valueMills += l.quantity * l.unitPriceMills;
     }
+    const digest = contentDigest(event);
     if (customerId === null) {
-      if (this.guestEvents.has(event.eventId)) return false;
-      this.guestEvents.add(event.eventId);
-      this.guestTotals = add(this.guestTotals, event.kind, lines.length, items, valueMills);
-      return true;
+      const outcome = firstSeen(this.guestEvents, event.eventId, digest);
+      if (outcome === 'applied') this.guestTotals = add(this.guestTotals, event.kind, lines.length, items, valueMills);
+      return outcome;
     }
     let c = this.customers.get(customerId);
     if (!c) {
@@ -63,12 +78,12 @@ export class InMemoryCustomers {
         days: new Map(),
         productLastDay: new Map(),
         maxDay: -1,
-        applied: new Set(),
+        applied: new Map(),
       };
       this.customers.set(customerId, c);
     }
-    if (c.applied.has(event.eventId)) return false;
-    c.applied.add(event.eventId);
+    const outcome = firstSeen(c.applied, event.eventId, digest);
+    if (outcome !== 'applied') return outcome;
     const ts = event.occurredAtMs;
     const day = dayOf(ts);
     c.lifetime = add(c.lifetime, event.kind, lines.length, items, valueMills);
@@ -81,7 +96,7 @@ export class InMemoryCustomers {
     const cutoff = c.maxDay - this.windowDays + 1;
     if (day >= cutoff) c.days.set(day, add(c.days.get(day) ?? zeroTotals, event.kind, lines.length, items, valueMills));
     for (const d of c.days.keys()) if (d < cutoff) c.days.delete(d);
-    return true;
+    return 'applied';
   }
 
   /** Moves the watermark (latest event time seen, epoch ms) forward. */

@@ -1,14 +1,15 @@
 // The Redis side of customer state: applies batches of events with the Lua scripts in ./lua, keeps
 // each customer's segment and due time, and reads state back. Every call touches one shard (one
 // hash slot, see keys.ts): a batch goes out as one pipeline per shard, so it runs on Redis Cluster.
-// Idempotent: every event is applied at most once, keyed by a digest of its eventId, so
-// at-least-once delivery from Kafka counts each event exactly once.
+// Idempotent: every event is applied at most once, keyed by a digest of its eventId within its
+// customer's hash (guests: within their shard's guest events), so at-least-once delivery from
+// Kafka counts each event exactly once. The identity of an event is (customerId, eventId).
 import { hash } from 'node:crypto';
 import type { Result } from 'ioredis';
 import type { Config } from '../config.js';
 import type { RedisClient } from '../infra/redis.js';
 import type { AcceptedEvent, EventLine } from '../events/decode.js';
-import { InsidersError } from '../errors.js';
+import { InsidersError, isRetryable } from '../errors.js';
 import { decodeCustomerState, type CustomerState } from './customer-state.js';
 import { STATE_LAYOUT, stateKeys, type ShardKeys, type StateKeys } from './keys.js';
 import { defineScripts, readScripts } from './scripts.js';
@@ -45,6 +46,11 @@ export interface StateChange {
 export interface BatchResult {
   readonly applied: number;
   readonly duplicates: number;
+  /**
+   * indexes into the changes of the events whose id was applied before for their customer (or
+   * among guest events) with other content: nothing written
+   */
+  readonly conflicts: readonly number[];
   /** events of erased customers, dropped (see forget) */
   readonly erased: number;
   readonly watermarkMs: number | undefined;
@@ -103,6 +109,70 @@ export function eventDigest(eventId: string): string {
   return hash('sha256', eventId, 'base64url').slice(0, 16);
 }
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The two lanes of contentDigest: FNV-1a's step, and a multiply-xor-shift with murmur2's constant. */
+const laneA = (h: number, x: number): number => Math.imul(h ^ x, 0x01000193);
+const laneB = (h: number, x: number): number => {
+  const m = Math.imul(h ^ x, 0x5bd1e995);
+  return m ^ (m >>> 15);
+};
+
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A 48-bit digest of what an event says (kind, instant, lines as sent: stock code, units, price),
+ * in 8 base64url characters: the value of its dedupe field, so that the same id re-sent with other
+ * content is told from a duplicate (a conflict) at the cost of one string compare in Redis. Two
+ * 32-bit multiply-xor lanes over the numbers and the stock codes' characters, without building a
+ * string: on 20-line orders, measured alternating in one run on a loaded 2-core machine, 1.2-5 us
+ * per event against 9-14 us for a SHA-256 of the content as text and 60-76 us to decode the
+ * event. Not cryptographic: it detects a producer's mistake, it does not resist one crafting
+ * collisions (which could only hide that producer's own conflict).
+ */
+export function contentDigest(event: AcceptedEvent): string {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  const kind = event.kind === 'order' ? 1 : 2;
+  // epoch ms is past 2^32: both halves
+  const msLow = event.occurredAtMs >>> 0;
+  const msHigh = Math.floor(event.occurredAtMs / 0x1_0000_0000);
+  a = laneA(laneA(laneA(a, kind), msLow), msHigh);
+  b = laneB(laneB(laneB(b, kind), msLow), msHigh);
+  for (const l of event.lines) {
+    // the length first keeps the sequence unambiguous whatever characters a stock code holds
+    const { sku, quantity, unitPriceMills } = l;
+    a = laneA(a, sku.length);
+    b = laneB(b, sku.length);
+    for (let i = 0; i < sku.length; i++) {
+      const c = sku.charCodeAt(i);
+      a = laneA(a, c);
+      b = laneB(b, c);
+    }
+    // units and mills are below 2^32 (the contract's limits)
+    a = laneA(laneA(a, quantity), unitPriceMills);
+    b = laneB(laneB(b, quantity), unitPriceMills);
+  }
+  const hi = fmix32(a);
+  const lo = fmix32(b ^ hi) & 0xffff;
+  // 48 bits, 6 per character
+  return (
+    BASE64URL[hi >>> 26]! +
+    BASE64URL[(hi >>> 20) & 63]! +
+    BASE64URL[(hi >>> 14) & 63]! +
+    BASE64URL[(hi >>> 8) & 63]! +
+    BASE64URL[(hi >>> 2) & 63]! +
+    BASE64URL[((hi & 3) << 4) | (lo >>> 12)]! +
+    BASE64URL[(lo >>> 6) & 63]! +
+    BASE64URL[lo & 63]!
+  );
+}
+
 /**
  * Events per apply-events call. A call runs atomically, so this bounds how long Redis serves
  * nobody else (a few ms for 200 real-sized orders); per call, client and server overhead is a
@@ -121,14 +191,16 @@ async function exec(pipeline: ReturnType<StateRedis['pipeline']>, what: string):
   try {
     replies = await pipeline.exec();
   } catch (err) {
-    throw new InsidersError('STATE_WRITE_FAILED', `redis ${what} failed`, { retryable: true, cause: err });
+    throw new InsidersError('STATE_WRITE_FAILED', `redis ${what} failed`, { retryable: isRetryable(err), cause: err });
   }
   if (replies === null)
     throw new InsidersError('STATE_WRITE_FAILED', `redis ${what} was discarded`, { retryable: true });
   for (const [err] of replies) {
     if (err !== null) {
+      // Retryable when Redis is unavailable (connection lost, loading, failing over); not when it
+      // refuses the work itself (a script error): that fails the same way every time.
       throw new InsidersError('STATE_WRITE_FAILED', `redis ${what} failed: ${err.message}`, {
-        retryable: true,
+        retryable: isRetryable(err),
         cause: err,
       });
     }
@@ -218,31 +290,46 @@ export class StateStore {
    * retrying the same batch is safe.
    */
   async applyBatch(changes: readonly StateChange[], watermarkCandidateMs: number | undefined): Promise<BatchResult> {
-    const groups = byShard(changes, (c) =>
-      c.customerId === null ? this.keys.shardOfGuest(c.event.orderId) : this.keys.shardOfCustomer(c.customerId),
+    const groups = byShard(
+      changes.map((change, index) => ({ change, index })),
+      ({ change: c }) =>
+        c.customerId === null ? this.keys.shardOfGuest(c.event.orderId) : this.keys.shardOfCustomer(c.customerId),
     );
     const outcomes = await Promise.all([...groups].map(([shard, group]) => this.applyShard(shard, group)));
     let applied = 0;
     let erased = 0;
+    const conflicts: number[] = [];
     for (const o of outcomes) {
       applied += o.applied;
       erased += o.erased;
+      conflicts.push(...o.conflicts);
     }
+    conflicts.sort((x, y) => x - y);
     let watermarkMs: number | undefined;
     if (watermarkCandidateMs !== undefined) {
       try {
         watermarkMs = Number(await this.redis.advanceWatermark(this.keys.watermark, watermarkCandidateMs));
       } catch (err) {
-        throw new InsidersError('STATE_WRITE_FAILED', 'redis watermark failed', { retryable: true, cause: err });
+        throw new InsidersError('STATE_WRITE_FAILED', `redis watermark failed: ${(err as Error).message}`, {
+          retryable: isRetryable(err),
+          cause: err,
+        });
       }
     }
-    return { applied, duplicates: changes.length - applied - erased, erased, watermarkMs };
+    return {
+      applied,
+      duplicates: changes.length - applied - erased - conflicts.length,
+      conflicts,
+      erased,
+      watermarkMs,
+    };
   }
 
+  /** One shard's events (with their places in the batch): a pipeline of a few apply-events calls. */
   private async applyShard(
     shard: number,
-    changes: readonly StateChange[],
-  ): Promise<{ applied: number; erased: number }> {
+    changes: readonly { readonly change: StateChange; readonly index: number }[],
+  ): Promise<{ applied: number; erased: number; conflicts: number[] }> {
     const keys = this.keys.shard(shard);
     const pipeline = this.redis.pipeline();
     // One apply-events call per run of events (see its header): its keys after the shard's three,
@@ -264,7 +351,9 @@ export class StateStore {
       args = [];
       events = 0;
     };
-    for (const { event, customerId, lines } of changes) {
+    for (const {
+      change: { event, customerId, lines },
+    } of changes) {
       const isOrder = event.kind === 'order';
       let items = 0;
       let valueMills = 0;
@@ -272,7 +361,7 @@ export class StateStore {
         items += l.quantity;
         valueMills += l.quantity * l.unitPriceMills;
       }
-      const digest = eventDigest(event.eventId);
+      const digest = eventDigest(event.eventId) + contentDigest(event);
       const at = String(event.occurredAtMs);
       if (customerId === null) {
         args.push(isOrder ? 'go' : 'gr', digest, at, String(lines.length), String(items), String(valueMills), '0');
@@ -295,24 +384,24 @@ export class StateStore {
     const replies = await exec(pipeline, 'script');
     let applied = 0;
     let erased = 0;
+    const conflicts: number[] = [];
+    let at = 0;
     for (const [i, expected] of calls.entries()) {
       const outcome = String(replies[i]?.[1]);
       if (outcome.length !== expected) {
         throw new InsidersError(
           'STATE_WRITE_FAILED',
           `apply-events answered for ${outcome.length} of ${expected} events`,
-          {
-            retryable: true,
-          },
         );
       }
-      for (let j = 0; j < outcome.length; j++) {
+      for (let j = 0; j < outcome.length; j++, at++) {
         const c = outcome.charCodeAt(j);
         if (c === 49 /* '1' */) applied++;
         else if (c === 50 /* '2' */) erased++;
+        else if (c === 51 /* '3' */) conflicts.push(changes[at]!.index);
       }
     }
-    return { applied, erased };
+    return { applied, erased, conflicts };
   }
 
   /**

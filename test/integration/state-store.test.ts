@@ -42,9 +42,21 @@ describe('state store: Lua scripts on real Redis', () => {
   it('applies orders, returns and guest orders exactly, once each', async () => {
     const store = await freshStore(365);
     const first = await store.applyBatch(asChanges(history), Date.parse('2011-03-03T08:00:00Z'));
-    expect(first).toEqual({ applied: 5, duplicates: 0, erased: 0, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
+    expect(first).toEqual({
+      applied: 5,
+      duplicates: 0,
+      conflicts: [],
+      erased: 0,
+      watermarkMs: Date.parse('2011-03-03T08:00:00Z'),
+    });
     const again = await store.applyBatch(asChanges(history), Date.parse('2011-03-01T00:00:00Z'));
-    expect(again).toEqual({ applied: 0, duplicates: 5, erased: 0, watermarkMs: Date.parse('2011-03-03T08:00:00Z') });
+    expect(again).toEqual({
+      applied: 0,
+      duplicates: 5,
+      conflicts: [],
+      erased: 0,
+      watermarkMs: Date.parse('2011-03-03T08:00:00Z'),
+    });
 
     const state = await store.customer('c1');
     expect(state?.lifetime).toEqual({
@@ -145,8 +157,8 @@ describe('state store: Lua scripts on real Redis', () => {
     ];
     for (const change of asChanges(events)) {
       const redisApplied = (await store.applyBatch([change], undefined)).applied;
-      expect(memory.apply(change)).toBe(redisApplied === 1);
-      expect(memory.apply(change)).toBe(false);
+      expect(memory.apply(change)).toBe(redisApplied === 1 ? 'applied' : 'duplicate');
+      expect(memory.apply(change)).toBe('duplicate');
     }
     const fromRedis = (await store.customer('c1'))!;
     const fromMemory = [...memory.states()].find((s) => s.customerId === 'c1')!;
@@ -155,6 +167,63 @@ describe('state store: Lua scripts on real Redis', () => {
     }
     expect([...fromMemory.days.keys()].sort()).toEqual([...fromRedis.days.keys()].sort());
     expect(fromMemory.lifetime).toEqual(fromRedis.lifetime);
+  });
+
+  it('identifies an event by (customerId, eventId): an id reused for another customer is another event', async () => {
+    const store = await freshStore(365);
+    const memory = new InMemoryCustomers(365);
+    const a = order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550)], { eventId: 'shared' });
+    const b = order('c2', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550)], { eventId: 'shared' });
+    const result = await store.applyBatch(asChanges([a, b, a, b]), undefined);
+    expect([result.applied, result.duplicates, result.conflicts]).toEqual([2, 2, []]);
+    expect(asChanges([a, b, a, b]).map((c) => memory.apply(c))).toEqual([
+      'applied',
+      'applied',
+      'duplicate',
+      'duplicate',
+    ]);
+    expect((await store.customer('c2'))?.lifetime.orders).toBe(1);
+  });
+
+  it('answers a conflict for an id re-sent with other content, for a customer and among guests, and writes nothing', async () => {
+    const store = await freshStore(365);
+    const memory = new InMemoryCustomers(365);
+    const first = [
+      order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550)]),
+      order(null, 'g1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550)]),
+    ];
+    const changed = [
+      order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 7, 2550)]),
+      order(null, 'g1', '2011-01-11T10:00:00Z', [line('85123A', 6, 2550)]),
+    ];
+    expect((await store.applyBatch(asChanges(first), undefined)).applied).toBe(2);
+    const before = await store.customer('c1');
+    const guestsBefore = await store.guestStats();
+    const again = await store.applyBatch(asChanges([...changed, ...first]), undefined);
+    expect(again).toMatchObject({ applied: 0, duplicates: 2, conflicts: [0, 1], erased: 0 });
+    expect(await store.customer('c1')).toEqual(before);
+    expect(await store.guestStats()).toEqual(guestsBefore);
+    expect(asChanges([...first, ...changed, ...first]).map((c) => memory.apply(c))).toEqual([
+      'applied',
+      'applied',
+      'conflict',
+      'conflict',
+      'duplicate',
+      'duplicate',
+    ]);
+  });
+
+  it('reads a dedupe field written as "1" (before content digests) as a duplicate, never a conflict', async () => {
+    const store = await freshStore(365);
+    const event = order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550)]);
+    expect((await store.applyBatch(asChanges([event]), undefined)).applied).toBe(1);
+    const key = store.keys.customer('c1');
+    const dedupe = (await redis.hkeys(key)).filter((f) => f.startsWith('e:'));
+    expect(dedupe).toHaveLength(1);
+    expect(await redis.hget(key, dedupe[0]!)).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    await redis.hset(key, dedupe[0]!, '1');
+    const changed = { ...event, lines: [line('85123A', 9, 2550)] };
+    expect(await store.applyBatch(asChanges([changed]), undefined)).toMatchObject({ duplicates: 1, conflicts: [] });
   });
 
   it('applies an order of 5000 distinct products (the contract maximum) in one call', async () => {
@@ -196,7 +265,13 @@ describe('state store: Lua scripts on real Redis', () => {
     await batched.forget('m-erased', Date.parse('2011-01-01T00:00:00Z'));
     await single.forget('m-erased', Date.parse('2011-01-01T00:00:00Z'));
     const result = await batched.applyBatch(asChanges(events), undefined);
-    expect(result).toEqual({ applied: events.length - 2, duplicates: 1, erased: 1, watermarkMs: undefined });
+    expect(result).toEqual({
+      applied: events.length - 2,
+      duplicates: 1,
+      conflicts: [],
+      erased: 1,
+      watermarkMs: undefined,
+    });
     for (const change of asChanges(events)) await single.applyBatch([change], undefined);
 
     const customers = [...new Set(events.map((e) => e.customerId ?? 'none'))];
@@ -207,6 +282,12 @@ describe('state store: Lua scripts on real Redis', () => {
     expect((await batched.customer('m-huge'))?.productLastDay.size).toBe(25_000);
     expect(await batched.customer('m-erased')).toBeUndefined();
     const again = await batched.applyBatch(asChanges(events), undefined);
-    expect(again).toEqual({ applied: 0, duplicates: events.length - 1, erased: 1, watermarkMs: undefined });
+    expect(again).toEqual({
+      applied: 0,
+      duplicates: events.length - 1,
+      conflicts: [],
+      erased: 1,
+      watermarkMs: undefined,
+    });
   });
 });

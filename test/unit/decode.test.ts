@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AcceptedEvent, Decoded, DecodeOptions, Rejection } from '../../src/events/decode.js';
-import { decodeEvent, deriveEventId } from '../../src/events/decode.js';
+import { decodeEvent, deriveEventId, describeValue } from '../../src/events/decode.js';
 
 const WALL_CLOCK_MS = Date.parse('2024-06-01T12:00:00Z');
 const DAY_MS = 86_400_000;
@@ -417,5 +417,79 @@ describe('decodeEvent: wrong_currency', () => {
   it('is checked before the date (the first problem found is the reason)', () => {
     const both = { ...order, currency: 'USD', occurredAt: '1970-01-01T00:00:00Z' };
     expect(rejected(decodeJson(both)).reason).toBe('wrong_currency');
+  });
+});
+
+describe('decodeEvent: text and numbers as written', () => {
+  it.each<[string, Buffer]>([
+    [
+      'an invalid byte in a sku',
+      Buffer.from(orderWithRawLine('{"sku":"85123A\xff","quantity":6,"unitPrice":2.55}'), 'latin1'),
+    ],
+    [
+      'a truncated multi-byte character',
+      Buffer.concat([Buffer.from('{"type":"order","country":"'), Buffer.from([0xe2, 0x82]), Buffer.from('"}')]),
+    ],
+    [
+      'an encoded surrogate (CESU-8)',
+      Buffer.concat([Buffer.from('{"type":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+    ],
+  ])('rejects %s as bad_json, not replaced by U+FFFD', (_what, value) => {
+    expect(rejected(decodeEvent(value, options))).toEqual({ reason: 'bad_json', detail: 'not valid UTF-8' });
+  });
+
+  it('rejects two different invalid bytes instead of applying both as one stock code', () => {
+    for (const byte of [0xfe, 0xff]) {
+      const value = Buffer.concat([
+        Buffer.from(orderWithRawLine('{"sku":"85123A@","quantity":6,"unitPrice":2.55}').split('@')[0]!),
+        Buffer.from([byte]),
+        Buffer.from(orderWithRawLine('{"sku":"85123A@","quantity":6,"unitPrice":2.55}').split('@')[1]!),
+      ]);
+      expect(rejected(decodeEvent(value, options)).reason).toBe('bad_json');
+    }
+  });
+
+  it('rejects an escaped lone surrogate and accepts an escaped pair', () => {
+    const lone = orderWithRawLine('{"sku":"85123A\\ud800","quantity":6,"unitPrice":2.55}');
+    expect(rejected(decodeText(lone)).reason).toBe('bad_json');
+    const pair = orderWithRawLine('{"sku":"85123A","description":"\\ud83d\\ude00","quantity":6,"unitPrice":2.55}');
+    expect(accepted(decodeText(pair)).lines[0]?.sku).toBe('85123A');
+  });
+
+  it.each<[string, string]>([
+    ['a price with a 19th decimal the parser rounds away', '"unitPrice":2.5500000000000000001'],
+    ['a quantity of 6.0000000000000001', '"quantity":6.0000000000000001'],
+    ['a price of 1e-400 (read as 0)', '"unitPrice":1e-400'],
+    ['a price written with an exponent', '"unitPrice":2.55e0'],
+  ])('rejects %s as schema: numbers are checked as written', (_what, member) => {
+    const base = { sku: '85123A', quantity: 6, unitPrice: 2.55 };
+    const [key] = member.split(':');
+    const rest = Object.entries(base)
+      .filter(([k]) => `"${k}"` !== key)
+      .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+    const rejection = rejected(decodeText(orderWithRawLine(`{${[...rest, member].join(',')}}`)));
+    expect(rejection.reason).toBe('schema');
+    expect(rejection.detail).toContain(member.split(':')[1]);
+  });
+
+  it.each<[string, string, number]>([
+    ['trailing zeros past the 3rd decimal', '"unitPrice":2.5500', 2550],
+    ['an exponent-like sku and description', '"unitPrice":2.55,"description":"1e5 or 0.12345"', 2550],
+  ])('accepts %s', (_what, member, mills) => {
+    const event = accepted(decodeText(orderWithRawLine(`{"sku":"84029E","quantity":6,${member}}`)));
+    expect(event.lines[0]?.unitPriceMills).toBe(mills);
+  });
+});
+
+describe('describeValue', () => {
+  it('describes any value in a bounded string', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(describeValue(deep)).toBe('an array');
+    expect(describeValue({ a: deep })).toBe('an object');
+    expect(describeValue('x'.repeat(10_000))).toBe(`"${'x'.repeat(64)}..."`);
+    expect(describeValue(undefined)).toBe('missing');
+    expect(describeValue(null)).toBe('null');
+    expect(describeValue(1)).toBe('1');
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ServiceMetrics } from '../../src/metrics/metrics.js';
+import { stalledPartitions } from '../../src/consumers/order-consumer.js';
 
 function value(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -17,6 +18,7 @@ const batch = {
   duplicates: 2,
   ignored: 1,
   guests: 3,
+  conflicts: 1,
   deadLettered: 1,
   ms: 40,
 };
@@ -30,6 +32,7 @@ describe('ServiceMetrics', () => {
     expect(value(text, 'insiders_events_total{outcome="applied"}')).toBe(10);
     expect(value(text, 'insiders_events_total{outcome="duplicate"}')).toBe(2);
     expect(value(text, 'insiders_events_total{outcome="ignored"}')).toBe(2);
+    expect(value(text, 'insiders_events_total{outcome="conflict"}')).toBe(2);
     expect(value(text, 'insiders_guest_events_total')).toBe(6);
     expect(value(text, 'insiders_dead_lettered_total')).toBe(2);
     expect(value(text, 'insiders_batch_duration_seconds_count')).toBe(2);
@@ -58,6 +61,24 @@ describe('ServiceMetrics', () => {
     expect(value(text, 'insiders_segment_customers{segment_id="2",segment_name="Insiders",insider="true"}')).toBe(120);
     // a later sweep's count replaces the earlier one
     expect(text).not.toContain('segment_name="Hibernating"');
+  });
+
+  it("reads each partition's seconds since its last commit at scrape time", async () => {
+    let seconds = 12.5;
+    const m = new ServiceMetrics(
+      {
+        partitions: () => [
+          { topic: 'orders', partition: 0, secondsSinceCommit: seconds },
+          { topic: 'orders', partition: 1, secondsSinceCommit: 0 },
+        ],
+      },
+      silentLogger,
+    );
+    expect(value(await m.render(), 'insiders_consumer_seconds_since_commit{topic="orders",partition="0"}')).toBe(12.5);
+    seconds = 0;
+    const text = await m.render();
+    expect(value(text, 'insiders_consumer_seconds_since_commit{topic="orders",partition="0"}')).toBe(0);
+    expect(value(text, 'insiders_consumer_seconds_since_commit{topic="orders",partition="1"}')).toBe(0);
   });
 
   it('reads consumer lag and sink queues at scrape time', async () => {
@@ -93,5 +114,21 @@ describe('ServiceMetrics', () => {
     const b = new ServiceMetrics({}, silentLogger);
     a.refitDone('fitted', 1000);
     expect(value(await b.render(), 'insiders_refits_total{outcome="fitted"}')).toBeUndefined();
+  });
+});
+
+describe('stalledPartitions', () => {
+  const progress = [
+    { topic: 'orders', partition: 0, secondsSinceCommit: 0 },
+    { topic: 'orders', partition: 1, secondsSinceCommit: 301.4 },
+    { topic: 'orders', partition: 2, secondsSinceCommit: 300 },
+  ];
+
+  it('names the partitions pending without a commit for longer than the threshold', () => {
+    expect(stalledPartitions(progress, 300)).toBe(
+      'no offset committed for over 300 s with messages pending: orders:1 (301 s)',
+    );
+    expect(stalledPartitions(progress, 400)).toBeUndefined();
+    expect(stalledPartitions([], 10)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KafkaMessage } from 'kafkajs';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { prepareBatch } from '../../src/consumers/prepare-batch.js';
 import { defaultRules } from '../../src/features/filters.js';
 
@@ -72,5 +72,70 @@ describe('prepareBatch', () => {
     ]);
     expect(batch.deadLetters[0]?.value?.toString()).toBe('{"not json');
     expect(batch.deadLetters[0]?.key?.toString()).toBe('k');
+  });
+
+  const source = { topic: 'orders', partition: 1 };
+  const valid = order('9', 'c9', '2011-01-05T10:00:00Z', [{ sku: '22423', quantity: 1, unitPrice: 12.75 }]);
+
+  it('dead-letters a type nested 10,000 levels deep with a short detail, between applied events', () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const poison = `{"type":${deep},"schemaVersion":1}`;
+    const batch = prepareBatch(
+      [message(1, valid), message(2, poison), message(3, valid)],
+      source,
+      { ...options, maxBytes: 1_048_576 },
+      defaultRules,
+    );
+    expect(batch.changes).toHaveLength(2);
+    expect(batch.deadLetters.map((d) => [d.headers['dlq-reason'], d.headers['dlq-detail']])).toEqual([
+      ['unknown_type', 'type an array; expected "order" or "return"'],
+    ]);
+    expect(batch.deadLetters[0]?.value?.toString()).toBe(poison);
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'keeps a header named %s as data, with its own value only',
+    (name) => {
+      // kafkajs builds headers with obj[key] on a plain object: such a key arrives as [inherited, value]
+      const inherited = (Object.prototype as Record<string, unknown>)[name] ?? Object.prototype;
+      const headers = Object.fromEntries([
+        ['content-type', Buffer.from('application/json')],
+        [name, [inherited, Buffer.from('x')]],
+      ]) as IHeaders;
+      const batch = prepareBatch([{ ...message(5, '{'), headers } as KafkaMessage], source, options, defaultRules);
+      const dl = batch.deadLetters[0]!;
+      expect(Object.getPrototypeOf(dl.headers)).toBe(Object.prototype);
+      expect(Object.keys(dl.headers)).toEqual([
+        'content-type',
+        name,
+        'dlq-reason',
+        'dlq-detail',
+        'dlq-source-topic',
+        'dlq-source-partition',
+        'dlq-source-offset',
+        'dlq-at',
+      ]);
+      expect(Object.getOwnPropertyDescriptor(dl.headers, name)?.value).toEqual(Buffer.from('x'));
+      expect(dl.headers['dlq-reason']).toBe('bad_json');
+    },
+  );
+
+  it('dead-letters a message whose handling throws with reason internal, naming the error', () => {
+    const rules = {
+      ...defaultRules,
+      deniedCountries: {
+        has: (country: string) => {
+          if (country === 'Atlantis') throw new RangeError('no such country');
+          return false;
+        },
+      } as ReadonlySet<string>,
+    };
+    const odd = { ...valid, orderId: '10', country: 'Atlantis' };
+    const batch = prepareBatch([message(1, valid), message(2, odd), message(3, valid)], source, options, rules);
+    expect(batch.changes).toHaveLength(2);
+    expect(batch.changeMessages.map((m) => m.offset)).toEqual(['1', '3']);
+    expect(batch.deadLetters.map((d) => [d.headers['dlq-reason'], d.headers['dlq-detail']])).toEqual([
+      ['internal', 'RangeError: no such country'],
+    ]);
   });
 });

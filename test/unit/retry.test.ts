@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InsidersError } from '../../src/errors.js';
 import { RetryAbandoned, retryUntilDone } from '../../src/retry.js';
 
 describe('retryUntilDone', () => {
@@ -33,5 +34,50 @@ describe('retryUntilDone', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryAbandoned);
     expect(((err as RetryAbandoned).lastError as Error).message).toBe('redis down');
+  });
+});
+
+describe('retryUntilDone: what is retried', () => {
+  const fast = { initialDelayMs: 1, maxDelayMs: 1, shouldStop: () => false, sleep: () => Promise.resolve() };
+
+  it.each<[string, Error]>([
+    ['a TypeError (a defect)', new TypeError("Cannot read properties of undefined (reading 'length')")],
+    ['a RangeError', new RangeError('Maximum call stack size exceeded')],
+    ['a script error from Redis', Object.assign(new Error('ERR user_script:1: boom'), { name: 'ReplyError' })],
+    ['an InsidersError that is not retryable', new InsidersError('STATE_WRITE_FAILED', 'bad reply')],
+    [
+      'a broker refusing the record',
+      Object.assign(new Error('too large'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE' }),
+    ],
+  ])('throws %s at once, without retrying it', async (_what, failure) => {
+    let calls = 0;
+    const failures: unknown[] = [];
+    const err = await retryUntilDone(
+      () => {
+        calls++;
+        return Promise.reject(failure);
+      },
+      { ...fast, onFailure: (e) => void failures.push(e) },
+    ).catch((e: unknown) => e);
+    expect(err).toBe(failure);
+    expect(calls).toBe(1);
+    expect(failures).toEqual([]);
+  });
+
+  it.each<[string, Error]>([
+    ['a lost connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })],
+    [
+      'Redis loading its data',
+      Object.assign(new Error('LOADING Redis is loading the dataset'), { name: 'ReplyError' }),
+    ],
+    ['a retryable InsidersError', new InsidersError('STATE_WRITE_FAILED', 'down', { retryable: true })],
+    ['a broker away', Object.assign(new Error('Connection timeout'), { name: 'KafkaJSConnectionError' })],
+  ])('retries %s', async (_what, failure) => {
+    let calls = 0;
+    const result = await retryUntilDone(() => (++calls < 3 ? Promise.reject(failure) : Promise.resolve('done')), {
+      ...fast,
+      onFailure: () => undefined,
+    });
+    expect([result, calls]).toEqual(['done', 3]);
   });
 });

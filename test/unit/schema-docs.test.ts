@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { generateSchemas, schemaDir } from '../../scripts/generate-schemas.js';
 import { loadConfig } from '../../src/config.js';
-import type { AcceptedEvent, RejectReason } from '../../src/events/decode.js';
+import type { DeadLetterReason } from '../../src/consumers/dead-letter.js';
+import type { AcceptedEvent } from '../../src/events/decode.js';
 import { decodeEvent } from '../../src/events/decode.js';
 import { eventSchema, orderEventSchema, returnEventSchema } from '../../src/events/schema.js';
 
@@ -98,19 +99,54 @@ describe('docs/events.md', () => {
 
   it('names the topics, the size limit and every rejection reason', async () => {
     const doc = await readFile(eventsDoc, 'utf8');
-    // A Record over RejectReason stops compiling when a reason is added, until it is listed here.
-    const reasons: Record<RejectReason, true> = {
+    // A Record over DeadLetterReason stops compiling when a reason is added, until it is listed here.
+    const reasons: Record<DeadLetterReason, true> = {
       too_large: true,
       bad_json: true,
       unknown_type: true,
       schema: true,
       bad_date: true,
       wrong_currency: true,
+      conflict: true,
+      internal: true,
     };
     for (const reason of Object.keys(reasons)) expect(doc).toContain(`| \`${reason}\``);
     expect(doc).toContain(`\`${config.kafka.ordersTopic}\``);
     expect(doc).toContain(`\`${config.kafka.deadLetterTopic}\``);
     expect(doc).toContain(String(config.events.maxBytes));
+  });
+
+  it('gives the line limits of the JSON Schema files', async () => {
+    const doc = await readFile(eventsDoc, 'utf8');
+    const files = new Map((await generateSchemas()).map((f) => [f.name, JSON.parse(f.content) as unknown]));
+    const maxLines = (name: string) =>
+      (files.get(name) as { properties: { lines: { minItems: number; maxItems: number } } }).properties.lines;
+    const orderRow = /^\| `lines` +\| yes +\| array of lines \| 1 to (\d+) lines/m.exec(doc);
+    const returnRow = /^\| `lines` +\| yes +\| array +\| the lines returned or cancelled, 1 to (\d+),/m.exec(doc);
+    expect(maxLines('order-event.json')).toMatchObject({ minItems: 1, maxItems: Number(orderRow?.[1]) });
+    expect(maxLines('return-event.json')).toMatchObject({ minItems: 1, maxItems: Number(returnRow?.[1]) });
+  });
+
+  it('rejects the numbers it says are checked as written, and accepts the trailing zeros it allows', async () => {
+    const doc = await readFile(eventsDoc, 'utf8');
+    const bullet = /^- JSON numbers are checked as they are written[\s\S]*?(?=^- )/m.exec(doc)?.[0] ?? '';
+    const [rejectedPart, acceptedPart] = bullet.split('Trailing zeros are fine');
+    const numbers = (text: string | undefined) =>
+      [...(text ?? '').matchAll(/`([-0-9.eE]+)`/g)].map((m) => m[1]!).filter((t) => t !== '0');
+    // each as a unit price: every one of them is read by a float parser as a price the contract allows
+    const withPrice = (n: string) =>
+      Buffer.from(
+        '{"type":"order","schemaVersion":1,"orderId":"1","customerId":"c","occurredAt":"2010-12-01T08:26:00Z",' +
+          `"currency":"GBP","country":"UK","lines":[{"sku":"85123A","quantity":6,"unitPrice":${n}}]}`,
+      );
+    expect(numbers(rejectedPart)).toEqual(['2.55e0', '1e-400', '2.5500000000000000001', '6.0000000000000001']);
+    for (const n of numbers(rejectedPart)) {
+      expect(JSON.parse(n)).toSatisfy((v: number) => Number.isFinite(v));
+      const decoded = decodeEvent(withPrice(n), options);
+      expect(decoded.ok ? 'accepted' : decoded.rejection.reason, n).toBe('schema');
+    }
+    expect(numbers(acceptedPart)).toEqual(['2.5500', '6.0']);
+    for (const n of numbers(acceptedPart)) expect(decodeEvent(withPrice(n), options).ok, n).toBe(true);
   });
 
   it('keeps the per-type schemas in the union the decoder uses', () => {

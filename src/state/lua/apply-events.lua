@@ -11,7 +11,8 @@
 -- ARGV[2]  length of the customer keys' head ("<prefix>:{s<n>}:c:"): the customer id follows it
 -- then one record per event, in order, of 7 + nskus values:
 --   kind    "o" / "r": a customer's order / return; "go" / "gr": a guest's
---   digest  the event's digest (its dedupe field is "e:<digest>")
+--   digest  the event's digest (16 characters: its dedupe field is "e:<digest>") followed by the
+--           digest of its content (8 characters), the value the dedupe field holds
 --   ts      occurredAt, epoch ms
 --   lines   product lines in the event (already filtered by the business rules)
 --   items   units (sum of quantities)
@@ -23,7 +24,9 @@
 -- ever missing from the index, which also lists the shard's customers for the post-refit
 -- placement and the refit's sample.
 -- returns one character per event, in order: "1" applied, "0" applied before (a duplicate), "2"
--- the customer was erased (forget-customer.lua left the marker field "z"): dropped, nothing written
+-- the customer was erased (forget-customer.lua left the marker field "z"): dropped, nothing written,
+-- "3" its id was applied before with other content (a conflict): nothing written. A dedupe field
+-- holding "1" (written before content digests were stored) has unknown content: a duplicate.
 --
 -- A customer event reads and writes only its customer's hash. Day buckets ("d:<day>" ->
 -- "orders,lines,items,revenue,returns,returnedItems,returnedValue") hold the rolling window. A
@@ -53,8 +56,17 @@ local keyHead = tonumber(ARGV[2])
 -- event left beyond that count is never seen. Saves building and growing two tables per event.
 local fieldsBuffer, outBuffer = {}, {}
 
+-- "0" for a duplicate, "3" for a conflict: `seen` is the dedupe value stored, `content` this event's.
+local function seenOutcome(seen, content)
+  if seen == content or seen == '1' then return '0' end
+  return '3'
+end
+
 local function applyGuest(digest, isOrder, items, value)
-  if redis.call('HSETNX', KEYS[2], digest, 1) == 0 then return '0' end
+  local field, content = string.sub(digest, 1, 16), string.sub(digest, 17)
+  if redis.call('HSETNX', KEYS[2], field, content) == 0 then
+    return seenOutcome(redis.call('HGET', KEYS[2], field), content)
+  end
   if isOrder then
     redis.call('HINCRBY', KEYS[1], 'orders', 1)
     redis.call('HINCRBY', KEYS[1], 'items', items)
@@ -72,7 +84,7 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   local ts = tonumber(tsText)
   local day = math.floor(ts / MS_PER_DAY)
   local dayText = fmt('%d', day)
-  local dedupeField = 'e:' .. digest
+  local dedupeField, content = 'e:' .. string.sub(digest, 1, 16), string.sub(digest, 17)
   local bucketField = 'd:' .. dayText
   local fields = fieldsBuffer
   local skuBase
@@ -94,7 +106,7 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   -- The scalars first; the products' days only when this event is older than the latest one.
   local current = redis.call('HMGET', key, unpack(fields, 1, skuBase))
   if current[skuBase] then return '2' end
-  if current[1] then return '0' end
+  if current[1] then return seenOutcome(current[1], content) end
   local latestText = current[isOrder and 8 or 5]
   if not latestText then redis.call('ZADD', KEYS[3], 'NX', 0, string.sub(key, keyHead + 1)) end
   local latest = tonumber(latestText or '-1')
@@ -108,7 +120,7 @@ local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, 
   end
 
   local out = outBuffer
-  out[1], out[2] = dedupeField, '1'
+  out[1], out[2] = dedupeField, content
   local n = 2
   local maxDay, oldest, bucket
   if isOrder then
