@@ -67,7 +67,9 @@ describe('Redis stopped and killed while the service consumes', () => {
     const { state: expected } = await cleanPass(admin, stackRedis, clean);
     expect(expected.size).toBeGreaterThan(1000);
 
-    const p = spawnService(serviceEnv(faulty));
+    // Small fetches (64 KiB a partition): the replay goes in many batches, so Redis goes away while
+    // some are still to be written, however fast the consumer is.
+    const p = spawnService(serviceEnv(faulty, { KAFKA_FETCH_BYTES: '65536' }));
     service = p;
     const retries = () => p.logs().filter((l) => l.msg === 'batch write failed; retrying, offsets held').length;
     const outage = async (halt: () => Promise<void>, afterMessages: number) => {
