@@ -5,37 +5,38 @@
 import type { StateChange } from './state-store.js';
 import { dayOf, zeroTotals, type CustomerState, type Totals } from './customer-state.js';
 
+type MutableTotals = { -readonly [K in keyof Totals]: Totals[K] };
+
 interface MutableCustomer {
   firstPurchaseMs: number | undefined;
   lastPurchaseMs: number | undefined;
-  lifetime: Totals;
-  days: Map<number, Totals>;
-  productLastDay: Map<string, number>;
+  readonly lifetime: MutableTotals;
+  readonly days: Map<number, MutableTotals>;
+  readonly productLastDay: Map<string, number>;
   maxDay: number;
-  applied: Set<string>;
+  readonly applied: Set<string>;
 }
 
-function add(t: Totals, kind: 'order' | 'return', lines: number, items: number, valueMills: number): Totals {
-  return kind === 'order'
-    ? {
-        ...t,
-        orders: t.orders + 1,
-        lines: t.lines + lines,
-        items: t.items + items,
-        revenueMills: t.revenueMills + valueMills,
-      }
-    : {
-        ...t,
-        returns: t.returns + 1,
-        returnedItems: t.returnedItems + items,
-        returnedMills: t.returnedMills + valueMills,
-      };
+// Totals are added to in place: a fresh object per event and bucket was most of apply's time.
+const newTotals = (): MutableTotals => ({ ...zeroTotals });
+
+function add(t: MutableTotals, kind: 'order' | 'return', lines: number, items: number, valueMills: number): void {
+  if (kind === 'order') {
+    t.orders += 1;
+    t.lines += lines;
+    t.items += items;
+    t.revenueMills += valueMills;
+  } else {
+    t.returns += 1;
+    t.returnedItems += items;
+    t.returnedMills += valueMills;
+  }
 }
 
 export class InMemoryCustomers {
   private readonly customers = new Map<string, MutableCustomer>();
   private readonly guestEvents = new Set<string>();
-  private guestTotals: Totals = zeroTotals;
+  private readonly guestTotals = newTotals();
   private watermark: number | undefined;
 
   constructor(private readonly windowDays: number) {}
@@ -51,7 +52,7 @@ export class InMemoryCustomers {
     if (customerId === null) {
       if (this.guestEvents.has(event.eventId)) return false;
       this.guestEvents.add(event.eventId);
-      this.guestTotals = add(this.guestTotals, event.kind, lines.length, items, valueMills);
+      add(this.guestTotals, event.kind, lines.length, items, valueMills);
       return true;
     }
     let c = this.customers.get(customerId);
@@ -59,7 +60,7 @@ export class InMemoryCustomers {
       c = {
         firstPurchaseMs: undefined,
         lastPurchaseMs: undefined,
-        lifetime: zeroTotals,
+        lifetime: newTotals(),
         days: new Map(),
         productLastDay: new Map(),
         maxDay: -1,
@@ -71,16 +72,23 @@ export class InMemoryCustomers {
     c.applied.add(event.eventId);
     const ts = event.occurredAtMs;
     const day = dayOf(ts);
-    c.lifetime = add(c.lifetime, event.kind, lines.length, items, valueMills);
+    add(c.lifetime, event.kind, lines.length, items, valueMills);
     if (event.kind === 'order') {
       if (c.firstPurchaseMs === undefined || ts < c.firstPurchaseMs) c.firstPurchaseMs = ts;
       if (c.lastPurchaseMs === undefined || ts > c.lastPurchaseMs) c.lastPurchaseMs = ts;
       for (const l of lines) if ((c.productLastDay.get(l.sku) ?? -Infinity) < day) c.productLastDay.set(l.sku, day);
     }
-    c.maxDay = Math.max(c.maxDay, day);
-    const cutoff = c.maxDay - this.windowDays + 1;
-    if (day >= cutoff) c.days.set(day, add(c.days.get(day) ?? zeroTotals, event.kind, lines.length, items, valueMills));
-    for (const d of c.days.keys()) if (d < cutoff) c.days.delete(d);
+    const cutoff = Math.max(c.maxDay, day) - this.windowDays + 1;
+    if (day >= cutoff) {
+      let bucket = c.days.get(day);
+      if (bucket === undefined) c.days.set(day, (bucket = newTotals()));
+      add(bucket, event.kind, lines.length, items, valueMills);
+    }
+    // The window moves only with the customer's latest day: buckets expire then.
+    if (day > c.maxDay) {
+      c.maxDay = day;
+      for (const d of c.days.keys()) if (d < cutoff) c.days.delete(d);
+    }
     return true;
   }
 
@@ -94,7 +102,7 @@ export class InMemoryCustomers {
   }
 
   guestStats(): Totals {
-    return this.guestTotals;
+    return { ...this.guestTotals };
   }
 
   get size(): number {
