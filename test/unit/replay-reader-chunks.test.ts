@@ -1,4 +1,4 @@
-// The reader's CSV edge cases at every chunk boundary: a file read a few bytes at a time must give
+// The reader's CSV edge cases at every chunk boundary, for `insiders replay` and `insiders segment`: a file read a few bytes at a time must give
 // what it gives read whole (multi-byte characters split across reads, CRLF split from its LF, a
 // quoted line break, no final newline), plain or gzipped.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featuresFromCsv } from '../../src/embedded/csv-features.js';
+import { defaultRules } from '../../src/features/filters.js';
 import { readOnlineRetail, type ReplayItem } from '../../src/replay/online-retail.js';
 
 const UCI = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
@@ -86,5 +88,37 @@ describe('readOnlineRetail at every chunk boundary', () => {
       events: expected.events.map((e) => ({ ...e, descriptions: e.descriptions.map((d) => d.replace('\r\n', '\n')) })),
     };
     for (const bytes of [undefined, 2]) expect(summary(await read(path, bytes)), `${bytes} bytes`).toEqual(lf);
+  });
+});
+
+describe('featuresFromCsv (insiders segment) at every chunk boundary', () => {
+  it('gives the same features read whole or a few bytes at a time, plain or gzipped', async () => {
+    const plain = join(dir, 'features.csv');
+    const gz = join(dir, 'features.csv.gz');
+    await writeFile(plain, text);
+    await writeFile(gz, gzipSync(Buffer.from(text)));
+    const features = async (path: string, readChunkBytes?: number) => {
+      const problems: number[] = [];
+      const csv = await featuresFromCsv(path, {
+        currency: 'GBP',
+        rules: defaultRules,
+        windowDays: 365,
+        wallClockMs: Date.parse('2026-12-01T00:00:00Z'),
+        onProblem: (line) => problems.push(line),
+        ...(readChunkBytes === undefined ? {} : { readChunkBytes }),
+      });
+      return { features: csv.features, events: csv.events, problems };
+    };
+    const whole = await features(plain);
+    // 17850 (two lines, one of them on lines 3-4) and 12345; the guest invoice is not a customer.
+    expect(whole.features.map((f) => [f.customerId, f.orders, f.products])).toEqual([
+      ['17850', 1, 2],
+      ['12345', 1, 1],
+    ]);
+    expect(whole.problems).toEqual([6]);
+    for (const bytes of [1, 2, 3, 5, 7]) {
+      expect(await features(plain, bytes), `${bytes} bytes`).toEqual(whole);
+      expect(await features(gz, bytes), `gzip, ${bytes} bytes`).toEqual(whole);
+    }
   });
 });
