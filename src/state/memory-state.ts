@@ -14,7 +14,8 @@ interface MutableCustomer {
   readonly days: Map<number, MutableTotals>;
   readonly productLastDay: Map<string, number>;
   maxDay: number;
-  readonly applied: Set<string>;
+  /** the eventIds applied: the first as a string (most customers have few events), then a Set */
+  applied: string | Set<string>;
 }
 
 // Totals are added to in place: a fresh object per event and bucket was most of apply's time.
@@ -64,12 +65,16 @@ export class InMemoryCustomers {
         days: new Map(),
         productLastDay: new Map(),
         maxDay: -1,
-        applied: new Set(),
+        applied: event.eventId,
       };
       this.customers.set(customerId, c);
+    } else if (typeof c.applied === 'string') {
+      if (c.applied === event.eventId) return false;
+      c.applied = new Set([c.applied, event.eventId]);
+    } else {
+      if (c.applied.has(event.eventId)) return false;
+      c.applied.add(event.eventId);
     }
-    if (c.applied.has(event.eventId)) return false;
-    c.applied.add(event.eventId);
     const ts = event.occurredAtMs;
     const day = dayOf(ts);
     add(c.lifetime, event.kind, lines.length, items, valueMills);
