@@ -1,15 +1,25 @@
-// `insiders segment` on synthetic Online Retail exports of 100k and 1M customers, beside
-// scikit-learn on the same customers in the same run. For each size: writes the export under
-// bench/results/ (once; the orders of bench/ingest/synthetic-data.ts, `--orders` per customer on
-// average), runs the real command (`node bin/insiders.js segment FILE --k K`, after `npm run build`)
-// and reports its wall time and the phases it prints; then computes the same customers' features in
-// process, as the command does, and times our model fit and scikit-learn's MiniBatchKMeans and full
-// KMeans on the same scaled matrix, interleaved. One JSON line per size.
+// `insiders segment` against the origin study's pipeline, then on synthetic exports of 100k and 1M
+// customers.
 //
-// npx tsx bench/model/segment.ts [--sizes 100000,1000000] [--orders 2] [--k 8] [--repeat 3]
-//                                [--out bench/results] [--python /usr/bin/python3]
+// First, on the bundled file, in the same run and alternating which goes first: the real command
+// (`node bin/insiders.js segment FILE --k K`, after `npm run build`) against the origin study's
+// pandas + scikit-learn pipeline (`--origin`, by default ../shared/bench/origin_pipeline.py; it needs
+// Debian's python3-pandas and python3-sklearn: `apt-get install -y python3-pandas python3-sklearn`,
+// run with /usr/bin/python3), each under /usr/bin/time for wall time and peak RSS. One JSON line with
+// both medians and their ratio.
+//
+// Then for each size: writes the export under bench/results/ (once; the orders of
+// bench/ingest/synthetic-data.ts, `--orders` per customer on average), runs the real command and
+// reports its wall time, peak RSS and the phases it prints; unless `--sklearn no`, computes the same
+// customers' features in process, as the command does, and times our model fit and scikit-learn's
+// MiniBatchKMeans and full KMeans on the same scaled matrix, interleaved. One JSON line per size.
+//
+// npx tsx bench/model/segment.ts [--file data/online-retail.csv.gz] [--origin-rounds 5]
+//                                [--origin ../shared/bench/origin_pipeline.py]
+//                                [--sizes 100000,1000000] [--orders 2] [--k 8] [--repeat 3]
+//                                [--sklearn yes|no] [--out bench/results] [--python /usr/bin/python3]
 import { execFile } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config.js';
@@ -31,6 +41,26 @@ const k = Number(flag('k', '8'));
 const repeat = Number(flag('repeat', '3'));
 const outDir = flag('out', 'bench/results');
 const python = flag('python', '/usr/bin/python3');
+const bundled = flag('file', 'data/online-retail.csv.gz');
+const originRounds = Number(flag('origin-rounds', '5'));
+const origin = flag('origin', '../shared/bench/origin_pipeline.py');
+const withSklearn = flag('sklearn', 'yes') !== 'no';
+
+interface Run {
+  readonly wallS: number;
+  readonly maxRssMb: number;
+  readonly stdout: string;
+}
+
+/** Runs a command under /usr/bin/time: its wall time (s) and peak resident memory (MB). */
+async function timed(command: string, args: readonly string[]): Promise<Run> {
+  const { stdout, stderr } = await promisify(execFile)('/usr/bin/time', ['-f', 'TIME %e %M', command, ...args], {
+    maxBuffer: 1 << 26,
+  });
+  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+  if (m === null) throw new Error(`no /usr/bin/time line in: ${stderr.slice(-500)}`);
+  return { wallS: Number(m[1]), maxRssMb: Math.round(Number(m[2]) / 1024), stdout };
+}
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -74,19 +104,75 @@ async function writeExport(file: string, customers: number): Promise<number> {
   return lines;
 }
 
+/** Data lines of an export (its lines less the header). */
+async function dataLines(file: string): Promise<number> {
+  let newlines = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
+  }
+  return newlines - 1;
+}
+
 mkdirSync(outDir, { recursive: true });
-const sklearn = await startSklearn({ python, dir: outDir, threads: '1' });
+if (originRounds > 0) {
+  const ours: Run[] = [];
+  const theirs: Run[] = [];
+  const segment = () => timed('node', ['bin/insiders.js', 'segment', bundled, '--k', String(k)]);
+  const pipeline = () => timed(python, [origin, bundled, '--k', String(k)]);
+  for (let round = 0; round < originRounds; round++) {
+    if (round % 2 === 0) {
+      ours.push(await segment());
+      theirs.push(await pipeline());
+    } else {
+      theirs.push(await pipeline());
+      ours.push(await segment());
+    }
+    process.stderr.write(`round ${round + 1}: segment ${ours.at(-1)!.wallS} s, origin ${theirs.at(-1)!.wallS} s\n`);
+  }
+  const phases = /features in ([\d.]+) s, model in ([\d.]+) s/.exec(ours.at(-1)!.stdout);
+  process.stdout.write(
+    `${JSON.stringify({
+      file: bundled,
+      k,
+      segmentS: round(median(ours.map((r) => r.wallS)), 2),
+      segmentRunsS: ours.map((r) => r.wallS),
+      segmentMaxRssMb: Math.max(...ours.map((r) => r.maxRssMb)),
+      segmentPhasesS: phases ? { features: Number(phases[1]), model: Number(phases[2]) } : null,
+      originS: round(median(theirs.map((r) => r.wallS)), 2),
+      originRunsS: theirs.map((r) => r.wallS),
+      originMaxRssMb: Math.max(...theirs.map((r) => r.maxRssMb)),
+      ratio: round(median(ours.map((r) => r.wallS)) / median(theirs.map((r) => r.wallS)), 3),
+      ratioPerRound: ours.map((r, i) => round(r.wallS / theirs[i]!.wallS, 3)),
+    })}\n`,
+  );
+}
+const sklearn = withSklearn ? await startSklearn({ python, dir: outDir, threads: '1' }) : undefined;
 const config = loadConfig({});
 for (const n of sizes) {
   const file = path.join(outDir, `online-retail-synthetic-${n}.csv`);
   if (!existsSync(file)) await writeExport(file, n);
+  const lines = await dataLines(file);
 
-  const started = performance.now();
-  const { stdout } = await promisify(execFile)('node', ['bin/insiders.js', 'segment', file, '--k', String(k)], {
-    maxBuffer: 1 << 26,
-  });
-  const commandMs = performance.now() - started;
-  const phases = /features in ([\d.]+) s, model in ([\d.]+) s/.exec(stdout);
+  const command = await timed('node', ['bin/insiders.js', 'segment', file, '--k', String(k)]);
+  const phases = /features in ([\d.]+) s, model in ([\d.]+) s/.exec(command.stdout);
+  const events = /(\d+) events, (\d+) problem rows/.exec(command.stdout);
+  const summary = {
+    customers: n,
+    lines,
+    events: events ? Number(events[1]) : null,
+    k,
+    command: {
+      wallS: command.wallS,
+      maxRssMb: command.maxRssMb,
+      featuresS: phases ? Number(phases[1]) : null,
+      modelS: phases ? Number(phases[2]) : null,
+      linesPerS: phases ? Math.round(lines / Number(phases[1])) : null,
+    },
+  };
+  if (sklearn === undefined) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    continue;
+  }
 
   const csv = await featuresFromCsv(file, {
     currency: config.events.currency,
@@ -113,14 +199,8 @@ for (const n of sizes) {
   }
   process.stdout.write(
     `${JSON.stringify({
-      customers: x.rows,
-      events: csv.events,
-      k,
-      command: {
-        wallMs: round(commandMs),
-        featuresS: phases ? Number(phases[1]) : null,
-        modelS: phases ? Number(phases[2]) : null,
-      },
+      ...summary,
+      eligibleCustomers: x.rows,
       fitModelMs: round(median(ours)),
       fitModelRunsMs: ours.map((v) => round(v)),
       inertia: round(inertia, 3),
@@ -134,4 +214,4 @@ for (const n of sizes) {
     })}\n`,
   );
 }
-sklearn.close();
+sklearn?.close();

@@ -2,12 +2,13 @@
 // embedded mode. No servers: the same reader, rules, features and model as the service, in
 // process. Prints the segment table and the silhouette of each k tried; writes per-customer
 // assignments (and segment profiles) as CSV, and optionally a SQLite file for Metabase.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { loadConfig } from '../config.js';
 import { featuresFromCsv } from '../embedded/csv-features.js';
+import { createReadProgress } from '../embedded/read-progress.js';
 import { InsidersError } from '../errors.js';
 import { featureColumns, featureRow } from '../features/export.js';
 import { defaultRules } from '../features/filters.js';
@@ -190,15 +191,21 @@ export function registerSegment(program: Command, _outcome: CommandOutcome): voi
         throw new InsidersError('CONFIG_INVALID', `--seed ${opts.seed}: expected an integer`);
       const started = performance.now();
       let shown = 0;
+      const fileBytes = await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
+      const progress = createReadProgress(process.stderr, fileBytes, 'segment');
       const csv = await featuresFromCsv(file, {
         currency: config.events.currency,
         rules: defaultRules,
         windowDays: config.state.windowDays,
         wallClockMs: Date.now(),
         onProblem: (line, reason) => {
-          if (++shown <= 20) process.stderr.write(`line ${line}: ${reason}\n`);
+          if (++shown <= 20) progress.log(`line ${line}: ${reason}`);
         },
-      });
+        onBytesRead: (bytes) => progress.update(bytes),
+      }).finally(() => progress.stop());
       const read = performance.now();
       const model = fitModel(csv.features, {
         seed,

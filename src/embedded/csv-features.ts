@@ -15,6 +15,10 @@ export interface CsvFeaturesOptions {
   /** wall clock, epoch ms: only used to reject events dated absurdly far ahead */
   readonly wallClockMs: number;
   readonly onProblem?: (line: number, reason: string) => void;
+  /** called as the file is read, with the bytes read so far (compressed bytes for .gz) */
+  readonly onBytesRead?: (bytes: number) => void;
+  /** bytes per read of the file (see ReaderOptions) */
+  readonly readChunkBytes?: number;
 }
 
 export interface CsvFeatures {
@@ -30,7 +34,12 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
   const state = new InMemoryCustomers(options.windowDays);
   let events = 0;
   let problems = 0;
-  for await (const item of readOnlineRetail(path, { currency: options.currency })) {
+  const reader = {
+    currency: options.currency,
+    ...(options.onBytesRead === undefined ? {} : { onBytesRead: options.onBytesRead }),
+    ...(options.readChunkBytes === undefined ? {} : { readChunkBytes: options.readChunkBytes }),
+  };
+  for await (const item of readOnlineRetail(path, reader)) {
     if (item.kind === 'problem') {
       problems++;
       options.onProblem?.(item.line, item.reason);

@@ -1,23 +1,28 @@
 // Streams an Online Retail export (CSV, optionally gzipped) as checkout events, one per invoice and
 // direction, plus a problem for every row that cannot be part of an event. Memory stays bounded:
-// rows are parsed one at a time and only a few invoices are held open (see InvoiceAssembler).
+// the file is parsed a chunk at a time and only a few invoices are held open (see InvoiceAssembler).
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { parse, type CsvError, type Info } from 'csv-parse';
 import { InsidersError } from '../errors.js';
+import { CsvRecords, type RecordSink } from './csv-records.js';
 import { InvoiceAssembler, type AssemblerOptions, type ReplayItem } from './invoices.js';
-import { createRowParser, mapColumns, type RetailRow, type RowProblem } from './retail-row.js';
+import { isRowProblem, mapColumns, RowParser } from './retail-row.js';
 
 export type { ReplayItem } from './invoices.js';
 
 export interface ReaderOptions extends AssemblerOptions {
   /** called as the file is read, with the bytes read so far (compressed bytes for .gz) */
   readonly onBytesRead?: (bytes: number) => void;
+  /** bytes per read of the file, 1 MiB by default (small values put chunk boundaries anywhere) */
+  readonly readChunkBytes?: number;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const READ_CHUNK_BYTES = 1 << 20;
+const GUNZIP_CHUNK_BYTES = 256 << 10;
 
 async function isGzip(path: string): Promise<boolean> {
   if (path.endsWith('.gz')) return true;
@@ -31,124 +36,88 @@ async function isGzip(path: string): Promise<boolean> {
 }
 
 /**
- * File line numbers from csv-parse's running line count. csv-parse reports the line a record ends
- * on and counts a CRLF inside a quoted field as two lines, so both are corrected here; fields keep
- * their line breaks, which is what makes the correction possible.
- */
-class LineNumbers {
-  private overcount = 0;
-
-  /** The 1-based line a record starts on, given csv-parse's `lines` when it was emitted. */
-  start(reportedLines: number, fields: readonly unknown[]): number {
-    let breaks = 0;
-    let crlf = 0;
-    for (const f of fields) {
-      if (typeof f !== 'string' || !(f.includes('\n') || f.includes('\r'))) continue;
-      breaks += f.match(/\r\n|\r|\n/g)?.length ?? 0;
-      crlf += f.match(/\r\n/g)?.length ?? 0;
-    }
-    this.overcount += crlf;
-    return reportedLines - this.overcount - breaks;
-  }
-
-  /** A line csv-parse reported without the record (a quoting error). */
-  at(reportedLines: number): number {
-    return reportedLines - this.overcount;
-  }
-}
-
-function csvProblem(err: CsvError, lines: LineNumbers, headerFields: number | undefined): ReplayItem {
-  const reported = typeof err.lines === 'number' ? err.lines : 0;
-  const record = Array.isArray(err.record) ? (err.record as unknown[]) : undefined;
-  switch (err.code) {
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-      return {
-        kind: 'problem',
-        line: lines.start(reported, record ?? []),
-        code: 'csv',
-        reason: `${record?.length ?? 'a different number of'} fields where the header has ${headerFields ?? 'another number'}`,
-      };
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return {
-        kind: 'problem',
-        line: lines.at(reported),
-        code: 'csv',
-        reason: 'a quoted field is never closed; the rest of the file was read as that field',
-      };
-    case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-      return { kind: 'problem', line: lines.at(reported), code: 'csv', reason: 'text after a closing quote' };
-    default:
-      return { kind: 'problem', line: lines.at(reported), code: 'csv', reason: `malformed CSV (${err.code})` };
-  }
-}
-
-const isRow = (v: RetailRow | RowProblem): v is RetailRow => !('code' in v);
-
-/**
  * Yields the events of an Online Retail export in file order (an invoice's event once its rows are
  * complete) and a problem for each row that cannot become part of one, with its 1-based file line
  * (the header is line 1). Throws InsidersError when the file cannot be read or has no usable header.
  */
 export async function* readOnlineRetail(path: string, options: ReaderOptions): AsyncGenerator<ReplayItem> {
   let file: Readable | undefined;
-  let parser: ReturnType<typeof parse> | undefined;
+  let text: Readable | undefined;
   try {
     const gzip = await isGzip(path);
-    const source = createReadStream(path);
+    const source = createReadStream(path, { highWaterMark: options.readChunkBytes ?? READ_CHUNK_BYTES });
     file = source;
-    // Quoting and column-count errors skip that record (reported) instead of ending the parse.
-    const skipped: CsvError[] = [];
-    parser = parse({
-      info: true,
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: false,
-      skip_records_with_error: true,
-      on_skip: (err) => {
-        if (err !== undefined) skipped.push(err);
-        return undefined;
-      },
-    });
     let bytes = 0;
     if (options.onBytesRead !== undefined) {
       const report = options.onBytesRead;
       source.on('data', (chunk: Buffer | string) => report((bytes += chunk.length)));
     }
-    // Errors from any stage surface through the parser's iterator below.
+    // Errors from any stage surface through the last stage's iterator below.
     const noop = (): void => undefined;
-    if (gzip) pipeline(source, createGunzip(), parser, noop);
-    else pipeline(source, parser, noop);
+    text = gzip ? pipeline(source, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), noop) : source;
 
-    const lines = new LineNumbers();
-    const assembler = new InvoiceAssembler(options);
-    let parseRow: ((record: readonly string[]) => RetailRow | RowProblem) | undefined;
-    let headerFields: number | undefined;
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      // A skipped record's error carries the count of records before it, which orders it.
-      while (skipped[0] !== undefined && Number(skipped[0].records) < item.info.records) {
-        const err = skipped.shift();
-        if (err !== undefined) yield csvProblem(err, lines, headerFields);
-      }
-      const line = lines.start(item.info.lines, item.record);
-      if (parseRow === undefined) {
-        parseRow = createRowParser(mapColumns(item.record));
-        headerFields = item.record.length;
-        continue;
-      }
-      const row = parseRow(item.record);
-      if (isRow(row)) yield* assembler.add(row, line);
-      else yield { kind: 'problem', line, code: row.code, reason: row.reason };
+    const rows = new RetailRecords(new InvoiceAssembler(options));
+    const records = new CsvRecords();
+    // Decoded here rather than by the stream, so that a character split across two chunks is whole.
+    const decoder = new StringDecoder('utf8');
+    for await (const chunk of text as AsyncIterable<Buffer>) {
+      records.feed(decoder.write(chunk), false, rows);
+      yield* rows.take();
     }
-    for (const err of skipped.splice(0)) yield csvProblem(err, lines, headerFields);
-    if (parseRow === undefined) throw new InsidersError('CSV_ROW_INVALID', `${path}: empty file, no header line`);
-    yield* assembler.finish();
+    records.feed(decoder.end(), true, rows);
+    if (!rows.sawHeader) throw new InsidersError('CSV_ROW_INVALID', `${path}: empty file, no header line`);
+    rows.finish();
+    yield* rows.take();
   } catch (err) {
     if (err instanceof InsidersError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new InsidersError('CSV_ROW_INVALID', `cannot read ${path}: ${message}`, { cause: err });
   } finally {
-    parser?.destroy();
+    text?.destroy();
     file?.destroy();
+  }
+}
+
+/** CSV records to rows to events: the first record is the header; items collect until taken. */
+class RetailRecords implements RecordSink {
+  private parser: RowParser | undefined;
+  private headerFields = 0;
+  private items: ReplayItem[] = [];
+
+  constructor(private readonly assembler: InvoiceAssembler) {}
+
+  get sawHeader(): boolean {
+    return this.parser !== undefined;
+  }
+
+  record(fields: readonly string[], count: number, line: number): void {
+    if (this.parser === undefined) {
+      const header = fields.slice(0, count);
+      this.parser = new RowParser(mapColumns(header));
+      this.headerFields = count;
+      return;
+    }
+    if (count !== this.headerFields) {
+      this.malformed(line, `${count} fields where the header has ${this.headerFields}`);
+      return;
+    }
+    const row = this.parser.parse(fields);
+    if (isRowProblem(row)) this.items.push({ kind: 'problem', line, code: row.code, reason: row.reason });
+    else this.assembler.add(row, line, this.items);
+  }
+
+  malformed(line: number, reason: string): void {
+    this.items.push({ kind: 'problem', line, code: 'csv', reason });
+  }
+
+  finish(): void {
+    this.assembler.finish(this.items);
+  }
+
+  /** The items settled since the last call. */
+  take(): ReplayItem[] {
+    const items = this.items;
+    this.items = [];
+    return items;
   }
 }

@@ -102,14 +102,46 @@ export function mapColumns(header: readonly string[]): ColumnMap {
   };
 }
 
-const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 /** UCI: M/D/YYYY H:MM; seconds tolerated. */
 const uciDate = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 /** Online Retail II: YYYY-MM-DD HH:MM:SS; seconds optional. */
 const isoLikeDate = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
-/** Whole numbers, also as Excel writes them ("6.0"). */
-const wholeNumber = /^([+-]?\d+)(?:\.0+)?$/;
-const decimal = /^(\d+)(?:\.(\d+))?$/;
+
+// The checks below run on every row, so they are plain loops over the characters rather than
+// regular expressions; each comment gives the pattern it implements.
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** /^[A-Za-z0-9][A-Za-z0-9._:-]*$/, the contract's id form. */
+function isId(text: string): boolean {
+  if (text.length === 0 || !isAlnum(text.charCodeAt(0))) return false;
+  for (let i = 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // . : _ -
+    if (!isAlnum(c) && c !== 46 && c !== 58 && c !== 95 && c !== 45) return false;
+  }
+  return true;
+}
+
+/**
+ * Where the integer part of a whole number ends: /^([+-]?\d+)(?:\.0+)?$/, also as Excel writes them
+ * ("6.0"). -1 when the text is not one.
+ */
+function wholeNumberEnd(text: string): number {
+  const n = text.length;
+  let i = 0;
+  const sign = text.charCodeAt(0);
+  if (sign === 43 || sign === 45) i++;
+  const digitsFrom = i;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  if (i === digitsFrom) return -1;
+  const end = i;
+  if (i === n) return end;
+  if (text.charCodeAt(i) !== 46 || i + 1 === n) return -1;
+  for (i++; i < n; i++) if (text.charCodeAt(i) !== 48) return -1;
+  return end;
+}
 
 export function parseLocalDate(text: string): LocalDateTime | undefined {
   const uci = uciDate.exec(text);
@@ -129,43 +161,82 @@ export function parseLocalDate(text: string): LocalDateTime | undefined {
 
 /** The exact decimal text for the contract, or why it cannot be one. */
 export function parseUnitPrice(text: string): { price: string } | RowProblem {
-  const bad = (reason: string): RowProblem => ({
-    code: 'unit_price',
-    reason: `unit price ${JSON.stringify(text)} ${reason}`,
-  });
-  if (/^-\d/.test(text)) return bad('is negative');
-  const m = decimal.exec(text);
-  if (m === null) return bad('is not a decimal number');
-  // Zeros past the third place change nothing, so "2.5500" is the exact amount 2.550.
-  const places = (m[2] ?? '').replace(/(?<=\d{3})0+$/, '');
-  if (places.length > 3) return bad('has more than 3 decimal places');
-  const whole = m[1]?.replace(/^0+(?=\d)/, '') ?? '';
-  const price = places === '' ? whole : `${whole}.${places}`;
-  if (whole.length > 6 || Number(price) > limits.maxUnitPrice) return bad(`is above ${limits.maxUnitPrice}`);
-  return { price };
+  const price = unitPriceText(text);
+  return typeof price === 'string' ? { price } : price;
+}
+
+const priceProblem = (text: string, reason: string): RowProblem => ({
+  code: 'unit_price',
+  reason: `unit price ${JSON.stringify(text)} ${reason}`,
+});
+
+/** parseUnitPrice without the wrapper object on success (the per-row path). */
+function unitPriceText(text: string): string | RowProblem {
+  const n = text.length;
+  // /^-\d/
+  if (text.charCodeAt(0) === 45 && isDigit(text.charCodeAt(1))) return priceProblem(text, 'is negative');
+  // /^(\d+)(?:\.(\d+))?$/
+  let i = 0;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  const wholeEnd = i;
+  if (wholeEnd === 0) return priceProblem(text, 'is not a decimal number');
+  let placesEnd = n;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 46 || i + 1 === n) return priceProblem(text, 'is not a decimal number');
+    for (i++; i < n; i++) if (!isDigit(text.charCodeAt(i))) return priceProblem(text, 'is not a decimal number');
+    // Zeros past the third place change nothing, so "2.5500" is the exact amount 2.550.
+    const third = wholeEnd + 4;
+    while (placesEnd > third && text.charCodeAt(placesEnd - 1) === 48) placesEnd--;
+    if (placesEnd - wholeEnd - 1 > 3) return priceProblem(text, 'has more than 3 decimal places');
+  }
+  let wholeStart = 0;
+  while (wholeStart < wholeEnd - 1 && text.charCodeAt(wholeStart) === 48) wholeStart++;
+  const price =
+    wholeStart === 0 && placesEnd === n
+      ? text
+      : placesEnd === n
+        ? text.slice(wholeStart)
+        : text.slice(wholeStart, wholeEnd) + text.slice(wholeEnd, placesEnd);
+  if (wholeEnd - wholeStart > 6 || Number(price) > limits.maxUnitPrice)
+    return priceProblem(text, `is above ${limits.maxUnitPrice}`);
+  return price;
 }
 
 export function parseQuantity(text: string): { quantity: number } | RowProblem {
-  const bad = (reason: string): RowProblem => ({
-    code: 'quantity',
-    reason: `quantity ${JSON.stringify(text)} ${reason}`,
-  });
-  const m = wholeNumber.exec(text);
-  if (m?.[1] === undefined) return bad('is not a whole number');
-  const quantity = Number(m[1]);
-  if (quantity === 0) return bad('is zero');
-  if (Math.abs(quantity) > limits.maxQuantity) return bad(`is beyond ${limits.maxQuantity} units`);
-  return { quantity };
+  const quantity = quantityOf(text);
+  return typeof quantity === 'number' ? { quantity } : quantity;
+}
+
+const quantityProblem = (text: string, reason: string): RowProblem => ({
+  code: 'quantity',
+  reason: `quantity ${JSON.stringify(text)} ${reason}`,
+});
+
+/** parseQuantity without the wrapper object on success (the per-row path). */
+function quantityOf(text: string): number | RowProblem {
+  const end = wholeNumberEnd(text);
+  if (end < 0) return quantityProblem(text, 'is not a whole number');
+  const quantity = Number(end === text.length ? text : text.slice(0, end));
+  if (quantity === 0) return quantityProblem(text, 'is zero');
+  if (Math.abs(quantity) > limits.maxQuantity) return quantityProblem(text, `is beyond ${limits.maxQuantity} units`);
+  return quantity;
 }
 
 /** "17850" and "17850.0" (Excel) are the same customer; empty is a guest. */
 export function parseCustomerId(text: string): { customerId: string | null } | RowProblem {
-  if (text === '') return { customerId: null };
-  const id = wholeNumber.exec(text)?.[1] ?? text;
-  if (id.length > limits.maxIdLength || !idPattern.test(id)) {
+  const id = customerIdOf(text);
+  return typeof id === 'object' && id !== null ? id : { customerId: id };
+}
+
+/** parseCustomerId without the wrapper object on success (the per-row path). */
+function customerIdOf(text: string): string | null | RowProblem {
+  if (text === '') return null;
+  const end = wholeNumberEnd(text);
+  const id = end < 0 || end === text.length ? text : text.slice(0, end);
+  if (id.length > limits.maxIdLength || !isId(id)) {
     return { code: 'customer', reason: `customer id ${JSON.stringify(text)} is not a valid id` };
   }
-  return { customerId: id };
+  return id;
 }
 
 /** Cuts to the contract's text limit without splitting a surrogate pair. */
@@ -175,34 +246,52 @@ export function truncateText(text: string, max = limits.maxTextLength): string {
   return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }
 
-const isProblem = (v: object): v is RowProblem => 'code' in v;
+/** A RetailRow whose fields the parser overwrites for each row. */
+type ScratchRow = {
+  -readonly [K in keyof RetailRow]-?: K extends 'description' ? string | undefined : RetailRow[K];
+};
 
 /**
- * Returns a function that turns one data record into a RetailRow or a RowProblem. It remembers the
- * last date it converted, since consecutive rows of an invoice share it.
+ * Turns data records into rows. `parse` fills one reused row (valid until the next call) or returns
+ * why the record cannot be one. It remembers the last date it converted, since consecutive rows of
+ * an invoice share it.
  */
-export function createRowParser(columns: ColumnMap): (record: readonly string[]) => RetailRow | RowProblem {
-  let lastDateText = '';
-  let lastIso = '';
-  return (record) => {
-    const field = (i: number): string => (record[i] ?? '').trim();
-    const invoice = field(columns.invoice);
-    if (invoice.length > limits.maxIdLength || !idPattern.test(invoice)) {
+export class RowParser {
+  private readonly scratch: ScratchRow = {
+    invoice: '',
+    sku: '',
+    description: undefined,
+    quantity: 0,
+    unitPrice: '',
+    occurredAt: '',
+    customerId: null,
+    country: '',
+  };
+  private lastDateText = '';
+  private lastIso = '';
+
+  constructor(private readonly columns: ColumnMap) {}
+
+  /** The row of a record (overwritten by the next call), or its problem. */
+  parse(record: readonly string[]): RetailRow | RowProblem {
+    const columns = this.columns;
+    const invoice = (record[columns.invoice] ?? '').trim();
+    if (invoice.length > limits.maxIdLength || !isId(invoice)) {
       return { code: 'invoice', reason: `invoice number ${JSON.stringify(invoice)} is not a valid id` };
     }
-    const sku = field(columns.sku);
+    const sku = (record[columns.sku] ?? '').trim();
     if (sku.length === 0 || sku.length > limits.maxIdLength) {
       return {
         code: 'stock_code',
         reason: `stock code ${JSON.stringify(sku)} is empty or over ${limits.maxIdLength} characters`,
       };
     }
-    const quantity = parseQuantity(field(columns.quantity));
-    if (isProblem(quantity)) return quantity;
-    const unitPrice = parseUnitPrice(field(columns.unitPrice));
-    if (isProblem(unitPrice)) return unitPrice;
-    const dateText = field(columns.date);
-    if (dateText !== lastDateText) {
+    const quantity = quantityOf((record[columns.quantity] ?? '').trim());
+    if (typeof quantity !== 'number') return quantity;
+    const unitPrice = unitPriceText((record[columns.unitPrice] ?? '').trim());
+    if (typeof unitPrice !== 'string') return unitPrice;
+    const dateText = (record[columns.date] ?? '').trim();
+    if (dateText !== this.lastDateText) {
       const local = parseLocalDate(dateText);
       if (local === undefined) {
         return {
@@ -210,25 +299,28 @@ export function createRowParser(columns: ColumnMap): (record: readonly string[])
           reason: `invoice date ${JSON.stringify(dateText)} is not a valid M/D/YYYY H:MM or YYYY-MM-DD HH:MM:SS`,
         };
       }
-      lastIso = londonLocalToIso(local);
-      lastDateText = dateText;
+      this.lastIso = londonLocalToIso(local);
+      this.lastDateText = dateText;
     }
-    const customer = parseCustomerId(field(columns.customer));
-    if (isProblem(customer)) return customer;
-    const country = field(columns.country);
+    const customerId = customerIdOf((record[columns.customer] ?? '').trim());
+    if (customerId !== null && typeof customerId !== 'string') return customerId;
+    const country = (record[columns.country] ?? '').trim();
     if (country.length === 0 || country.length > limits.maxTextLength) {
       return { code: 'country', reason: `country ${JSON.stringify(country)} is empty or too long` };
     }
     const description = columns.description === undefined ? '' : (record[columns.description] ?? '');
-    return {
-      invoice,
-      sku,
-      ...(description === '' ? {} : { description: truncateText(description) }),
-      quantity: quantity.quantity,
-      unitPrice: unitPrice.price,
-      occurredAt: lastIso,
-      customerId: customer.customerId,
-      country,
-    };
-  };
+    const row = this.scratch;
+    row.invoice = invoice;
+    row.sku = sku;
+    row.description = description === '' ? undefined : truncateText(description);
+    row.quantity = quantity;
+    row.unitPrice = unitPrice;
+    row.occurredAt = this.lastIso;
+    row.customerId = customerId;
+    row.country = country;
+    return row as RetailRow;
+  }
 }
+
+/** Whether parse gave a problem rather than a row. */
+export const isRowProblem = (v: RetailRow | RowProblem): v is RowProblem => 'code' in v;

@@ -6,56 +6,53 @@
 import { contentDigest, type StateChange } from './state-store.js';
 import { dayOf, zeroTotals, type CustomerState, type Totals } from './customer-state.js';
 
+type MutableTotals = { -readonly [K in keyof Totals]: Totals[K] };
+
 interface MutableCustomer {
   firstPurchaseMs: number | undefined;
   lastPurchaseMs: number | undefined;
-  lifetime: Totals;
-  days: Map<number, Totals>;
-  productLastDay: Map<string, number>;
+  readonly lifetime: MutableTotals;
+  readonly days: Map<number, MutableTotals>;
+  readonly productLastDay: Map<string, number>;
   maxDay: number;
-  /** eventId -> content digest of the events applied */
-  applied: Map<string, string>;
+  /** the first event applied, as eventId and content digest (most customers have few events) */
+  readonly firstEventId: string;
+  readonly firstDigest: string;
+  /** eventId -> content digest of the events applied after the first, made at the second */
+  more: Map<string, string> | undefined;
 }
 
 /** What applying one event did, as apply-events.lua answers it. */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'conflict';
 
-/** Marks `eventId` applied with `digest` in `seen`, or says it was applied before with the same or other content. */
-function firstSeen(seen: Map<string, string>, eventId: string, digest: string): ApplyOutcome {
-  const before = seen.get(eventId);
-  if (before === undefined) {
-    seen.set(eventId, digest);
-    return 'applied';
-  }
-  return before === digest ? 'duplicate' : 'conflict';
-}
+/** An id applied before: the same content is a duplicate, other content a conflict. */
+const seenBefore = (before: string, digest: string): ApplyOutcome => (before === digest ? 'duplicate' : 'conflict');
 
-function add(t: Totals, kind: 'order' | 'return', lines: number, items: number, valueMills: number): Totals {
-  return kind === 'order'
-    ? {
-        ...t,
-        orders: t.orders + 1,
-        lines: t.lines + lines,
-        items: t.items + items,
-        revenueMills: t.revenueMills + valueMills,
-      }
-    : {
-        ...t,
-        returns: t.returns + 1,
-        returnedItems: t.returnedItems + items,
-        returnedMills: t.returnedMills + valueMills,
-      };
+// Totals are added to in place: a fresh object per event and bucket was most of apply's time.
+const newTotals = (): MutableTotals => ({ ...zeroTotals });
+
+function add(t: MutableTotals, kind: 'order' | 'return', lines: number, items: number, valueMills: number): void {
+  if (kind === 'order') {
+    t.orders += 1;
+    t.lines += lines;
+    t.items += items;
+    t.revenueMills += valueMills;
+  } else {
+    t.returns += 1;
+    t.returnedItems += items;
+    t.returnedMills += valueMills;
+  }
 }
 
 export class InMemoryCustomers {
   private readonly customers = new Map<string, MutableCustomer>();
   private readonly guestEvents = new Map<string, string>();
-  private guestTotals: Totals = zeroTotals;
+  private readonly guestTotals = newTotals();
   private watermark: number | undefined;
 
   constructor(private readonly windowDays: number) {}
 
-  /** Applies one change, unless its event was applied before: then a duplicate, or a conflict when its content differs. */
+  /** Applies one change, unless its (customer, eventId) was applied before: a duplicate or a conflict. */
   apply({ event, customerId, lines }: StateChange): ApplyOutcome {
     let items = 0;
     let valueMills = 0;
@@ -65,37 +62,51 @@ export class InMemoryCustomers {
     }
     const digest = contentDigest(event);
     if (customerId === null) {
-      const outcome = firstSeen(this.guestEvents, event.eventId, digest);
-      if (outcome === 'applied') this.guestTotals = add(this.guestTotals, event.kind, lines.length, items, valueMills);
-      return outcome;
+      const before = this.guestEvents.get(event.eventId);
+      if (before !== undefined) return seenBefore(before, digest);
+      this.guestEvents.set(event.eventId, digest);
+      add(this.guestTotals, event.kind, lines.length, items, valueMills);
+      return 'applied';
     }
     let c = this.customers.get(customerId);
     if (!c) {
       c = {
         firstPurchaseMs: undefined,
         lastPurchaseMs: undefined,
-        lifetime: zeroTotals,
+        lifetime: newTotals(),
         days: new Map(),
         productLastDay: new Map(),
         maxDay: -1,
-        applied: new Map(),
+        firstEventId: event.eventId,
+        firstDigest: digest,
+        more: undefined,
       };
       this.customers.set(customerId, c);
+    } else {
+      if (c.firstEventId === event.eventId) return seenBefore(c.firstDigest, digest);
+      const before = c.more?.get(event.eventId);
+      if (before !== undefined) return seenBefore(before, digest);
+      (c.more ??= new Map()).set(event.eventId, digest);
     }
-    const outcome = firstSeen(c.applied, event.eventId, digest);
-    if (outcome !== 'applied') return outcome;
     const ts = event.occurredAtMs;
     const day = dayOf(ts);
-    c.lifetime = add(c.lifetime, event.kind, lines.length, items, valueMills);
+    add(c.lifetime, event.kind, lines.length, items, valueMills);
     if (event.kind === 'order') {
       if (c.firstPurchaseMs === undefined || ts < c.firstPurchaseMs) c.firstPurchaseMs = ts;
       if (c.lastPurchaseMs === undefined || ts > c.lastPurchaseMs) c.lastPurchaseMs = ts;
       for (const l of lines) if ((c.productLastDay.get(l.sku) ?? -Infinity) < day) c.productLastDay.set(l.sku, day);
     }
-    c.maxDay = Math.max(c.maxDay, day);
-    const cutoff = c.maxDay - this.windowDays + 1;
-    if (day >= cutoff) c.days.set(day, add(c.days.get(day) ?? zeroTotals, event.kind, lines.length, items, valueMills));
-    for (const d of c.days.keys()) if (d < cutoff) c.days.delete(d);
+    const cutoff = Math.max(c.maxDay, day) - this.windowDays + 1;
+    if (day >= cutoff) {
+      let bucket = c.days.get(day);
+      if (bucket === undefined) c.days.set(day, (bucket = newTotals()));
+      add(bucket, event.kind, lines.length, items, valueMills);
+    }
+    // The window moves only with the customer's latest day: buckets expire then.
+    if (day > c.maxDay) {
+      c.maxDay = day;
+      for (const d of c.days.keys()) if (d < cutoff) c.days.delete(d);
+    }
     return 'applied';
   }
 
@@ -109,7 +120,7 @@ export class InMemoryCustomers {
   }
 
   guestStats(): Totals {
-    return this.guestTotals;
+    return { ...this.guestTotals };
   }
 
   get size(): number {

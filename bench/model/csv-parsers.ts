@@ -1,0 +1,150 @@
+// The CSV path of `insiders segment` and `insiders replay` against the parsers it could have used, on
+// the same file in the same run, rounds alternating: gunzip and UTF-8 decoding alone (the floor),
+// csv-parse (the reader before), uDSV and PapaParse streaming (both fed decoded strings, PapaParse
+// with the newline set: their chunk traps), src's CsvRecords, and the whole reader
+// (readOnlineRetail: records, row checks, invoices, the event contract). Each parser's records are
+// hashed, so the run also shows whether they agree. One JSON line per parser, then a table.
+//
+// npx tsx bench/model/csv-parsers.ts [--file data/online-retail.csv.gz] [--repeat 5]
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { parse as csvParse } from 'csv-parse';
+import Papa from 'papaparse';
+import { inferSchema, initParser } from 'udsv';
+import { CsvRecords } from '../../src/replay/csv-records.js';
+import { readOnlineRetail } from '../../src/replay/online-retail.js';
+
+function flag(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
+}
+
+const file = flag('file', 'data/online-retail.csv.gz');
+const repeat = Number(flag('repeat', '5'));
+
+/** The file's text, a chunk at a time (gunzipped when it ends in .gz). */
+async function* textChunks(): AsyncGenerator<string> {
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  const bytes = file.endsWith('.gz') ? source.pipe(createGunzip({ chunkSize: 256 << 10 })) : source;
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of bytes as AsyncIterable<Buffer>) yield decoder.write(chunk);
+  yield decoder.end();
+}
+
+interface Outcome {
+  readonly records: number;
+  readonly digest: string;
+}
+
+/** Records counted and hashed field by field (the hash only when `hash` is set: it costs time). */
+class Tally {
+  records = 0;
+  private readonly hash: Hash | undefined;
+  constructor(hashFields: boolean) {
+    this.hash = hashFields ? createHash('sha256') : undefined;
+  }
+  add(fields: readonly string[], count = fields.length): void {
+    this.records++;
+    if (this.hash !== undefined) for (let i = 0; i < count; i++) this.hash.update(`${fields[i]}\u0001`);
+  }
+  outcome(): Outcome {
+    return { records: this.records, digest: this.hash?.digest('hex').slice(0, 16) ?? '' };
+  }
+}
+
+const parsers: Record<string, (hash: boolean) => Promise<Outcome>> = {
+  async 'gunzip + decode'() {
+    let chars = 0;
+    for await (const text of textChunks()) chars += text.length;
+    return { records: 0, digest: String(chars) };
+  },
+  async 'csv-parse'(hash) {
+    const tally = new Tally(hash);
+    const source = createReadStream(file, { highWaterMark: 1 << 20 });
+    const bytes = file.endsWith('.gz') ? source.pipe(createGunzip({ chunkSize: 256 << 10 })) : source;
+    const parser = bytes.pipe(csvParse({ bom: true, skip_empty_lines: true, relax_column_count: true }));
+    for await (const record of parser as AsyncIterable<string[]>) tally.add(record);
+    return tally.outcome();
+  },
+  async uDSV(hash) {
+    const tally = new Tally(hash);
+    let parser: ReturnType<typeof initParser> | undefined;
+    const each = (row: string[]) => tally.add(row);
+    for await (const text of textChunks()) {
+      // inferSchema throws on a chunk without a whole row; the bundled file's first chunk has many.
+      if (parser === undefined) {
+        const schema = inferSchema(text);
+        // uDSV takes the header as the schema, not as a row.
+        tally.add(schema.cols.map((c) => c.name));
+        parser = initParser(schema);
+      }
+      parser.chunk<string[]>(text, parser.stringArrs, each);
+    }
+    parser?.end();
+    return tally.outcome();
+  },
+  async PapaParse(hash) {
+    const tally = new Tally(hash);
+    await new Promise<void>((resolve, reject) => {
+      const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { newline: '\n', skipEmptyLines: true });
+      parser.on('data', (row: string[]) => tally.add(row));
+      parser.on('end', () => resolve());
+      parser.on('error', reject);
+      Readable.from(textChunks()).pipe(parser);
+    });
+    return tally.outcome();
+  },
+  async 'src CsvRecords'(hash) {
+    const tally = new Tally(hash);
+    const records = new CsvRecords();
+    const sink = { record: (fields: readonly string[], count: number) => tally.add(fields, count), malformed() {} };
+    for await (const text of textChunks()) records.feed(text, false, sink);
+    records.feed('', true, sink);
+    return tally.outcome();
+  },
+  async 'src readOnlineRetail (rows to events)'() {
+    let rows = 1;
+    for await (const item of readOnlineRetail(file, { currency: 'GBP' })) {
+      rows += item.kind === 'event' ? item.event.lines.length : 1;
+    }
+    return { records: rows, digest: '' };
+  },
+};
+
+const names = Object.keys(parsers);
+const digests = new Map<string, Outcome>();
+for (const name of names) digests.set(name, await parsers[name]!(true));
+const times = new Map<string, number[]>(names.map((n) => [n, []]));
+for (let round = 0; round < repeat; round++) {
+  // Alternating order, so that no parser always runs after the same one.
+  const order = round % 2 === 0 ? names : [...names].reverse();
+  for (const name of order) {
+    const started = performance.now();
+    await parsers[name]!(false);
+    times.get(name)!.push(performance.now() - started);
+    process.stderr.write('.');
+  }
+}
+process.stderr.write('\n');
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const table: string[] = ['| parser | median s | rows/s | records | digest |', '| --- | ---: | ---: | ---: | --- |'];
+for (const name of names) {
+  const ms = median(times.get(name)!);
+  const { records, digest } = digests.get(name)!;
+  const rowsPerS = records > 0 ? Math.round(records / (ms / 1000)) : null;
+  process.stdout.write(
+    `${JSON.stringify({ parser: name, file, medianMs: Math.round(ms), runsMs: times.get(name)!.map(Math.round), records, rowsPerS, digest })}\n`,
+  );
+  table.push(
+    `| ${name} | ${(ms / 1000).toFixed(2)} | ${rowsPerS?.toLocaleString('en') ?? ''} | ${records || ''} | ${digest} |`,
+  );
+}
+process.stdout.write(`\n${table.join('\n')}\n`);
