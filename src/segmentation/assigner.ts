@@ -15,6 +15,8 @@ import type { ChangeSink } from './change-publisher.js';
 /** Receives the current segment and features of every customer placed. */
 export interface PlacementSink {
   writeCustomers(model: FittedModel, features: readonly Features[], placements: readonly Placement[]): Promise<void>;
+  /** For a buffering sink: resolves once what was written before the call is durable. */
+  flush?(): Promise<void>;
 }
 
 export interface AssignResult {
@@ -105,6 +107,11 @@ export class SegmentAssigner {
       kept,
     );
     return { placed: kept.length, bySegment, changes };
+  }
+
+  /** Resolves once every placement written so far is durable in the placement sink. */
+  async placementsStored(): Promise<void> {
+    await this.placementSink?.flush?.();
   }
 
   private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {

@@ -39,8 +39,16 @@ export interface SweepOptions {
   readonly now: () => Promise<number>;
   /** customers read and placed at a time */
   readonly batchSize?: number;
-  /** pending change records older than this (wall ms) are published again */
+  /**
+   * pending change records older than this (wall ms) are published again: younger ones are most
+   * likely being published by the process that recorded them
+   */
   readonly pendingGraceMs?: number;
+  /**
+   * when this process started, wall ms: records from before it are published again at once, since
+   * the process that recorded them may be the one this process replaced (a crash, a restart)
+   */
+  readonly startedAtMs?: number;
 }
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -81,7 +89,10 @@ export async function sweep(
           if (!(await lease.renew())) break;
           await yieldToEvents();
         }
-        // Marked only when the whole shard went through under this lease.
+        // Marked only when the whole shard went through under this lease and its placements are
+        // durable in the sinks: a process killed before that leaves the shard to be placed again,
+        // or ClickHouse would miss the rows of customers whose placement did not change.
+        await assigner.placementsStored();
         if (await lease.renew()) await store.setPlacedVersion(shard, model.version);
         continue;
       }
@@ -101,7 +112,11 @@ export async function sweep(
         if (batch.ids.length < batchSize || !(await lease.renew())) break;
         await yieldToEvents();
       }
-      const stale = await store.stalePending(shard, Date.now() - graceMs, batchSize);
+      const stale = await store.stalePending(
+        shard,
+        Math.max(Date.now() - graceMs, options.startedAtMs ?? -Infinity),
+        batchSize,
+      );
       republished += await assigner.publishPending(stale);
     } finally {
       await lease.release();

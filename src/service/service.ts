@@ -187,6 +187,8 @@ async function start(
   await consumer?.start();
 
   const now = () => store.now(config.state.clock);
+  /** wall ms: change records left pending from before this start are published again at once */
+  const startedAtMs = Date.now();
   let running: Promise<unknown> = Promise.resolve();
   /** Jobs run one at a time in this process; the leases keep them single across processes. */
   const exclusive = <T>(job: () => Promise<T>): Promise<T> => {
@@ -209,7 +211,7 @@ async function start(
 
   const sweepOnce = () =>
     exclusive(async () => {
-      const outcome = await sweep(redis, store, assigner, { leaseTtlMs: LEASE_TTL_MS, now });
+      const outcome = await sweep(redis, store, assigner, { leaseTtlMs: LEASE_TTL_MS, now, startedAtMs });
       if (outcome.kind === 'swept') {
         const { lateness, ...counts } = outcome;
         const model = assigner.currentModel;
