@@ -6,15 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { computeFeatures } from '../../src/features/features.js';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
+import type { RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { placeCustomers } from '../../src/model/model.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { removePipeline } from '../support/cleanup.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { pipelineConfig } from '../support/integration.js';
+import { connectClients, pipelineConfig } from '../support/integration.js';
 import { customerFields, keysOf } from '../support/state.js';
 
 describe('placement by due times', () => {
@@ -30,10 +29,7 @@ describe('placement by due times', () => {
   let service: Service | undefined;
 
   beforeAll(async () => {
-    admin = createKafka(config.kafka, silentLogger).admin();
-    await admin.connect();
-    redis = createRedisClient(config.redis);
-    await redis.connect();
+    ({ admin, redis } = await connectClients(config));
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@
 // valid event before it, after it and on the other partitions is applied; a consumer started again
 // on the same group changes nothing. A consumer whose script fails deterministically fails for good
 // with the cause, instead of retrying for ever.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis.js';
 import type { Admin, Consumer, IHeaders, Kafka, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
@@ -74,7 +74,7 @@ describe('poison messages between valid events on several partitions', () => {
   const topic = config.kafka.ordersTopic;
   let kafka: Kafka;
   let admin: Admin;
-  let redis: Redis;
+  let redis: RedisClient;
   let store: StateStore;
   const consumers: OrderConsumer[] = [];
   let reader: Consumer | undefined;

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
+import type { RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { adjustedRandIndex } from '../../src/model/agreement.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
@@ -17,7 +16,7 @@ import { startService, type Service } from '../../src/service/service.js';
 import { removePipeline } from '../support/cleanup.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { pipelineConfig } from '../support/integration.js';
+import { connectClients, pipelineConfig } from '../support/integration.js';
 import { customerFields } from '../support/state.js';
 
 describe('streaming and embedded segmentation agree', () => {
@@ -31,10 +30,7 @@ describe('streaming and embedded segmentation agree', () => {
   let service: Service | undefined;
 
   beforeAll(async () => {
-    admin = createKafka(config.kafka, silentLogger).admin();
-    await admin.connect();
-    redis = createRedisClient(config.redis);
-    await redis.connect();
+    ({ admin, redis } = await connectClients(config));
   });
 
   afterAll(async () => {

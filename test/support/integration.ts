@@ -1,12 +1,11 @@
 // Configuration for one integration test file: the stack found by global-setup.ts, with a Redis
 // key prefix and a ClickHouse database of the test's own (and, for a whole pipeline, Kafka topics
 // and a consumer group of its own too).
-import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { uniqueName } from './names.js';
 import { howToStartTheCluster, redisClusterNodes } from './stack-env.js';
@@ -51,11 +50,11 @@ export function pipelineConfig(overrides: Record<string, string> = {}): Config {
 }
 
 /** A Kafka client, its admin and a Redis client for `config`, connected; the caller disconnects them. */
-export async function connectClients(config: Config): Promise<{ kafka: Kafka; admin: Admin; redis: Redis }> {
+export async function connectClients(config: Config): Promise<{ kafka: Kafka; admin: Admin; redis: RedisClient }> {
   const kafka = createKafka(config.kafka, silentLogger);
   const admin = kafka.admin();
   await admin.connect();
-  const redis = createRedis(config.redis);
+  const redis = createRedisClient(config.redis);
   await redis.connect();
   return { kafka, admin, redis };
 }
