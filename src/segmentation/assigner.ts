@@ -1,5 +1,5 @@
 // Places customers in the current model's segments and records every change of segment: in the
-// customer's hash first, with their next due time (set-segment.lua, atomic, the change kept as
+// customer's hash first, with their next due time (set-segments.lua, atomic, the change kept as
 // pending), then in every sink, then — once every sink holds it durably (a buffering sink's
 // stored()) — the pending record is cleared. A crash between the steps leaves the pending record,
 // listed in its shard's pending index, which the next placement pass publishes again (same

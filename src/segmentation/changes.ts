@@ -22,7 +22,7 @@ export interface SegmentChange {
   readonly atMs: number;
 }
 
-/** The pending record set-segment.lua keeps in a customer's hash: "from|to|version|reason|at". */
+/** The pending record set-segments.lua keeps in a customer's hash: "from|to|version|reason|at". */
 export function parsePendingChange(
   customerId: string,
   seq: number,

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Result } from 'ioredis';
 import type { StateKeys } from '../state/keys.js';
-import type { StateRedis } from '../state/state-store.js';
+import type { RedisClient } from '../infra/redis.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -25,7 +25,7 @@ export interface Lease {
  * `redis` (StateStore.open does that).
  */
 export async function tryAcquireLease(
-  redis: StateRedis,
+  redis: RedisClient,
   keys: Pick<StateKeys, 'fence'>,
   lockKey: string,
   ttlMs: number,

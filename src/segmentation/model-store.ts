@@ -1,7 +1,7 @@
 // The current model version in Redis: stored under the refit lease's fencing token and announced
 // on a pub/sub channel, so every consumer swaps centres without a restart.
 import type { Result } from 'ioredis';
-import type { StateRedis } from '../state/state-store.js';
+import type { RedisClient } from '../infra/redis.js';
 import type { FittedModel } from '../model/model.js';
 import type { StateKeys } from '../state/keys.js';
 import { decodeModel, encodeModel } from './model-codec.js';
@@ -14,7 +14,7 @@ declare module 'ioredis' {
 
 export class ModelStore {
   constructor(
-    private readonly redis: StateRedis,
+    private readonly redis: RedisClient,
     private readonly keys: StateKeys,
   ) {}
 
@@ -37,7 +37,7 @@ export class ModelStore {
    * Returns a function that stops listening.
    */
   async watch(
-    subscriber: StateRedis,
+    subscriber: RedisClient,
     onModel: (model: FittedModel) => void,
     onError: (err: unknown) => void = () => undefined,
   ): Promise<() => Promise<void>> {

@@ -4,7 +4,8 @@
 // call anywhere. Placing every customer under the new version is the placement pass's (sweep.ts).
 import { computeFeatures, type Features } from '../features/features.js';
 import { fitModel, isEligible, type FitOptions, type FittedModel } from '../model/model.js';
-import type { StateRedis, StateStore } from '../state/state-store.js';
+import type { RedisClient } from '../infra/redis.js';
+import type { StateStore } from '../state/state-store.js';
 import { tryAcquireLease } from './lease.js';
 import type { ModelStore } from './model-store.js';
 
@@ -32,7 +33,7 @@ export type RefitOutcome =
   | { readonly kind: 'superseded' };
 
 export async function refit(
-  redis: StateRedis,
+  redis: RedisClient,
   store: StateStore,
   models: ModelStore,
   options: RefitOptions,

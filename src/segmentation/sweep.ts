@@ -2,15 +2,17 @@
 // passes (recency grows, orders leave the window) and after every refit, touching only what is due.
 // Shard by shard, under the shard's lease (several processes share the shards, none places the
 // same customer at once):
-//   - a shard not yet placed under the current model version is placed whole (reason "refit"),
-//     page by page, and then marked placed: a pass killed part-way leaves the mark unset and the
+//   - a shard not yet placed under the current model version is placed whole (reason "refit" for
+//     a customer the new version moves, "time" for one it had placed already), page by page, and
+//     then marked placed: a pass killed part-way leaves the mark unset and the
 //     next pass places the shard again, so no customer keeps a due time of an older model;
-//   - otherwise only the customers whose due time (see due-times.ts) is at or before "now" are
+//   - otherwise only the customers whose due time (see src/model/due.ts) is at or before "now" are
 //     placed, earliest first, and get their next due time;
 //   - change records left pending by a crash are published again.
 // Work goes in batches with a turn of the event loop between them, so consumption in the same
 // process interleaves with it however many customers fall due at once.
-import type { StateRedis, StateStore } from '../state/state-store.js';
+import type { RedisClient } from '../infra/redis.js';
+import type { StateStore } from '../state/state-store.js';
 import type { SegmentAssigner } from './assigner.js';
 import { tryAcquireLease } from './lease.js';
 
@@ -54,7 +56,7 @@ export interface SweepOptions {
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function sweep(
-  redis: StateRedis,
+  redis: RedisClient,
   store: StateStore,
   assigner: SegmentAssigner,
   options: SweepOptions,
@@ -83,7 +85,7 @@ export async function sweep(
       if ((await store.placedVersion(shard)) < model.version) {
         for await (const page of store.customersOfShard(shard, batchSize)) {
           republished += await assigner.publishPending(page);
-          const result = await assigner.assign(page, nowMs, 'refit');
+          const result = await assigner.assign(page, nowMs, 'time');
           placedForModel += result.placed;
           changes += result.changes.length;
           if (!(await lease.renew())) break;

@@ -226,7 +226,7 @@ async function start(
         metrics.lateness(lateness);
         let latenessMaxMs = 0;
         for (const ms of lateness) if (ms > latenessMaxMs) latenessMaxMs = ms;
-        log.info({ ...counts, ms: Math.round(outcome.ms), due: lateness.length, latenessMaxMs }, 'sweep done');
+        log.info({ ...counts, ms: Math.round(outcome.ms), latenessMaxMs }, 'sweep done');
       }
       return outcome;
     });

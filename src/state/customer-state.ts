@@ -11,7 +11,7 @@
 //   p:<sku>        the latest day the product was bought
 //   e:<digest>     marks an applied event (idempotency)
 //   s sv sc        current segment id, the model version that placed it, changes so far
-//   pc:<seq>       a segment change not yet published (see set-segment.lua)
+//   pc:<seq>       a segment change not yet published (see set-segments.lua)
 //   z              erased on the customer's request (GDPR), epoch ms: then the only field, and the
 //                  customer has no state (see forget-customer.lua)
 

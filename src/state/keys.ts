@@ -11,7 +11,7 @@
 //   <prefix>:{s<n>}:pending          zset   customer id -> when a change was recorded and not yet
 //                                           cleared as published (wall ms)
 //   <prefix>:{s<n>}:sizes            hash   segment id -> the shard's customers in it (kept by
-//                                           set-segment.lua with every change)
+//                                           set-segments.lua with every change)
 //   <prefix>:{s<n>}:guests:stats     hash   guest orders/returns of the shard: counted, never segmented
 //   <prefix>:{s<n>}:guests:seen      hash   event digests of the shard's guest events already applied
 //   <prefix>:layout                  string the state layout and its shard count ("2:<shards>")

@@ -14,9 +14,6 @@ import { decodeCustomerState, type CustomerState } from './customer-state.js';
 import { STATE_LAYOUT, stateKeys, type ShardKeys, type StateKeys } from './keys.js';
 import { defineScripts, readScripts } from './scripts.js';
 
-/** A connection to a single Redis or to a Redis Cluster: the state needs nothing more of either. */
-export type StateRedis = RedisClient;
-
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** numberOfKeys, keys..., args...: see apply-events.lua */
@@ -75,7 +72,7 @@ export interface SegmentRecord {
   readonly reason: string;
 }
 
-/** What set-segment.lua answered for one customer. */
+/** What set-segments.lua answered for one customer. */
 export interface SegmentOutcome {
   /** 1 changed, 0 unchanged, -1 no such customer (never seen or erased) */
   readonly changed: 1 | 0 | -1;
@@ -186,7 +183,7 @@ const ARGS_PER_CALL = 20_000;
 
 type Replies = [Error | null, unknown][];
 
-async function exec(pipeline: ReturnType<StateRedis['pipeline']>, what: string): Promise<Replies> {
+async function exec(pipeline: ReturnType<RedisClient['pipeline']>, what: string): Promise<Replies> {
   let replies: Replies | null;
   try {
     replies = await pipeline.exec();
@@ -228,7 +225,7 @@ export class StateStore {
   readonly keys: StateKeys;
 
   private constructor(
-    private readonly redis: StateRedis,
+    private readonly redis: RedisClient,
     prefix: string,
     shards: number,
     private readonly windowDays: number,
@@ -242,13 +239,13 @@ export class StateStore {
    * read wrongly), naming the setting. A new state records its layout. The client stays the
    * caller's to close.
    */
-  static async open(redis: StateRedis, options: StoreOptions): Promise<StateStore> {
+  static async open(redis: RedisClient, options: StoreOptions): Promise<StateStore> {
     defineScripts(redis, await readScripts());
     const shards = await StateStore.layoutShards(redis, options);
     return new StateStore(redis, options.keyPrefix, shards, options.windowDays);
   }
 
-  private static async layoutShards(redis: StateRedis, options: StoreOptions): Promise<number> {
+  private static async layoutShards(redis: RedisClient, options: StoreOptions): Promise<number> {
     const prefix = options.keyPrefix;
     const layoutKey = stateKeys(prefix, 1).layout;
     const stored = await redis.get(layoutKey);
@@ -609,12 +606,6 @@ export class StateStore {
 
   async setPlacedVersion(shard: number, version: number): Promise<void> {
     await this.redis.set(this.keys.shard(shard).placed, String(version));
-  }
-
-  /** The next due time in a shard, epoch ms (Infinity when none). */
-  async nextDueMs(shard: number): Promise<number> {
-    const [, score] = await this.redis.zrange(this.keys.shard(shard).due, '0', '0', 'WITHSCORES');
-    return score === undefined ? Infinity : Number(score);
   }
 
   /** Customers in each segment (by segment id), summed over the shards. */

@@ -20,7 +20,7 @@
 --   nskus   how many stock codes follow (a customer order's distinct codes; 0 otherwise)
 --   sku...  those stock codes
 -- A customer's first event enters them in the due index, due at once (score 0): the next
--- placement of the shard gives them their real due time (set-segment.lua), and no customer is
+-- placement of the shard gives them their real due time (set-segments.lua), and no customer is
 -- ever missing from the index, which also lists the shard's customers for the post-refit
 -- placement and the refit's sample.
 -- returns one character per event, in order: "1" applied, "0" applied before (a duplicate), "2"

@@ -11,7 +11,7 @@
 -- returns {state removed (0|1), already erased (0|1)}
 -- Afterwards the hash holds the single field z = time of the first erasure, and the customer is in
 -- neither index. Idempotent: a second call finds z and changes nothing. Atomic, so it is safe while
--- consumers and placement passes run: apply-events.lua and set-segment.lua see either the whole
+-- consumers and placement passes run: apply-events.lua and set-segments.lua see either the whole
 -- state or the marker.
 local erasedAt = redis.call('HGET', KEYS[1], 'z')
 redis.call('ZREM', KEYS[2], ARGV[2])
