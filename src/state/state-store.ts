@@ -255,7 +255,7 @@ export class StateStore {
         throw new InsidersError(
           'CONFIG_INVALID',
           `Redis under prefix "${prefix}" holds state of an earlier, unsharded layout; ` +
-            'rebuild it by replaying the orders topic into an empty prefix (README: "State layout")',
+            'rebuild it by replaying the orders topic into an empty prefix (docs/operations.md: "State layout")',
         );
       }
       const shards = options.shards ?? options.newStateShards ?? 1;
