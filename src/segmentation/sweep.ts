@@ -83,8 +83,8 @@ export async function sweep(
     try {
       const nowMs = await options.now();
       if ((await store.placedVersion(shard)) < model.version) {
-        for await (const page of store.customersOfShard(shard, batchSize)) {
-          republished += await assigner.publishPending(page);
+        for await (const page of store.customersOfShard(shard, nowMs, batchSize)) {
+          republished += await assigner.publishPendingOf(page);
           const result = await assigner.assign(page, nowMs, 'time');
           placedForModel += result.placed;
           changes += result.changes.length;
@@ -107,7 +107,7 @@ export async function sweep(
           batch.ids.filter((id) => !found.has(id)),
         );
         for (const dueMs of batch.dueMs) lateness.push(nowMs - dueMs);
-        republished += await assigner.publishPending(batch.states);
+        republished += await assigner.publishPendingOf(batch.states);
         const result = await assigner.assign(batch.states, nowMs, 'time');
         due += batch.states.length;
         changes += result.changes.length;
