@@ -694,6 +694,26 @@ export class StateStore {
     return sizes;
   }
 
+  /**
+   * Lists customers a due pass is about to place, until their placements are durable in the sinks
+   * (clearPlacing): a pass that dies in between leaves them listed, for the next pass to place again.
+   */
+  async markPlacing(shard: number, customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length > 0) await this.redis.sadd(this.keys.shard(shard).placing, ...customerIds);
+  }
+
+  /** The customers a dead due pass left listed (markPlacing), as placing them at `nowMs` reads them. */
+  async placingCustomers(shard: number, nowMs: number): Promise<{ ids: string[]; states: PlacementState[] }> {
+    const keys = this.keys.shard(shard);
+    const ids = await this.redis.smembers(keys.placing);
+    return { ids, states: ids.length === 0 ? [] : await this.readPlacementShard(keys, ids, nowMs) };
+  }
+
+  /** Their placements are durable in the sinks: the shard's list of customers being placed is emptied. */
+  async clearPlacing(shard: number): Promise<void> {
+    await this.redis.del(this.keys.shard(shard).placing);
+  }
+
   /** Takes customers out of a shard's due index (their state is gone). */
   async dropFromDue(shard: number, customerIds: readonly string[]): Promise<void> {
     if (customerIds.length > 0) await this.redis.zrem(this.keys.shard(shard).due, ...customerIds);
