@@ -30,7 +30,7 @@ import { fitModel, isEligible } from '../../src/model/model.js';
 import { applyScaler, featureMatrix } from '../../src/model/prepare.js';
 import { SegmentAssigner } from '../../src/segmentation/assigner.js';
 import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
-import { ModelStore } from '../../src/segmentation/model-store.js';
+import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
 import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';

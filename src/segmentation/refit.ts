@@ -6,8 +6,8 @@ import { featuresAt, type Features } from '../features/features.js';
 import { fitModel, isEligible, type FitOptions, type FittedModel } from '../model/model.js';
 import type { RedisClient } from '../infra/redis.js';
 import type { StateStore } from '../state/state-store.js';
-import { tryAcquireLease } from './lease.js';
-import type { ModelStore } from './model-store.js';
+import { tryAcquireLease } from '../state/lease.js';
+import type { ModelStore } from '../state/model-store.js';
 
 export interface RefitOptions {
   readonly sampleSize: number;

@@ -16,7 +16,7 @@
 import type { RedisClient } from '../infra/redis.js';
 import type { StateStore } from '../state/state-store.js';
 import type { SegmentAssigner } from './assigner.js';
-import { tryAcquireLease } from './lease.js';
+import { tryAcquireLease } from '../state/lease.js';
 
 export type SweepOutcome =
   | {
