@@ -10,7 +10,7 @@
 // consumes the whole topic and measures memory on the consumer's own keys.
 //
 // npx tsx bench/ingest/synthetic.ts [--customers 1000000] [--orders 5000000] [--seed 1] [--partitions 6]
-//        [--max-seconds 300] [--repeat 1] [--variants="flags;flags"] [--own-redis [aof]] [--cpu-prof [DIR]]
+//        [--max-seconds 300] [--repeat 1] [--own-redis [aof]] [--cpu-prof [DIR]]
 //        [--skip-raw] [--skip-ours] [--skip-redis-benchmark] [--fill-processes 2]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { defaultRules } from '../../src/features/filters.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { benchDecodeOptions, consumedMessage, note, numberFlag, parseFlags, repoRoot } from './lib.js';
 import { SyntheticOrders } from './synthetic-data.js';
-import { parseVariants, profileDir, runWorkload, type Filled } from './workload.js';
+import { profileDir, runWorkload, type Filled } from './workload.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const customers = numberFlag(flags, 'customers', 1_000_000);
@@ -95,7 +95,6 @@ await runWorkload({
   memorySample,
   sampleState,
   maxSeconds: numberFlag(flags, 'max-seconds', 300),
-  variants: parseVariants(flags.get('variants')),
   repeat: numberFlag(flags, 'repeat', 1),
   skipRaw: flags.has('skip-raw'),
   skipOurs: flags.has('skip-ours'),

@@ -53,8 +53,6 @@ export interface WorkloadOptions {
   readonly sampleState?: (redis: Redis, prefix: string) => Promise<number>;
   /** stop the service's consumer after this long; 0: consume the whole topic */
   readonly maxSeconds: number;
-  /** none: the copy-mode variants were removed (see parseVariants); kept for the callers' flag */
-  readonly variants?: readonly (readonly string[])[];
   /** rounds of every consumer, interleaved; the table shows the median round */
   readonly repeat: number;
   readonly skipRaw: boolean;
@@ -279,15 +277,6 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
   }
   process.stdout.write(`${out.join('\n')}\n`);
   note('done');
-}
-
-/**
- * `--variants` ran copies of the consumer's batch loop with prototype scripts; they are gone (git
- * history keeps them), so the flag is refused rather than silently ignored.
- */
-export function parseVariants(spec: string | undefined): string[][] {
-  if (spec === undefined) return [];
-  throw new Error('--variants: the copy-mode variants were removed; the benchmark measures src and its ceilings');
 }
 
 /** `--cpu-prof [DIR]`: where V8 CPU profiles of the consumer processes go. */
