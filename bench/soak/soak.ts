@@ -3,7 +3,8 @@
 // the service process's RSS, the consumer group's lag and the dead-letter topic. The feed is the
 // synthetic order stream (bench/ingest/synthetic-data.ts), with one deliberately invalid message
 // every --invalid-every messages: the dead-letter topic must hold exactly those. Not a test:
-// nothing asserts; it prints one JSON line per sample, then a summary.
+// nothing asserts; it prints one JSON line per sample, then a summary, with the wall-clock lateness
+// of the time-driven changes (from each sweep's due-customer lateness and the watermark's history).
 //
 // npx tsx bench/soak/soak.ts [--minutes 10] [--rate 2000] [--customers 100000] [--sample-ms 5000]
 //   [--refit-interval-ms 120000] [--sweep-interval-ms 30000] [--invalid-every 10000]
@@ -38,6 +39,7 @@ import {
   unlinkPrefix,
 } from '../ingest/lib.js';
 import { SyntheticOrders } from '../ingest/synthetic-data.js';
+import { stateKeys } from '../../src/state/keys.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const minutes = numberFlag(flags, 'minutes', 10);
@@ -109,6 +111,10 @@ function slope(points: readonly (readonly [number, number])[]): number {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+const median = (xs: readonly number[]) => {
+  const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)]!;
+};
 
 const kafka = createKafka(config.kafka, silentLogger);
 const admin = kafka.admin();
@@ -143,6 +149,22 @@ let httpPort: number | undefined;
 const refits: number[] = [];
 /** seconds each sweep took */
 const sweeps: number[] = [];
+/**
+ * Each sweep's due placements: when it ended (wall ms), the "now" it placed at and the event-time
+ * lateness of its due customers (median, 99th percentile, maximum).
+ */
+interface DuePass {
+  wallMs: number;
+  due: number;
+  nowMs: number;
+  latenessP50Ms: number;
+  latenessP99Ms: number;
+  latenessMaxMs: number;
+}
+const duePasses: DuePass[] = [];
+/** the watermark's history: [wall ms, watermark ms], sampled every WATERMARK_SAMPLE_MS */
+const watermarks: [number, number][] = [];
+const WATERMARK_SAMPLE_MS = 250;
 for (const [i, child] of [service, sweeper].entries()) {
   if (child === undefined) continue;
   let partial = '';
@@ -153,7 +175,11 @@ for (const [i, child] of [service, sweeper].entries()) {
     partial = lines.pop() ?? '';
     for (const line of lines) {
       if (line.includes('"msg":"refit done"')) refits.push(Date.now());
-      if (line.includes('"msg":"sweep done"')) sweeps.push(round((JSON.parse(line) as { ms: number }).ms / 1000, 1));
+      if (line.includes('"msg":"sweep done"')) {
+        const done = JSON.parse(line) as DuePass & { ms: number };
+        sweeps.push(round(done.ms / 1000, 1));
+        if (done.due > 0) duePasses.push({ ...done, wallMs: Date.now() });
+      }
       if (line.includes('"msg":"stopped"') && i === 0) stopped = JSON.parse(line) as Record<string, unknown>;
       if (line.includes('"msg":"http listening"') && i === 0) httpPort = (JSON.parse(line) as { port: number }).port;
     }
@@ -249,6 +275,26 @@ async function sample(): Promise<void> {
 }
 
 const sampler = sample();
+const watermarkKey = stateKeys(config.redis.keyPrefix, 1).watermark;
+async function sampleWatermark(): Promise<void> {
+  while (sampling) {
+    const value = await redis.get(watermarkKey).catch(() => null);
+    if (value !== null) watermarks.push([Date.now(), Number(value)]);
+    await new Promise((resolve) => setTimeout(resolve, WATERMARK_SAMPLE_MS));
+  }
+}
+const watermarkSampler = sampleWatermark();
+
+/**
+ * Wall-clock lateness of a time-driven change: when its pass ended, less when the watermark first
+ * reached the change's due time (event time, ms). Upper bounds (a pass places its customers before
+ * it ends), to the watermark samples' resolution.
+ */
+function wallLatenessS(pass: DuePass, eventLatenessMs: number): number {
+  const dueMs = pass.nowMs - eventLatenessMs;
+  const reached = watermarks.find(([, w]) => w >= dueMs);
+  return reached === undefined ? Number.NaN : round((pass.wallMs - reached[0]) / 1000, 1);
+}
 try {
   await feed();
   note(`fed ${produced} messages (${invalid} invalid); waiting for the consumer to catch up`);
@@ -259,6 +305,7 @@ try {
   const drainMs = Date.now() - drainStart;
   sampling = false;
   await sampler;
+  await watermarkSampler;
   const cpu = {
     service: servicesCpu() - cpuStart.service,
     machine: machineCpuSeconds() - cpuStart.machine,
@@ -308,6 +355,14 @@ try {
     refits: refits.length,
     sweeps: sweeps.length,
     sweepSeconds: sweeps.join(' '),
+    sweepSecondsMax: Math.max(0, ...sweeps),
+    // time-driven changes: per pass with due customers, wall-clock lateness (see wallLatenessS)
+    duePasses: duePasses.length,
+    duePlaced: duePasses.reduce((n, p) => n + p.due, 0),
+    dueLatenessMaxS: Math.max(0, ...duePasses.map((p) => wallLatenessS(p, p.latenessMaxMs))),
+    dueLatenessP99WorstPassS: Math.max(0, ...duePasses.map((p) => wallLatenessS(p, p.latenessP99Ms))),
+    dueLatenessP50MedianPassS: median(duePasses.map((p) => wallLatenessS(p, p.latenessP50Ms))),
+    dueLatenessMaxEventHours: round(Math.max(0, ...duePasses.map((p) => p.latenessMaxMs)) / 3_600_000, 1),
     serviceCpuCores: round(cpu.service / elapsed, 2),
     // the feeder (this process), Kafka, Redis, ClickHouse and whatever else runs on the machine
     restOfMachineCores: round((cpu.machine - cpu.service) / elapsed, 2),

@@ -32,6 +32,8 @@ export type SweepOutcome =
       readonly busyShards: number;
       /** event time from each due customer's due time to the "now" that placed them, ms */
       readonly lateness: readonly number[];
+      /** the latest "now" (event time, epoch ms) a shard of this pass was placed at */
+      readonly nowMs: number;
       readonly modelVersion: number;
       readonly ms: number;
     }
@@ -75,6 +77,7 @@ export async function sweep(
   let shards = 0;
   let busyShards = 0;
   const lateness: number[] = [];
+  let latestNowMs = -Infinity;
   for (let shard = 0; shard < store.keys.shards; shard++) {
     const lease = await tryAcquireLease(redis, store.keys, store.keys.shard(shard).lease, options.leaseTtlMs);
     if (!lease) {
@@ -84,6 +87,7 @@ export async function sweep(
     shards++;
     try {
       const nowMs = await options.now();
+      if (nowMs > latestNowMs) latestNowMs = nowMs;
       if ((await store.placedVersion(shard)) < model.version) {
         for await (const page of store.customersOfShard(shard, nowMs, batchSize)) {
           republished += await assigner.publishPendingOf(page);
@@ -116,7 +120,9 @@ export async function sweep(
           shard,
           batch.ids.filter((id) => !found.has(id)),
         );
-        for (const dueMs of batch.dueMs) lateness.push(nowMs - dueMs);
+        // Due time 0 marks a customer not placed since their first event (apply-events.lua): not a
+        // time-driven change, so no lateness.
+        for (const dueMs of batch.dueMs) if (dueMs > 0) lateness.push(nowMs - dueMs);
         // listed before their due times move (set-segments.lua), cleared once the sinks hold them
         await store.markPlacing(shard, [...found]);
         marked = true;
@@ -150,6 +156,7 @@ export async function sweep(
     shards,
     busyShards,
     lateness,
+    nowMs: latestNowMs,
     modelVersion: model.version,
     ms: performance.now() - started,
   };
