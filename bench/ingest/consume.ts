@@ -8,12 +8,11 @@
 // npx tsx bench/ingest/consume.ts --mode ours --topic T --group G --prefix P --expect N --lines L
 //                                 [--max-seconds S] [--timeout S]
 import type { EachBatchPayload, Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { fetchSettings, OrderConsumer } from '../../src/consumers/order-consumer.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
 import {
@@ -81,7 +80,7 @@ interface Running {
   close(): Promise<void>;
 }
 
-async function startOurs(kafka: Kafka, redis: Redis): Promise<Running> {
+async function startOurs(kafka: Kafka, redis: RedisClient): Promise<Running> {
   const store = await StateStore.open(redis, {
     keyPrefix: prefix,
     windowDays: config.state.windowDays,
@@ -130,7 +129,7 @@ async function main(): Promise<void> {
   const kafka = createKafka(config.kafka, silentLogger);
   const admin = kafka.admin();
   await admin.connect();
-  const redis = createRedis(config.redis);
+  const redis = createRedisClient(config.redis);
   await redis.connect();
   const brokerPid = kafkaBrokerPid();
 

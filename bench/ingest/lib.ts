@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Admin, KafkaMessage } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import { masters, type RedisClient } from '../../src/infra/redis.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { EARLIEST_EVENT_MS, MAX_FUTURE_MS, type DecodeOptions } from '../../src/events/decode.js';
 import type { CheckoutEvent } from '../../src/events/schema.js';
@@ -41,9 +42,10 @@ export function stackEnv(): Record<string, string> {
   } catch {
     // no .stack/env: defaults or the environment
   }
-  for (const key of ['KAFKA_BROKERS', 'REDIS_URL']) {
+  // REDIS_URL may be set empty (with REDIS_CLUSTER_NODES: the stack's Redis Cluster instead)
+  for (const key of ['KAFKA_BROKERS', 'REDIS_URL', 'REDIS_CLUSTER_NODES']) {
     const value = process.env[key];
-    if (value) env[key] = value;
+    if (value !== undefined) env[key] = value;
   }
   return env;
 }
@@ -98,14 +100,24 @@ export async function topicMessages(admin: Admin, topic: string): Promise<number
 }
 
 /** UNLINKs every key under the prefix, found by SCAN; returns how many. */
-export async function unlinkPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
+export async function unlinkPrefix(redis: RedisClient, prefix: string): Promise<number> {
   let removed = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
-    cursor = next;
-    if (keys.length > 0) removed += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      if (node === redis) {
+        removed += await node.unlink(...keys);
+      } else {
+        // a cluster node's keys span many slots: one UNLINK each
+        const p = node.pipeline();
+        for (const key of keys) p.unlink(key);
+        for (const [, n] of (await p.exec()) ?? []) removed += Number(n);
+      }
+    } while (cursor !== '0');
+  }
   return removed;
 }
 
@@ -143,18 +155,25 @@ export function kafkaBrokerPid(): number | undefined {
   }
 }
 
-/** Redis server CPU seconds so far (INFO cpu). */
-export async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const get = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return get('used_cpu_user') + get('used_cpu_sys');
+/** Redis server CPU seconds so far (INFO cpu), summed over a cluster's masters. */
+export async function redisCpuSeconds(redis: RedisClient): Promise<number> {
+  let seconds = 0;
+  for (const node of masters(redis)) {
+    const info = await node.info('cpu');
+    const get = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+    seconds += get('used_cpu_user') + get('used_cpu_sys');
+  }
+  return seconds;
 }
 
 /** calls and microseconds per command (INFO commandstats); diff two to see what a run cost Redis. */
-export async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+export async function commandStats(redis: RedisClient): Promise<Map<string, { calls: number; usec: number }>> {
   const stats = new Map<string, { calls: number; usec: number }>();
-  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
-    stats.set(m[1] ?? '', { calls: Number(m[2]), usec: Number(m[3]) });
+  for (const node of masters(redis)) {
+    for (const m of (await node.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+      const seen = stats.get(m[1] ?? '') ?? { calls: 0, usec: 0 };
+      stats.set(m[1] ?? '', { calls: seen.calls + Number(m[2]), usec: seen.usec + Number(m[3]) });
+    }
   }
   return stats;
 }
@@ -311,14 +330,16 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** Every customer key under the prefix (SCAN). */
-export async function customerKeys(redis: Redis, pattern: string): Promise<string[]> {
+export async function customerKeys(redis: RedisClient, pattern: string): Promise<string[]> {
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, page] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
-    cursor = next;
-    keys.push(...page);
-  } while (cursor !== '0');
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, page] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+      cursor = next;
+      keys.push(...page);
+    } while (cursor !== '0');
+  }
   return keys;
 }
 
@@ -326,7 +347,7 @@ export async function customerKeys(redis: Redis, pattern: string): Promise<strin
  * MEMORY USAGE (SAMPLES 0: every field counted) of every customer key, or of a deterministic
  * sample of `sample` keys, with field counts by kind.
  */
-export async function memoryProfile(redis: Redis, pattern: string, sample: number): Promise<MemoryProfile> {
+export async function memoryProfile(redis: RedisClient, pattern: string, sample: number): Promise<MemoryProfile> {
   const all = await customerKeys(redis, pattern);
   all.sort();
   const step = all.length <= sample ? 1 : all.length / sample;
@@ -339,13 +360,17 @@ export async function memoryProfile(redis: Redis, pattern: string, sample: numbe
   const rows: { bytes: number; fields: Record<string, number>; encoding: string }[] = [];
   for (let i = 0; i < keys.length; i += 500) {
     const page = keys.slice(i, i + 500);
-    const p = redis.pipeline();
-    for (const key of page) {
-      p.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
-      p.object('ENCODING', key);
-      p.hkeys(key);
+    // one key at a time on a cluster (a pipeline there must stay within one slot)
+    const replies: [Error | null, unknown][] = [];
+    for (const run of redis instanceof Cluster ? page.map((key) => [key]) : [page]) {
+      const p = redis.pipeline();
+      for (const key of run) {
+        p.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+        p.object('ENCODING', key);
+        p.hkeys(key);
+      }
+      replies.push(...((await p.exec()) ?? []));
     }
-    const replies = (await p.exec()) ?? [];
     for (let j = 0; j < page.length; j++) {
       const bytes = Number(replies[j * 3]?.[1]);
       const encoding = String(replies[j * 3 + 1]?.[1]);
@@ -379,8 +404,10 @@ export async function memoryProfile(redis: Redis, pattern: string, sample: numbe
   };
 }
 
-export async function usedMemory(redis: Redis): Promise<number> {
-  return Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? NaN);
+export async function usedMemory(redis: RedisClient): Promise<number> {
+  let bytes = 0;
+  for (const node of masters(redis)) bytes += Number(/^used_memory:(\d+)/m.exec(await node.info('memory'))?.[1] ?? NaN);
+  return bytes;
 }
 
 export function round(x: number, digits = 0): number {

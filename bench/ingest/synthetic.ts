@@ -11,11 +11,11 @@
 //
 // npx tsx bench/ingest/synthetic.ts [--customers 1000000] [--orders 5000000] [--seed 1] [--partitions 6]
 //        [--max-seconds 300] [--repeat 1] [--own-redis [aof]] [--cpu-prof [DIR]]
-//        [--skip-raw] [--skip-ours] [--skip-redis-benchmark] [--fill-processes 2]
+//        [--skip-raw] [--skip-ours] [--skip-redis-benchmark] [--fill-processes 2] [--redis-cluster]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { KafkaMessage } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis.js';
 import { prepareBatch } from '../../src/consumers/prepare-batch.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { StateStore } from '../../src/state/state-store.js';
@@ -67,7 +67,7 @@ async function fill(topic: string): Promise<Filled> {
 }
 
 /** Complete state for every (customers / memorySample)-th customer: all their orders, in time order. */
-async function sampleState(redis: Redis, prefix: string): Promise<number> {
+async function sampleState(redis: RedisClient, prefix: string): Promise<number> {
   const data = new SyntheticOrders({ customers, orders, seed });
   const step = Math.max(1, Math.floor(customers / memorySample));
   const only = new Set<number>();
@@ -101,6 +101,7 @@ await runWorkload({
   skipRedisBenchmark: flags.has('skip-redis-benchmark'),
   redisBenchmarkRequests: numberFlag(flags, 'rb-requests', 1_000_000),
   timeoutSeconds: numberFlag(flags, 'timeout', 900),
+  redisCluster: flags.has('redis-cluster'),
   ...(flags.has('own-redis') ? { ownRedis: flags.get('own-redis') === 'aof' ? 'aof' : 'plain' } : {}),
   ...(flags.has('cpu-prof') ? { cpuProfDir: profileDir(flags.get('cpu-prof')) } : {}),
 });

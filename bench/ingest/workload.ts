@@ -1,11 +1,11 @@
 // One benchmark run over a pre-filled topic: the raw Kafka ceiling, the service's consumer, Redis
 // memory per customer and the Redis ceilings, all in the same run, then clean-up. real.ts and synthetic.ts fill the topic and call runWorkload.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { scriptsDir } from '../../src/state/scripts.js';
 import { stateKeys } from '../../src/state/keys.js';
@@ -50,7 +50,7 @@ export interface WorkloadOptions {
    * builds complete state for a sample of customers under `prefix` instead, through the same
    * StateStore: memory is then measured there. Returns how many customers it wrote.
    */
-  readonly sampleState?: (redis: Redis, prefix: string) => Promise<number>;
+  readonly sampleState?: (redis: RedisClient, prefix: string) => Promise<number>;
   /** stop the service's consumer after this long; 0: consume the whole topic */
   readonly maxSeconds: number;
   /** rounds of every consumer, interleaved; the table shows the median round */
@@ -62,6 +62,8 @@ export interface WorkloadOptions {
   readonly timeoutSeconds: number;
   /** run against a private redis-server (plain, or with AOF as production) instead of the stack's */
   readonly ownRedis?: 'plain' | 'aof';
+  /** run against the stack's Redis Cluster (REDIS_CLUSTER_NODES in .stack/env) instead */
+  readonly redisCluster?: boolean;
   /** write V8 CPU profiles of the consumer processes here */
   readonly cpuProfDir?: string;
 }
@@ -78,16 +80,25 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
   const own = o.ownRedis === undefined ? undefined : await startOwnRedis(o.ownRedis === 'aof');
   // consume.ts inherits the environment: the workers use the same Redis.
   if (own !== undefined) process.env.REDIS_URL = own.url;
+  if (o.redisCluster === true) {
+    process.env.REDIS_URL = '';
+    process.env.REDIS_CLUSTER_NODES = stackClusterNodes();
+  }
   const config = benchConfig({});
   emit({
     kind: 'setup',
     workload: o.workload,
-    redis: own === undefined ? `stack ${config.redis.url}` : `own ${o.ownRedis}`,
+    redis:
+      o.redisCluster === true
+        ? `stack cluster ${process.env.REDIS_CLUSTER_NODES}`
+        : own === undefined
+          ? `stack ${config.redis.url}`
+          : `own ${o.ownRedis}`,
   });
   const kafka = createKafka(config.kafka, silentLogger);
   const admin: Admin = kafka.admin();
   await admin.connect();
-  const redis: Redis = createRedis(config.redis);
+  const redis: RedisClient = createRedisClient(config.redis);
   await redis.connect();
   const groups: string[] = [];
   const prefixes: string[] = [];
@@ -166,7 +177,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
         }
       }
     }
-    if (!o.skipRedisBenchmark) {
+    if (!o.skipRedisBenchmark && !(redis instanceof Cluster)) {
       note(`${o.workload}: redis-benchmark ceilings`);
       ceilings = await redisCeilings(redis, config.redis.url, {
         requests: o.redisBenchmarkRequests,
@@ -282,4 +293,12 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
 /** `--cpu-prof [DIR]`: where V8 CPU profiles of the consumer processes go. */
 export function profileDir(flag: string | undefined): string {
   return flag === undefined || flag === 'true' ? 'bench/results/profiles' : flag;
+}
+
+/** The stack's Redis Cluster nodes (the REDIS_CLUSTER_NODES line `scripts/stack up` writes to .stack/env). */
+function stackClusterNodes(): string {
+  if (process.env.REDIS_CLUSTER_NODES) return process.env.REDIS_CLUSTER_NODES;
+  const line = /^REDIS_CLUSTER_NODES=(.+)$/m.exec(readFileSync(new URL('../../.stack/env', import.meta.url), 'utf8'));
+  if (line?.[1] === undefined) throw new Error('no Redis Cluster in .stack/env: run scripts/stack up');
+  return line[1];
 }
