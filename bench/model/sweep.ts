@@ -18,6 +18,7 @@
 // refit's sample (the same scaled matrix). One JSON line per size.
 //
 // npx tsx bench/model/sweep.ts [--sizes 100000] [--orders 5] [--k 8] [--sample 200000] [--shards 6]
+//   [--parallel-shards 2]   shards a pass works on at once
 import { mkdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import path from 'node:path';
@@ -48,6 +49,7 @@ const ordersPerCustomer = Number(flag('orders', '5'));
 const shards = flag('shards', '6');
 const k = Number(flag('k', '8'));
 const sampleSize = Number(flag('sample', '200000'));
+const parallelShards = Number(flag('parallel-shards', '2'));
 const outDir = flag('out', 'bench/results');
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const LEASE_TTL_MS = 120_000;
@@ -108,7 +110,7 @@ for (const n of sizes) {
     if (first.kind !== 'fitted') throw new Error(`refit: ${first.kind}`);
     const assigner = new SegmentAssigner(store, new KafkaChangeSink(producer, topic), config.state.windowDays);
     assigner.useModel(first.model);
-    const passOptions = { leaseTtlMs: LEASE_TTL_MS, now, batchSize: 1000 };
+    const passOptions = { leaseTtlMs: LEASE_TTL_MS, now, batchSize: 1000, parallelShards };
     const placed = await sweep(redis, store, assigner, passOptions);
     const dueBytes = await dueIndexBytes(redis, store);
     // 1 % of the customers come due: their due time set to "now", as time passing would.
@@ -151,6 +153,7 @@ for (const n of sizes) {
     process.stdout.write(
       `${JSON.stringify({
         customers: n,
+        parallelShards,
         fillS: round(fillMs / 1000),
         refit: {
           ms: round(first.ms),

@@ -55,6 +55,8 @@ export interface SweepOptions {
    * the process that recorded them may be the one this process replaced (a crash, a restart)
    */
   readonly startedAtMs?: number;
+  /** shards worked on at once (each under its own lease); default 2 */
+  readonly parallelShards?: number;
 }
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -78,11 +80,12 @@ export async function sweep(
   let busyShards = 0;
   const lateness: number[] = [];
   let latestNowMs = -Infinity;
-  for (let shard = 0; shard < store.keys.shards; shard++) {
+  // One shard's pass, under its lease.
+  const placeShard = async (shard: number): Promise<void> => {
     const lease = await tryAcquireLease(redis, store.keys, store.keys.shard(shard).lease, options.leaseTtlMs);
     if (!lease) {
       busyShards++;
-      continue;
+      return;
     }
     shards++;
     try {
@@ -102,7 +105,7 @@ export async function sweep(
         // or ClickHouse would miss the rows of customers whose placement did not change.
         await assigner.placementsStored();
         if (await lease.renew()) await store.setPlacedVersion(shard, model.version);
-        continue;
+        return;
       }
       // A due pass killed before its placements were durable in the sinks left them listed: placed
       // again first (rows in ClickHouse would otherwise keep a segment and features Redis moved on from).
@@ -146,7 +149,15 @@ export async function sweep(
     } finally {
       await lease.release();
     }
-  }
+  };
+  // A few shards at a time: while one waits on Redis or the sinks, another computes placements.
+  const parallel = Math.max(1, Math.min(options.parallelShards ?? 2, store.keys.shards));
+  let nextShard = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let shard = nextShard++; shard < store.keys.shards; shard = nextShard++) await placeShard(shard);
+    }),
+  );
   return {
     kind: 'swept',
     placedForModel,
