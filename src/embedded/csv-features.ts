@@ -27,7 +27,7 @@ export interface CsvFeatures {
   readonly nowMs: number;
   /** the earliest event time in the file, epoch ms; undefined without events */
   readonly firstEventMs: number | undefined;
-  /** the file's last line number less the header: the rows read */
+  /** data rows read: those in events (one line each) and the problem rows */
   readonly rows: number;
   readonly events: number;
   readonly problems: number;
@@ -40,7 +40,7 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
   const state = new InMemoryCustomers(options.windowDays);
   let events = 0;
   let problems = 0;
-  let lastLine = 1;
+  let rows = 0;
   let firstEventMs: number | undefined;
   const problemsByKind: Record<string, number> = {};
   const problem = (kind: string) => {
@@ -53,12 +53,13 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
     ...(options.readChunkBytes === undefined ? {} : { readChunkBytes: options.readChunkBytes }),
   };
   for await (const item of readOnlineRetail(path, reader)) {
-    if (item.line > lastLine) lastLine = item.line;
     if (item.kind === 'problem') {
+      rows++;
       problem(item.code);
       options.onProblem?.(item.line, item.reason);
       continue;
     }
+    rows += item.event.lines.length;
     const decoded = acceptEvent(item.event, {
       currency: options.currency,
       earliestMs: EARLIEST_EVENT_MS,
@@ -85,7 +86,7 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
     features,
     nowMs,
     firstEventMs,
-    rows: lastLine - 1,
+    rows,
     events,
     problems,
     problemsByKind,
