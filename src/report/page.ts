@@ -40,7 +40,8 @@ table { border-collapse: collapse; font-size: 12.5px; }
 th, td { padding: 3px 7px; border-bottom: 1px solid #e6e6e6; vertical-align: top; }
 th { text-align: left; background: #f6f6f6; font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.what { min-width: 300px; color: #444; }
+td.what { min-width: 260px; color: #444; }
+.median { color: #777; }
 span.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; }
 figure { margin: 8px 0; display: table; }
 figcaption { display: table-caption; caption-side: bottom; }
@@ -58,7 +59,7 @@ function segmentTable(data: ReportData): string {
     'share of customers',
     `revenue (${esc(data.currency)})`,
     'share of revenue',
-    ...reportFeatures.map((f) => `${esc(featureLabels[f])}<br>mean / median`),
+    ...reportFeatures.map((f) => `${esc(featureLabels[f])}<br>mean, <span class="median">median</span>`),
   ];
   const rows = data.segments.map((s) => {
     const cells = [
@@ -69,7 +70,8 @@ function segmentTable(data: ReportData): string {
       `<td class="n" data-field="revenue">${s.revenueMills === undefined ? '—' : formatMills(s.revenueMills)}</td>`,
       `<td class="n" data-field="share_of_revenue">${shareText(s.shareOfRevenue)}</td>`,
       ...reportFeatures.map(
-        (f) => `<td class="n">${featureValue(f, s.mean[f])} / ${featureValue(f, s.median[f])}</td>`,
+        (f) =>
+          `<td class="n">${featureValue(f, s.mean[f])}<br><span class="median">${featureValue(f, s.median[f])}</span></td>`,
       ),
     ];
     return `<tr data-segment-id="${s.segmentId}">${cells.join('')}</tr>`;
