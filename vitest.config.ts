@@ -43,6 +43,7 @@ export default defineConfig({
             'test/integration/service-kill.test.ts',
             'test/integration/streaming-vs-embedded.test.ts',
             'test/integration/due-times.test.ts',
+            'test/integration/read-placement.test.ts',
           ],
           environment: 'node',
           env: { INSIDERS_TEST_REDIS: 'cluster' },

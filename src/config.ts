@@ -75,91 +75,150 @@ const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 const insidersRuleNames = Object.keys(INSIDERS_RULES) as [InsidersRuleName, ...InsidersRuleName[]];
 
 /**
- * Every environment variable the service reads, its default and its form. README.md has the same
- * table for operators; keep the two in step.
+ * Every environment variable the service reads, its default and its form (`.describe()`, in
+ * markdown): docs/configuration.md's reference is generated from it (npm run docs:config).
  */
 export const configSchema = z.object({
-  KAFKA_BROKERS: csvList('broker').default(['127.0.0.1:9092']),
-  KAFKA_CLIENT_ID: z.string().min(1).default('insiders'),
+  KAFKA_BROKERS: csvList('broker')
+    .default(['127.0.0.1:9092'])
+    .describe('comma-separated `host:port` list of the Kafka brokers'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('insiders').describe('non-empty string: the client id the brokers see'),
   KAFKA_SASL_MECHANISM: z
     .string()
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(saslMechanisms, { message: 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512' }))
-    .optional(),
-  KAFKA_SASL_USERNAME: z.string().optional(),
-  KAFKA_SASL_PASSWORD: z.string().optional(),
-  KAFKA_TLS: flag.default(false),
-  KAFKA_TLS_CA_FILE: readableFile.optional(),
-  KAFKA_TLS_CERT_FILE: readableFile.optional(),
-  KAFKA_TLS_KEY_FILE: readableFile.optional(),
-  KAFKA_TLS_SERVERNAME: z.string().optional(),
-  KAFKA_TLS_VERIFY: flag.default(true),
-  ORDERS_TOPIC: topic.default('insiders.orders'),
-  DEAD_LETTER_TOPIC: topic.default('insiders.orders.dlq'),
-  CONSUMER_GROUP: z.string().min(1).default('insiders-state'),
-  ORDERS_PARTITIONS: integer(1, 1024).default(6),
-  STATE_SHARDS: integer(1, 16384).optional(),
-  KAFKA_FETCH_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+    .optional()
+    .describe('`PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512` (any case); unset: no SASL'),
+  KAFKA_SASL_USERNAME: z.string().optional().describe('string; required with `KAFKA_SASL_MECHANISM`'),
+  KAFKA_SASL_PASSWORD: z.string().optional().describe('string; required with `KAFKA_SASL_MECHANISM`'),
+  KAFKA_TLS: flag.default(false).describe('`1` to connect to the brokers over TLS'),
+  KAFKA_TLS_CA_FILE: readableFile
+    .optional()
+    .describe("PEM file of the CA(s) to trust; only with `KAFKA_TLS=1`; unset: Node's CAs"),
+  KAFKA_TLS_CERT_FILE: readableFile.optional().describe('PEM client certificate, with `KAFKA_TLS_KEY_FILE`'),
+  KAFKA_TLS_KEY_FILE: readableFile.optional().describe('PEM private key of the client certificate'),
+  KAFKA_TLS_SERVERNAME: z.string().optional().describe("name the brokers' certificates must carry; unset: the host"),
+  KAFKA_TLS_VERIFY: flag.default(true).describe('`0` accepts any broker certificate (tests only)'),
+  ORDERS_TOPIC: topic.default('insiders.orders').describe('Kafka topic name: checkout events in'),
+  DEAD_LETTER_TOPIC: topic
+    .default('insiders.orders.dlq')
+    .describe('Kafka topic name: rejected messages with their reason'),
+  CONSUMER_GROUP: z.string().min(1).default('insiders-state').describe('consumer group of the state consumers'),
+  ORDERS_PARTITIONS: integer(1, 1024).default(6).describe('partitions of the orders topic when it is created (1–1024)'),
+  STATE_SHARDS: integer(1, 16384)
+    .optional()
+    .describe(
+      "shards of the Redis state, fixed for a state's life (1–16384); unset: the existing state's, else `ORDERS_PARTITIONS`",
+    ),
+  KAFKA_FETCH_BYTES: integer(64 * 1024, 64 * 1024 * 1024)
+    .default(4 * 1024 * 1024)
+    .describe('bytes a fetch takes per partition (64 KiB–64 MiB)'),
   // A partition with messages pending and no offset committed for this long fails readiness.
-  CONSUMER_STALL_SECONDS: integer(10, 86_400).default(300),
-  EVENT_MAX_BYTES: integer(1024, 8 * 1024 * 1024).default(1024 * 1024),
+  CONSUMER_STALL_SECONDS: integer(10, 86_400)
+    .default(300)
+    .describe('a partition with messages pending and no offset committed this long fails `/readyz` (10–86400)'),
+  EVENT_MAX_BYTES: integer(1024, 8 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('larger messages are dead-lettered (1 KiB–8 MiB)'),
   SHOP_CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as GBP')
-    .default('GBP'),
-  WINDOW_DAYS: integer(1, 3650).default(365),
-  CLOCK: z.enum(['watermark', 'wall']).default('watermark'),
-  SEGMENT_CHANGES_TOPIC: topic.default('insiders.segment-changes'),
-  REFIT_INTERVAL_MS: integer(1000, 86_400_000).default(300_000),
-  SWEEP_INTERVAL_MS: integer(1000, 86_400_000).default(60_000),
-  REFIT_SAMPLE_SIZE: integer(100, 10_000_000).default(200_000),
-  MODEL_K: integer(2, 50).optional(),
+    .default('GBP')
+    .describe('ISO 4217 code; events in another currency are dead-lettered'),
+  WINDOW_DAYS: integer(1, 3650).default(365).describe('rolling window of the features, in UTC days (1–3650)'),
+  CLOCK: z
+    .enum(['watermark', 'wall'])
+    .default('watermark')
+    .describe('`watermark` (latest event time seen) or `wall` (the wall clock)'),
+  SEGMENT_CHANGES_TOPIC: topic
+    .default('insiders.segment-changes')
+    .describe("Kafka topic name: customers' segment changes out"),
+  REFIT_INTERVAL_MS: integer(1000, 86_400_000).default(300_000).describe('time between refits, in ms (1000–86400000)'),
+  SWEEP_INTERVAL_MS: integer(1000, 86_400_000).default(60_000).describe('time between sweeps, in ms (1000–86400000)'),
+  REFIT_SAMPLE_SIZE: integer(100, 10_000_000).default(200_000).describe('customers sampled for a refit (100–10000000)'),
+  MODEL_K: integer(2, 50)
+    .optional()
+    .describe('a fixed number of segments (2–50); unset: chosen by policy in `MODEL_K_RANGE`'),
   MODEL_K_RANGE: z
     .string()
     .regex(/^\d+\.\.\d+$/, 'MIN..MAX, e.g. 2..10')
     .transform((s) => s.split('..').map(Number) as [number, number])
     .refine(([lo, hi]) => lo >= 2 && hi >= lo && hi <= 50, 'MIN..MAX with 2 <= MIN <= MAX <= 50')
-    .default([2, 10]),
-  MODEL_SCALER: z.enum(['minmax', 'robust']).default('minmax'),
+    .prefault('2..10')
+    .describe('`MIN..MAX` k is chosen in (Insiders policy, then silhouette), 2 ≤ MIN ≤ MAX ≤ 50'),
+  MODEL_SCALER: z.enum(['minmax', 'robust']).default('minmax').describe('`minmax` or `robust` feature scaling'),
   INSIDERS_SHARE_BAND: z
     .string()
     .regex(/^\d+(\.\d+)?\.\.\d+(\.\d+)?$/, 'MIN..MAX percent of segmented customers, e.g. 5..20')
     .transform((s) => s.split('..').map((p) => Number(p) / 100) as [number, number])
     .refine(([lo, hi]) => lo >= 0 && hi >= lo && hi <= 1, 'MIN..MAX percent with 0 <= MIN <= MAX <= 100')
-    .default([0.05, 0.2]),
-  INSIDERS_RULE: z.enum(insidersRuleNames, { message: insidersRuleNames.join(', ') }).default('revenue'),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    .prefault('5..20')
+    .describe(
+      '`MIN..MAX` % of segmented customers the Insiders should be; k is chosen to fit it ([model](model.md#the-insiders-policy))',
+    ),
+  INSIDERS_RULE: z
+    .enum(insidersRuleNames, { message: insidersRuleNames.join(', ') })
+    .default('revenue')
+    .describe('which segment is the Insiders: `revenue` (highest revenue, then most recent), `products` or `recency`'),
+  REDIS_URL: url(['redis:', 'rediss:'])
+    .default('redis://127.0.0.1:6379')
+    .describe('`redis://` or `rediss://` (TLS) URL, may carry `user:password@`; excludes `REDIS_CLUSTER_NODES`'),
   // Seed nodes of a Redis Cluster; the client learns the others from them. Excludes REDIS_URL.
-  REDIS_CLUSTER_NODES: redisNodes.optional(),
-  REDIS_CLUSTER_TLS: flag.optional(),
+  REDIS_CLUSTER_NODES: redisNodes
+    .optional()
+    .describe('Redis Cluster seed nodes, `host:port` list; excludes `REDIS_URL`'),
+  REDIS_CLUSTER_TLS: flag
+    .optional()
+    .describe('`1`: TLS to every node of the Redis Cluster; only with `REDIS_CLUSTER_NODES`'),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_.-]*$/, 'letters, digits and : _ . - only')
-    .default('insiders'),
+    .default('insiders')
+    .describe('letters, digits and `: _ . -`'),
   // Credentials win over any user:password in REDIS_URL. TLS is on with a rediss:// URL, or with
   // REDIS_CLUSTER_TLS=1 for a cluster; credentials and TLS settings apply to every cluster node.
-  REDIS_USERNAME: z.string().optional(),
-  REDIS_PASSWORD: z.string().optional(),
-  REDIS_TLS_CA_FILE: readableFile.optional(),
-  REDIS_TLS_CERT_FILE: readableFile.optional(),
-  REDIS_TLS_KEY_FILE: readableFile.optional(),
-  REDIS_TLS_SERVERNAME: z.string().optional(),
-  REDIS_TLS_VERIFY: flag.default(true),
-  CLICKHOUSE_URL: url(['http:', 'https:']).default('http://127.0.0.1:8123'),
-  CLICKHOUSE_USER: z.string().default('default'),
-  CLICKHOUSE_PASSWORD: z.string().default(''),
+  REDIS_USERNAME: z
+    .string()
+    .optional()
+    .describe("ACL user; wins over a user in `REDIS_URL`; unset: the URL's, else `default`"),
+  REDIS_PASSWORD: z
+    .string()
+    .optional()
+    .describe("string; wins over a password in `REDIS_URL`; unset: the URL's, else none"),
+  REDIS_TLS_CA_FILE: readableFile
+    .optional()
+    .describe("PEM file of the CA(s) to trust; only with TLS on; unset: Node's CAs"),
+  REDIS_TLS_CERT_FILE: readableFile.optional().describe('PEM client certificate, with `REDIS_TLS_KEY_FILE`'),
+  REDIS_TLS_KEY_FILE: readableFile.optional().describe('PEM private key of the client certificate'),
+  REDIS_TLS_SERVERNAME: z.string().optional().describe("name the server's certificate must carry; unset: the host"),
+  REDIS_TLS_VERIFY: flag.default(true).describe('`0` accepts any server certificate (tests only)'),
+  CLICKHOUSE_URL: url(['http:', 'https:'])
+    .default('http://127.0.0.1:8123')
+    .describe('`http://` or `https://` (TLS) URL, without credentials'),
+  CLICKHOUSE_USER: z.string().default('default').describe('string'),
+  CLICKHOUSE_PASSWORD: z.string().default('').describe('string'),
   // With an https:// URL: the CA that signed the server's certificate (else Node's bundled CAs).
-  CLICKHOUSE_TLS_CA_FILE: readableFile.optional(),
-  CLICKHOUSE_TLS_CERT_FILE: readableFile.optional(),
-  CLICKHOUSE_TLS_KEY_FILE: readableFile.optional(),
+  CLICKHOUSE_TLS_CA_FILE: readableFile
+    .optional()
+    .describe("PEM file of the CA(s) to trust; only with `https://`; unset: Node's CAs"),
+  CLICKHOUSE_TLS_CERT_FILE: readableFile.optional().describe('PEM client certificate, with the key and the CA file'),
+  CLICKHOUSE_TLS_KEY_FILE: readableFile.optional().describe('PEM private key of the client certificate'),
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits and _')
-    .default('insiders'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: z.enum(['0', '1']).default('0'),
-  HTTP_PORT: integer(0, 65535).default(8080),
-  HTTP_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    .default('insiders')
+    .describe('identifier (letters, digits, `_`)'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`'),
+  LOG_PRETTY: z.enum(['0', '1']).default('0').describe('`1` for human-readable logs'),
+  HTTP_PORT: integer(0, 65535).default(8080).describe('integer 0–65535: port of the HTTP API (0: any free port)'),
+  HTTP_ADMIN_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters')
+    .optional()
+    .describe('≥ 16 characters: Bearer token of `POST /refit`; unset: refused'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

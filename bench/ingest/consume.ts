@@ -4,18 +4,13 @@
 //   ours  the service's OrderConsumer and StateStore, unchanged (the headline number)
 //   raw   a kafkajs consumer group with the same fetch settings whose eachBatch only iterates the
 //         messages, resolves and commits: the Kafka ceiling for one process
-//   copy  a copy of OrderConsumer's batch loop with per-stage timers and switchable variants
-//         (fetch sizes, concurrency, Lua script), to find where the time goes; it
-//         decodes a whole batch, then writes it (src overlaps the two in slices of 500 messages)
 //
 // npx tsx bench/ingest/consume.ts --mode ours --topic T --group G --prefix P --expect N --lines L
-//                                 [--max-seconds S] [--timeout S] [copy mode: --store --concurrency
-//                                 --max-bytes-per-partition --max-bytes --min-bytes --max-wait]
+//                                 [--max-seconds S] [--timeout S]
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { fetchSettings, OrderConsumer } from '../../src/consumers/order-consumer.js';
-import { prepareBatch } from '../../src/consumers/prepare-batch.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
@@ -34,7 +29,6 @@ import {
   round,
   type WorkerResult,
 } from './lib.js';
-import { openVariantStore, type BatchApplier } from './variants.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const mode = flags.get('mode') ?? 'ours';
@@ -55,40 +49,24 @@ const config = benchConfig({
   REDIS_KEY_PREFIX: prefix,
 });
 
-// Fetch settings: OrderConsumer's own unless a copy-mode flag changes them.
+// The raw ceiling fetches as OrderConsumer does.
 const own = fetchSettings(config);
 const fetch = {
-  maxBytesPerPartition: numberFlag(flags, 'max-bytes-per-partition', own.maxBytesPerPartition),
-  maxBytes: numberFlag(flags, 'max-bytes', own.maxBytes),
-  minBytes: numberFlag(flags, 'min-bytes', 1),
-  maxWaitTimeInMs: numberFlag(flags, 'max-wait', 5000),
+  maxBytesPerPartition: own.maxBytesPerPartition,
+  maxBytes: own.maxBytes,
+  minBytes: 1,
+  maxWaitTimeInMs: 5000,
 };
-const concurrency = numberFlag(flags, 'concurrency', own.partitionsConcurrently);
-const storeVariant = flags.get('store') ?? 'src';
-const fetchLabel =
-  `concurrency=${concurrency} maxBytesPerPartition=${fetch.maxBytesPerPartition} maxBytes=${fetch.maxBytes}` +
-  ` minBytes=${fetch.minBytes} maxWait=${fetch.maxWaitTimeInMs}`;
-const variant = mode === 'ours' ? 'src' : mode === 'raw' ? fetchLabel : `store=${storeVariant} ${fetchLabel}`;
+const concurrency = own.partitionsConcurrently;
+const variant =
+  mode === 'ours'
+    ? 'src'
+    : `concurrency=${concurrency} maxBytesPerPartition=${fetch.maxBytesPerPartition} maxBytes=${fetch.maxBytes}` +
+      ` minBytes=${fetch.minBytes} maxWait=${fetch.maxWaitTimeInMs}`;
+if (mode !== 'ours' && mode !== 'raw') throw new Error(`--mode ${mode}: expected ours or raw`);
 
-/** Progress shared by every mode: messages handled, and when the first and last batch came. */
+/** Progress shared by both modes: messages handled, and when the first and last batch came. */
 const progress = { messages: 0, batches: 0, firstBatchAt: 0, doneAt: 0 };
-const stages: Record<string, number> = {};
-const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
-  const t = performance.now();
-  try {
-    return await fn();
-  } finally {
-    stages[stage] = (stages[stage] ?? 0) + performance.now() - t;
-  }
-};
-const timedSync = <T>(stage: string, fn: () => T): T => {
-  const t = performance.now();
-  try {
-    return fn();
-  } finally {
-    stages[stage] = (stages[stage] ?? 0) + performance.now() - t;
-  }
-};
 
 function markBatch(messages: number): void {
   if (progress.batches === 0) progress.firstBatchAt = performance.now();
@@ -148,68 +126,6 @@ async function startRaw(kafka: Kafka): Promise<Running> {
   return { handled: () => progress.messages, counts: () => ({ bytes }), close: () => consumer.disconnect() };
 }
 
-/** A copy of OrderConsumer.handleBatch (no dead-letter sends: the bench topics have none) with timers. */
-async function startCopy(kafka: Kafka, redis: Redis): Promise<Running> {
-  const store: BatchApplier =
-    storeVariant === 'src'
-      ? await StateStore.open(redis, {
-          keyPrefix: prefix,
-          windowDays: config.state.windowDays,
-          shards: config.state.shards ?? config.kafka.ordersPartitions,
-        })
-      : await openVariantStore(redis, storeVariant, {
-          keyPrefix: prefix,
-          windowDays: config.state.windowDays,
-          shards: config.state.shards ?? config.kafka.ordersPartitions,
-        });
-  const counts = { valid: 0, applied: 0, deadLettered: 0, changes: 0 };
-  const consumer = kafka.consumer({ groupId: group, ...fetch, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let handlerEnd = 0;
-  await consumer.run({
-    autoCommit: true,
-    autoCommitInterval: 1000,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: concurrency,
-    eachBatch: async (payload: EachBatchPayload) => {
-      const { batch } = payload;
-      if (batch.messages.length === 0) return;
-      const start = performance.now();
-      if (handlerEnd > 0 && concurrency === 1)
-        stages.outsideHandler = (stages.outsideHandler ?? 0) + start - handlerEnd;
-      const options = {
-        maxBytes: config.events.maxBytes,
-        currency: config.events.currency,
-        earliestMs: Date.UTC(2000, 0, 1),
-        maxFutureMs: 86_400_000,
-        wallClockMs: Date.now(),
-      };
-      const source = { topic: batch.topic, partition: batch.partition };
-      const prepared = timedSync('prepare', () => prepareBatch(batch.messages, source, options, defaultRules));
-      const result = await timed('apply', () => store.applyBatch(prepared.changes, prepared.watermarkCandidateMs));
-      await timed('commit', async () => {
-        const last = batch.messages[batch.messages.length - 1];
-        if (last !== undefined) payload.resolveOffset(last.offset);
-        await payload.commitOffsetsIfNecessary();
-        await payload.heartbeat();
-      });
-      counts.valid += prepared.counts.valid;
-      counts.applied += result.applied;
-      counts.deadLettered += prepared.deadLetters.length;
-      counts.changes += prepared.changes.length;
-      handlerEnd = performance.now();
-      stages.handler = (stages.handler ?? 0) + handlerEnd - start;
-      markBatch(batch.messages.length);
-    },
-  });
-  return {
-    handled: () => counts.valid + counts.deadLettered,
-    counts: () => ({ ...counts }),
-    close: () => consumer.disconnect(),
-  };
-}
-
 async function main(): Promise<void> {
   const kafka = createKafka(config.kafka, silentLogger);
   const admin = kafka.admin();
@@ -225,12 +141,7 @@ async function main(): Promise<void> {
   const machine0 = machineCpuSeconds();
   const started = performance.now();
 
-  const running =
-    mode === 'raw'
-      ? await startRaw(kafka)
-      : mode === 'copy'
-        ? await startCopy(kafka, redis)
-        : await startOurs(kafka, redis);
+  const running = mode === 'raw' ? await startRaw(kafka) : await startOurs(kafka, redis);
 
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
@@ -292,9 +203,6 @@ async function main(): Promise<void> {
       others: round(machine - nodeCpu - redisCpu - (kafkaCpu ?? 0), 2),
     },
     counts,
-    ...(Object.keys(stages).length > 0
-      ? { stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(v / 1000, 3)])) }
-      : {}),
     redisCommands: commands,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -16,10 +16,14 @@ import { EARLIEST_EVENT_MS, MAX_FUTURE_MS, type DecodeOptions } from '../../src/
 import type { CheckoutEvent } from '../../src/events/schema.js';
 import { readOnlineRetail } from '../../src/replay/online-retail.js';
 import { toMessage } from '../../src/replay/publish.js';
+import { stateKeys } from '../../src/state/keys.js';
 
 const run = promisify(execFile);
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The bundled UCI Online Retail export (data/README.md), the default input of the real-data runs. */
+export const bundledDataSet = path.join(repoRoot, 'data', 'online-retail.csv.gz');
 
 /** A name no other run uses; the bench owns (and removes) every topic, group and key prefix it names. */
 export function uniqueName(prefix: string): string {
@@ -217,11 +221,6 @@ export async function startOwnRedis(aof: boolean): Promise<{ url: string; stop: 
 
 // ------------------------------------------------------------------------------------ Redis ceiling
 
-export interface RedisCeiling {
-  /** requests per second by test name (SET, HSET, EVALSHA ...) as redis-benchmark -q prints them */
-  readonly rps: Record<string, number>;
-}
-
 /** Runs `redis-benchmark -q ...` and parses its "NAME: N requests per second" lines. */
 export async function redisBenchmark(redisUrl: string, args: readonly string[]): Promise<Record<string, number>> {
   const url = new URL(redisUrl);
@@ -241,9 +240,9 @@ export async function redisBenchmark(redisUrl: string, args: readonly string[]):
 
 /**
  * The Redis ceilings: plain SET and HSET (-P 16, 1M requests), EVALSHA of a trivial script, and
- * EVALSHA of the scripts that apply an event, with an order of the workload's mean size on random
- * customers, one event per call: what Redis alone can apply (src's batched calls pay the per-call
- * cost once per 200 events, so they do somewhat better). redis-benchmark's
+ * EVALSHA of src's apply-events.lua with an order of the workload's mean size on random customers,
+ * one event per call: what Redis alone can apply (src's batched calls pay the per-call cost once per
+ * 200 events, so they do somewhat better). redis-benchmark's
  * default keys ("key:__rand_int__", "myhash") are removed afterwards when they did not exist before.
  */
 export async function redisCeilings(
@@ -254,11 +253,8 @@ export async function redisCeilings(
     /** requests for the script tests (a Lua script runs ~30x slower than SET) */
     scriptRequests: number;
     prefix: string;
-    /**
-     * scripts that apply an event, by label: src's apply-events.lua (`batch`: given one event per
-     * call here) and per-event ones (`per-event`: apply-customer-event.lua's arguments)
-     */
-    applyScripts: Record<string, { lua: string; layout: 'batch' | 'per-event' }>;
+    /** src's apply-events.lua, given one event per call here */
+    applyEventsLua: string;
     skusPerOrder: number;
   },
 ): Promise<Record<string, number>> {
@@ -273,26 +269,19 @@ export async function redisCeilings(
   ]);
   out['EVALSHA trivial (SET)'] = Object.values(trivialRps)[0] ?? NaN;
   const skus = Array.from({ length: options.skusPerOrder }, (_, i) => `2${String(i).padStart(4, '0')}`);
-  for (const [label, { lua, layout }] of Object.entries(options.applyScripts)) {
-    const sha = String(await redis.script('LOAD', lua));
-    // Random customers among 1M and random 96-bit digests: each call applies a new event (day
-    // 14975 = 2011-01-01) to a mostly fresh hash.
-    const customer = `${options.prefix}:{c:__rand_int__}`;
-    const event =
-      layout === 'batch'
-        ? [
-            ...['evalsha', sha, '3', `${options.prefix}:{guests}:stats`, `${options.prefix}:{guests}:seen`, customer],
-            ...['365', 'o', '__rand_int____rand_int__', '1293840000000', String(skus.length), '12', '30600'],
-            ...[String(skus.length), ...skus],
-          ]
-        : [
-            ...['evalsha', sha, '1', customer, 'e:__rand_int____rand_int__'],
-            ...['o', '1293840000000', '14975', '365', String(skus.length), '12', '30600', ...skus],
-          ];
-    const rps = await redisBenchmark(redisUrl, ['-P', '16', '-n', n, '-r', '1000000', ...event]);
-    out[`EVALSHA ${label} (${options.skusPerOrder} skus)`] = Object.values(rps)[0] ?? NaN;
-    await unlinkPrefix(redis, options.prefix);
-  }
+  const sha = String(await redis.script('LOAD', options.applyEventsLua));
+  // The call StateStore.applyBatch makes (see apply-events.lua's header), with one event: random
+  // customers among 1M of one shard and random 24-digit digests, so each call applies a new order
+  // (at 2011-01-01) to a mostly fresh hash.
+  const keys = stateKeys(options.prefix, 1).shard(0);
+  const event = [
+    ...['evalsha', sha, '4', keys.guestStats, keys.guestSeen, keys.due, keys.customer('__rand_int__')],
+    ...['365', String(keys.customer('').length)],
+    ...['o', '__rand_int____rand_int__', '1293840000000', String(skus.length), '12', '30600'],
+    ...[String(skus.length), ...skus],
+  ];
+  const rps = await redisBenchmark(redisUrl, ['-P', '16', '-n', n, '-r', '1000000', ...event]);
+  out[`EVALSHA apply-events (src), one event per call (${options.skusPerOrder} skus)`] = Object.values(rps)[0] ?? NaN;
   if (existed === 0) await redis.unlink('key:__rand_int__', 'myhash');
   await unlinkPrefix(redis, options.prefix);
   return out;
@@ -433,12 +422,11 @@ export interface WorkerResult {
     readonly others: number;
   };
   readonly counts?: Record<string, number>;
-  readonly stages?: Record<string, number>;
   readonly redisCommands?: Record<string, { calls: number; usec: number }>;
 }
 
 export interface WorkerOptions {
-  readonly mode: 'ours' | 'raw' | 'copy';
+  readonly mode: 'ours' | 'raw';
   readonly topic: string;
   readonly group: string;
   readonly prefix: string;
@@ -447,7 +435,6 @@ export interface WorkerOptions {
   readonly timeoutSeconds: number;
   /** stop after this long (0: consume the whole topic) */
   readonly maxSeconds?: number;
-  readonly extra?: readonly string[];
   /** write a V8 CPU profile of the worker into this directory */
   readonly cpuProfDir?: string;
 }
@@ -463,7 +450,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     ...['--mode', options.mode, '--topic', options.topic, '--group', options.group, '--prefix', options.prefix],
     ...['--expect', String(options.expect), '--lines', String(options.lines)],
     ...['--timeout', String(options.timeoutSeconds), '--max-seconds', String(options.maxSeconds ?? 0)],
-    ...(options.extra ?? []),
   ];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

@@ -1,10 +1,11 @@
 // Where a consumer's time goes, without Kafka: the stages of OrderConsumer's batch loop timed one
 // by one on the same messages (the real data set and a synthetic sample), in CPU time per event,
 // plus StateStore.applyBatch against a private Redis (node CPU, Redis CPU and wall time per event).
-// Variants from variants.ts are measured beside src and checked to give the same results.
+// The ceilings of the decoding stages, in the same run: JSON.parse alone, and zod's runtime parser
+// against the same schema compiled (checked to answer alike, broken events included).
 //
 // npx tsx bench/ingest/micro.ts [--repeat 5] [--synthetic-customers 10000] [--synthetic-orders 50000]
-//                               [--stores src,NAME] [--batch 500] [--only real|synthetic] [--aof]
+//                               [--batch 500] [--only real|synthetic] [--file data/online-retail.csv.gz] [--aof]
 import type { KafkaMessage } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { prepareBatch, type PreparedBatch } from '../../src/consumers/prepare-batch.js';
@@ -15,12 +16,12 @@ import { eventSchema } from '../../src/events/schema.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { loadConfig } from '../../src/config.js';
 import { createRedis } from '../../src/infra/redis.js';
-import { stateKeys } from '../../src/state/keys.js';
+import { StateStore } from '../../src/state/state-store.js';
 import {
   benchDecodeOptions,
+  bundledDataSet,
   commandStats,
   consumedMessage,
-  customerKeys,
   diffCommandStats,
   emit,
   markdownTable,
@@ -34,15 +35,11 @@ import {
   unlinkPrefix,
 } from './lib.js';
 import { SyntheticOrders } from './synthetic-data.js';
-import { openVariantStore, type BatchApplier } from './variants.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const repeat = numberFlag(flags, 'repeat', 5);
 const batchSize = numberFlag(flags, 'batch', 500);
-const stores = (flags.get('stores') ?? 'src').split(',');
-/** store variants that must leave exactly src's state (the others are probes) */
-const exactStores = new Set(['per-event']);
-const realFile = flags.get('file') ?? '/work/shared/data/online-retail.csv.gz';
+const realFile = flags.get('file') ?? bundledDataSet;
 
 const options = benchDecodeOptions();
 const source = { topic: 'micro', partition: 0 };
@@ -144,17 +141,17 @@ interface ApplyCost {
   commands: Record<string, { calls: number; usec: number }>;
 }
 
-/** applyBatch over every prepared batch on a fresh prefix; per event, best round. */
+/** src's StateStore.applyBatch over every prepared batch on a fresh prefix; per event, best round. */
 async function applyCost(
   redis: Redis,
-  name: string,
+  workload: string,
   prepared: readonly PreparedBatch[],
   events: number,
 ): Promise<ApplyCost> {
   let best: ApplyCost | undefined;
   for (let r = 0; r < Math.min(repeat, 3); r++) {
-    const prefix = `micro:${name}:${r}`;
-    const store: BatchApplier = await openVariantStore(redis, name, { keyPrefix: prefix, windowDays: 365, shards: 6 });
+    const prefix = `micro:${workload}:${r}`;
+    const store = await StateStore.open(redis, { keyPrefix: prefix, windowDays: 365, shards: 6 });
     await redis.ping();
     const c0 = await commandStats(redis);
     const redis0 = await redisCpuSeconds(redis);
@@ -176,53 +173,6 @@ async function applyCost(
   }
   if (best === undefined) throw new Error('no rounds');
   return best;
-}
-
-/**
- * Same Redis state from src's script and from the variant: every event applied twice, first in
- * reverse order (out of order: the slow paths), then in order (all duplicates: must change
- * nothing), then every hash compared field by field.
- */
-async function checkStore(
-  redis: Redis,
-  name: string,
-  prepared: readonly PreparedBatch[],
-): Promise<Record<string, unknown>> {
-  const states: Map<string, string>[] = [];
-  let duplicatesSeen = 0;
-  // Out of order too: the batches backwards, each batch's events backwards, then forwards again.
-  const backwards = [...prepared].reverse().map((b) => ({ ...b, changes: [...b.changes].reverse() }));
-  for (const [i, store] of ['src', name].entries()) {
-    const prefix = `check:${name}:${i}`;
-    const applier = await openVariantStore(redis, store, { keyPrefix: prefix, windowDays: 365, shards: 6 });
-    for (const b of backwards) await applier.applyBatch(b.changes, b.watermarkCandidateMs);
-    for (const b of prepared)
-      duplicatesSeen += (await applier.applyBatch(b.changes, b.watermarkCandidateMs)).duplicates;
-    const state = new Map<string, string>();
-    for (const key of await customerKeys(redis, stateKeys(prefix, 6).customerPattern)) {
-      const hash = await redis.hgetall(key);
-      const fields = Object.keys(hash)
-        .sort()
-        // a dedupe field's value is the content digest in src, "1" in the per-event variants: the
-        // field's presence is what both must agree on
-        .map((f) => `${f}=${f.startsWith('e:') ? 'applied' : hash[f]}`);
-      state.set(key.slice(prefix.length), fields.join(' '));
-    }
-    states.push(state);
-    await unlinkPrefix(redis, prefix);
-  }
-  const [a, b] = states as [Map<string, string>, Map<string, string>];
-  const differing: string[] = [];
-  for (const [k, v] of a)
-    if (b.get(k) !== v && differing.length < 5) differing.push(`${k}: src ${v} / ${name} ${b.get(k)}`);
-  const events = prepared.reduce((s, p) => s + p.changes.length, 0);
-  return {
-    keys: a.size,
-    variantKeys: b.size,
-    differing,
-    secondPassDuplicates: duplicatesSeen,
-    expectedDuplicates: 2 * events,
-  };
 }
 
 async function main(): Promise<void> {
@@ -271,20 +221,15 @@ async function main(): Promise<void> {
 
       const prepared = groups.map((g) => prepareBatch(g, source, options, defaultRules));
       const applied = prepared.reduce((s, p) => s + p.changes.length, 0);
-      for (const store of stores.filter((x) => x !== 'src' && exactStores.has(x))) {
-        emit({ kind: 'store-equivalence', workload: name, store, ...(await checkStore(redis, store, prepared)) });
-      }
-      for (const store of stores) {
-        const cost = await applyCost(redis, store, prepared, applied);
-        emit({ kind: 'micro-apply', workload: name, store, events: applied, batch: batchSize, ...cost });
-        rows.push([
-          name,
-          `applyBatch store=${store} (per applied event)`,
-          String(cost.nodeCpuUs),
-          String(cost.redisCpuUs),
-          String(cost.wallUs),
-        ]);
-      }
+      const cost = await applyCost(redis, name, prepared, applied);
+      emit({ kind: 'micro-apply', workload: name, store: 'src', events: applied, batch: batchSize, ...cost });
+      rows.push([
+        name,
+        'StateStore.applyBatch (src, per applied event)',
+        String(cost.nodeCpuUs),
+        String(cost.redisCpuUs),
+        String(cost.wallUs),
+      ]);
     }
   } finally {
     await redis.quit();

@@ -2,23 +2,19 @@
 // the way `insiders replay` does it (same reader, same publisher, same batch sizes), then consumed
 // by the raw kafkajs ceiling and by the service's consumer; memory of every customer hash.
 //
-// npx tsx bench/ingest/real.ts [--file F] [--partitions 6] [--variants "flags;flags"] [--cpu-prof DIR]
+// npx tsx bench/ingest/real.ts [--file data/online-retail.csv.gz] [--partitions 6] [--cpu-prof DIR]
 //                              [--repeat 1] [--own-redis [aof]] [--skip-raw] [--skip-ours]
 //                              [--skip-redis-benchmark] [--rb-requests 1000000] [--max-seconds 0]
-import { existsSync } from 'node:fs';
 import type { CheckoutEvent } from '../../src/events/schema.js';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { silentLogger } from '../../src/log.js';
 import { readOnlineRetail } from '../../src/replay/online-retail.js';
 import { publishEvents } from '../../src/replay/publish.js';
-import { benchConfig, numberFlag, parseFlags } from './lib.js';
-import { parseVariants, profileDir, runWorkload, type Filled } from './workload.js';
+import { benchConfig, bundledDataSet, numberFlag, parseFlags } from './lib.js';
+import { profileDir, runWorkload, type Filled } from './workload.js';
 
 const flags = parseFlags(process.argv.slice(2));
-const shared = '/work/shared/data/online-retail.csv.gz';
-const file =
-  flags.get('file') ??
-  (existsSync(shared) ? shared : new URL('../../data/online-retail.csv.gz', import.meta.url).pathname);
+const file = flags.get('file') ?? bundledDataSet;
 
 async function* eventsOf(path: string): AsyncGenerator<CheckoutEvent> {
   for await (const item of readOnlineRetail(path, { currency: 'GBP' })) if (item.kind === 'event') yield item.event;
@@ -64,7 +60,6 @@ await runWorkload({
   fill,
   memorySample: numberFlag(flags, 'memory-sample', 1_000_000),
   maxSeconds: numberFlag(flags, 'max-seconds', 0),
-  variants: parseVariants(flags.get('variants')),
   repeat: numberFlag(flags, 'repeat', 1),
   skipRaw: flags.has('skip-raw'),
   skipOurs: flags.has('skip-ours'),

@@ -1,6 +1,5 @@
-// One benchmark run over a pre-filled topic: the raw Kafka ceiling, the service's consumer, optional
-// copy-mode variants, Redis memory per customer and the Redis ceilings, all in the same run, then
-// clean-up. real.ts and synthetic.ts fill the topic and call runWorkload.
+// One benchmark run over a pre-filled topic: the raw Kafka ceiling, the service's consumer, Redis
+// memory per customer and the Redis ceilings, all in the same run, then clean-up. real.ts and synthetic.ts fill the topic and call runWorkload.
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Admin } from 'kafkajs';
@@ -52,10 +51,10 @@ export interface WorkloadOptions {
    * StateStore: memory is then measured there. Returns how many customers it wrote.
    */
   readonly sampleState?: (redis: Redis, prefix: string) => Promise<number>;
-  /** stop the service's consumer (and copies) after this long; 0: consume the whole topic */
+  /** stop the service's consumer after this long; 0: consume the whole topic */
   readonly maxSeconds: number;
-  /** copy-mode variants to run after the service's consumer, each a list of consume.ts flags */
-  readonly variants: readonly (readonly string[])[];
+  /** none: the copy-mode variants were removed (see parseVariants); kept for the callers' flag */
+  readonly variants?: readonly (readonly string[])[];
   /** rounds of every consumer, interleaved; the table shows the median round */
   readonly repeat: number;
   readonly skipRaw: boolean;
@@ -102,7 +101,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
   let ceilings: Record<string, number> | undefined;
   let filled: Filled | undefined;
   if (o.cpuProfDir !== undefined) mkdirSync(o.cpuProfDir, { recursive: true });
-  const worker = async (mode: 'ours' | 'raw' | 'copy', label: string, extra: readonly string[] = []) => {
+  const worker = async (mode: 'ours' | 'raw', label: string) => {
     const group = `${id}.${results.length}.${label.replace(/[^A-Za-z0-9]+/g, '-')}`;
     const prefix = `bench:${id}:${results.length}`;
     groups.push(group);
@@ -117,7 +116,6 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
       lines: filled?.lines ?? 0,
       timeoutSeconds: o.timeoutSeconds,
       maxSeconds: mode === 'raw' ? 0 : o.maxSeconds,
-      extra,
       ...(o.cpuProfDir === undefined ? {} : { cpuProfDir: o.cpuProfDir }),
     });
     emit(workerLine(o.workload, r));
@@ -169,28 +167,14 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
           });
         }
       }
-      for (const [i, flags] of o.variants.entries()) {
-        const { prefix } = await worker('copy', `copy ${i + 1}: ${flags.join(' ') || 'as src'}`, flags);
-        await unlinkPrefix(redis, prefix);
-      }
     }
     if (!o.skipRedisBenchmark) {
       note(`${o.workload}: redis-benchmark ceilings`);
-      const applyScripts = {
-        'apply-events (src), one event per call': {
-          lua: await readFile(`${scriptsDir}apply-events.lua`, 'utf8'),
-          layout: 'batch' as const,
-        },
-        'apply-customer-event (per-event baseline)': {
-          lua: await readFile(new URL('./lua/apply-customer-event.lua', import.meta.url), 'utf8'),
-          layout: 'per-event' as const,
-        },
-      };
       ceilings = await redisCeilings(redis, config.redis.url, {
         requests: o.redisBenchmarkRequests,
         scriptRequests: Math.min(o.redisBenchmarkRequests, 200_000),
         prefix: `bench:${id}:rb`,
-        applyScripts,
+        applyEventsLua: await readFile(`${scriptsDir}apply-events.lua`, 'utf8'),
         skusPerOrder: Math.max(1, Math.round(filled.lines / Math.max(1, filled.events))),
       });
       emit({ kind: 'redis-ceiling', workload: o.workload, requests: o.redisBenchmarkRequests, rps: ceilings });
@@ -297,15 +281,13 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
   note('done');
 }
 
-/** `--variants "--store per-event;--store noop --concurrency 3"`: one copy-mode run per `;`-separated flag set. */
+/**
+ * `--variants` ran copies of the consumer's batch loop with prototype scripts; they are gone (git
+ * history keeps them), so the flag is refused rather than silently ignored.
+ */
 export function parseVariants(spec: string | undefined): string[][] {
-  if (spec === undefined || spec === 'true') return [];
-  return spec.split(';').map((s) =>
-    s
-      .trim()
-      .split(/\s+/)
-      .filter((x) => x !== ''),
-  );
+  if (spec === undefined) return [];
+  throw new Error('--variants: the copy-mode variants were removed; the benchmark measures src and its ceilings');
 }
 
 /** `--cpu-prof [DIR]`: where V8 CPU profiles of the consumer processes go. */

@@ -68,7 +68,7 @@ const env: Record<string, string> = {
   LOG_LEVEL: 'info',
 };
 const config = benchConfig(env);
-const cliScript = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const cliScript = fileURLToPath(new URL('../../scripts/insiders-from-source.ts', import.meta.url));
 
 function cli(args: readonly string[]): ChildProcess & { log: string[] } {
   const child = spawn(process.execPath, ['--import', 'tsx', cliScript, ...args], {

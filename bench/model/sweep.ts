@@ -11,6 +11,7 @@
 //   tick (1 %)    a pass with 1 % of customers due (chosen at random, their due time set to "now")
 //   tick (none)   a pass with nothing due
 //   warm refit    a second refit, warm-started from the first
+//   placement after the warm refit   everyone placed again under it (few changes: the usual case)
 // with, for both refits, the time of the same fitModel call on the same sample in process (the
 // model's share; the rest is reading the sample from Redis), the due index's memory per customer
 // (MEMORY USAGE of every shard's index), and scikit-learn's MiniBatchKMeans and full KMeans on the
@@ -29,7 +30,7 @@ import { fitModel, isEligible } from '../../src/model/model.js';
 import { applyScaler, featureMatrix } from '../../src/model/prepare.js';
 import { SegmentAssigner } from '../../src/segmentation/assigner.js';
 import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
-import { ModelStore } from '../../src/segmentation/model-store.js';
+import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
 import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';
@@ -124,8 +125,13 @@ for (const n of sizes) {
     const tick = await sweep(redis, store, assigner, passOptions);
     const idle = await sweep(redis, store, assigner, passOptions);
     const warm = await refit(redis, store, models, refitOptions);
-    if (placed.kind !== 'swept' || tick.kind !== 'swept' || idle.kind !== 'swept' || warm.kind !== 'fitted')
-      throw new Error('a pass or refit was skipped');
+    if (warm.kind !== 'fitted') throw new Error(`warm refit: ${warm.kind}`);
+    // The usual placement after a refit: everyone placed under the warm-started version, which
+    // keeps almost every customer where they were (few changes to record and publish).
+    assigner.useModel(warm.model);
+    const warmPlaced = await sweep(redis, store, assigner, passOptions);
+    if (placed.kind !== 'swept' || tick.kind !== 'swept' || idle.kind !== 'swept' || warmPlaced.kind !== 'swept')
+      throw new Error('a pass was skipped');
 
     // The model's share of a refit: the same fits on the same sample, in process.
     let started = performance.now();
@@ -157,6 +163,11 @@ for (const n of sizes) {
         tick1pc: { ms: round(tick.ms), madeDue, placed: tick.due, changes: tick.changes },
         tickIdle: { ms: round(idle.ms), placed: idle.due },
         warmRefit: { ms: round(warm.ms), fitModelMs: round(warmFitMs), inertia: round(warm.model.inertia, 3) },
+        placementAfterWarmRefit: {
+          ms: round(warmPlaced.ms),
+          customers: warmPlaced.placedForModel,
+          changes: warmPlaced.changes,
+        },
         sklearn: {
           ...sklearn.info,
           onSampleOf: x.rows,

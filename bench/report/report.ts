@@ -31,7 +31,7 @@ import { reportData } from '../../src/report/report-data.js';
 import { REPORT_SAMPLE_SIZE, serviceReport } from '../../src/report/service-report.js';
 import { SegmentAssigner } from '../../src/segmentation/assigner.js';
 import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
-import { ModelStore } from '../../src/segmentation/model-store.js';
+import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
 import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';
@@ -234,7 +234,7 @@ async function servicePart(n: number): Promise<void> {
           htmlBytes = html.length;
           heapMb = Math.max(heapMb, (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20);
         } else {
-          await store.sampleCustomers(REPORT_SAMPLE_SIZE);
+          await store.sampleCustomers(REPORT_SAMPLE_SIZE, await now());
           sampleMs.push(performance.now() - started);
         }
       }

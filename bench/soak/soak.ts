@@ -126,7 +126,7 @@ const events = new SyntheticOrders({ customers, orders, seed: 7 }).events();
 
 note(`starting the service; feeding ${rate} events/s for ${minutes} min`);
 const startService = (roles: readonly string[]) =>
-  spawn(process.execPath, ['--import', 'tsx', 'bench/soak/service.ts', 'run', ...roles], {
+  spawn(process.execPath, ['--import', 'tsx', 'scripts/insiders-from-source.ts', 'run', ...roles], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
     stdio: ['ignore', 'ignore', 'pipe'],

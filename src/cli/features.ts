@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { loadConfig } from '../config.js';
 import { InsidersError } from '../errors.js';
 import { featureColumns, featureRow, type FeatureRow } from '../features/export.js';
-import { computeFeatures } from '../features/features.js';
+import { computeFeatures, featuresAt } from '../features/features.js';
 import { createRedisClient } from '../infra/redis.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
 import type { CommandOutcome } from './main.js';
@@ -44,9 +44,9 @@ export function registerFeatures(program: Command, outcome: CommandOutcome): voi
           return;
         }
         let header = true;
-        for await (const page of store.customers()) {
+        for await (const page of store.customers(nowMs)) {
           write(
-            page.map((s) => featureRow(computeFeatures(s, nowMs, config.state.windowDays))),
+            page.map((s) => featureRow(featuresAt(s, nowMs, config.state.windowDays))),
             header,
           );
           header = false;

@@ -545,8 +545,8 @@ export class OrderConsumer {
     const { assigner, store } = this.options;
     if (assigner?.currentModel === undefined) return;
     const ids = [...new Set(changes.flatMap((c) => (c.customerId === null ? [] : [c.customerId])))];
-    const states = await store.customersById(ids);
-    await assigner.assign(states, await store.now(this.options.clock ?? 'watermark'), 'event');
+    const nowMs = await store.now(this.options.clock ?? 'watermark');
+    await assigner.assign(await store.placementStates(ids, nowMs), nowMs, 'event');
   }
 
   /**

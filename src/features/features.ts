@@ -1,7 +1,10 @@
 // Per-customer features: pure functions of (state, now). Definitions (docs/features.md):
 // the window is the last `windowDays` UTC days up to and including now's day; recency is
 // lifetime. Money in mills. These are the numbers the model clusters and marketing reads.
-import { dayOf, MS_PER_DAY, type CustomerState } from '../state/customer-state.js';
+// Two inputs give the same features: a customer's whole state (computeFeatures), and the compact
+// one the placement passes read from Redis (featuresAt over a PlacementState, whose products are
+// already reduced to a ProductWindow by read-placement.lua, the same way productWindow does here).
+import { dayOf, MS_PER_DAY, type CustomerState, type ProductWindow, type Totals } from '../state/customer-state.js';
 
 export interface Features {
   readonly customerId: string;
@@ -37,7 +40,75 @@ export function windowStartDay(nowMs: number, windowDays: number): number {
   return dayOf(nowMs) - windowDays + 1;
 }
 
+/** What a customer's features at a time are computed from. */
+export interface WindowInput {
+  readonly customerId: string;
+  readonly lastPurchaseMs: number | undefined;
+  readonly lifetime: Pick<Totals, 'orders' | 'revenueMills'>;
+  /** day buckets, by UTC day number (those outside the window are skipped) */
+  readonly days: ReadonlyMap<number, Totals>;
+  /** the customer's products as of the day the features are computed for */
+  readonly products: ProductWindow;
+}
+
+/**
+ * The earliest time after `nowMs` at which the set of the given UTC days inside a window of
+ * `windowDays` days ending on the current day changes: a day inside the window leaves it at
+ * (day + windowDays) × MS_PER_DAY; a day after today enters it at day × MS_PER_DAY; a day before the
+ * window never matters again. Infinity when none of the days will change the window.
+ */
+export function nextWindowChangeMs(days: Iterable<number>, nowMs: number, windowDays: number): number {
+  if (!Number.isInteger(windowDays) || windowDays < 1) {
+    throw new RangeError(`nextWindowChangeMs: windowDays must be a positive integer, got ${windowDays}`);
+  }
+  const today = dayOf(nowMs);
+  const start = today - windowDays + 1;
+  let next = Infinity;
+  for (const day of days) {
+    const at = day > today ? day * MS_PER_DAY : day >= start ? (day + windowDays) * MS_PER_DAY : Infinity;
+    if (at < next) next = at;
+  }
+  return next;
+}
+
+/**
+ * Products (their latest purchase days) reduced to what the features and the due time read, as of
+ * now's day. read-placement.lua computes the same in Redis from the p:<sku> fields.
+ */
+export function productWindow(lastDays: Iterable<number>, nowMs: number, windowDays: number): ProductWindow {
+  const day = dayOf(nowMs);
+  const start = windowStartDay(nowMs, windowDays);
+  let inWindow = 0;
+  const days: number[] = [];
+  for (const d of lastDays) {
+    if (d >= start && d <= day) inWindow++;
+    days.push(d);
+  }
+  return { day, inWindow, changeMs: nextWindowChangeMs(days, nowMs, windowDays) };
+}
+
+/** The features of a whole customer state at `nowMs`. */
 export function computeFeatures(state: CustomerState, nowMs: number, windowDays: number): Features {
+  return featuresAt(
+    {
+      customerId: state.customerId,
+      lastPurchaseMs: state.lastPurchaseMs,
+      lifetime: state.lifetime,
+      days: state.days,
+      products: productWindow(state.productLastDay.values(), nowMs, windowDays),
+    },
+    nowMs,
+    windowDays,
+  );
+}
+
+/** The features at `nowMs`; `input.products` must be as of now's day. */
+export function featuresAt(input: WindowInput, nowMs: number, windowDays: number): Features {
+  if (input.products.day !== dayOf(nowMs)) {
+    throw new RangeError(
+      `featuresAt: products as of day ${input.products.day}, features asked for day ${dayOf(nowMs)}`,
+    );
+  }
   const start = windowStartDay(nowMs, windowDays);
   const end = dayOf(nowMs);
   let orders = 0;
@@ -50,7 +121,7 @@ export function computeFeatures(state: CustomerState, nowMs: number, windowDays:
   let firstDay = Infinity;
   let lastDay = -Infinity;
   let purchaseDays = 0;
-  for (const [day, t] of state.days) {
+  for (const [day, t] of input.days) {
     if (day < start || day > end) continue;
     orders += t.orders;
     lines += t.lines;
@@ -65,12 +136,11 @@ export function computeFeatures(state: CustomerState, nowMs: number, windowDays:
       if (day > lastDay) lastDay = day;
     }
   }
-  let products = 0;
-  for (const day of state.productLastDay.values()) if (day >= start && day <= end) products++;
+  const products = input.products.inWindow;
   return {
-    customerId: state.customerId,
+    customerId: input.customerId,
     recencyDays:
-      state.lastPurchaseMs === undefined ? null : Math.max(0, Math.floor((nowMs - state.lastPurchaseMs) / MS_PER_DAY)),
+      input.lastPurchaseMs === undefined ? null : Math.max(0, Math.floor((nowMs - input.lastPurchaseMs) / MS_PER_DAY)),
     orders,
     frequency: orders === 0 ? 0 : orders / (lastDay - firstDay + 1),
     grossRevenueMills: revenueMills,
@@ -81,7 +151,7 @@ export function computeFeatures(state: CustomerState, nowMs: number, windowDays:
     returnEvents,
     returnedMills,
     avgDaysBetweenPurchases: purchaseDays < 2 ? null : (lastDay - firstDay) / (purchaseDays - 1),
-    lifetimeOrders: state.lifetime.orders,
-    lifetimeRevenueMills: state.lifetime.revenueMills,
+    lifetimeOrders: input.lifetime.orders,
+    lifetimeRevenueMills: input.lifetime.revenueMills,
   };
 }

@@ -8,30 +8,12 @@
 // recency s whose s² terms are equal for every centre, so ‖x − c‖² − ‖x − a‖² is linear in s: each
 // rival centre c of the current one a gives one crossing point, mapped back to a recency in days.
 // Times are epoch milliseconds (integers, as the customer state stores them); days are UTC days.
-import type { Features } from '../features/features.js';
-import { dayOf, MS_PER_DAY, type CustomerState } from '../state/customer-state.js';
+import { nextWindowChangeMs, type Features, type WindowInput } from '../features/features.js';
+import { MS_PER_DAY, type CustomerState } from '../state/customer-state.js';
+
+export { nextWindowChangeMs };
 import { isEligible } from './model.js';
 import type { FeatureName, ModelVersion } from './types.js';
-
-/**
- * The earliest time after `nowMs` at which the set of the given UTC days inside a window of
- * `windowDays` days ending on the current day changes: a day inside the window leaves it at
- * (day + windowDays) × MS_PER_DAY; a day after today enters it at day × MS_PER_DAY; a day before the
- * window never matters again. Infinity when none of the days will change the window.
- */
-export function nextWindowChangeMs(days: Iterable<number>, nowMs: number, windowDays: number): number {
-  if (!Number.isInteger(windowDays) || windowDays < 1) {
-    throw new RangeError(`nextWindowChangeMs: windowDays must be a positive integer, got ${windowDays}`);
-  }
-  const today = dayOf(nowMs);
-  const start = today - windowDays + 1;
-  let next = Infinity;
-  for (const day of days) {
-    const at = day > today ? day * MS_PER_DAY : day >= start ? (day + windowDays) * MS_PER_DAY : Infinity;
-    if (at < next) next = at;
-  }
-  return next;
-}
 
 /** nextWindowChangeMs over every day a customer's window features read: day buckets and products' last purchase days. */
 export function customerWindowChangeMs(state: CustomerState, nowMs: number, windowDays: number): number {
@@ -39,6 +21,11 @@ export function customerWindowChangeMs(state: CustomerState, nowMs: number, wind
     nextWindowChangeMs(state.days.keys(), nowMs, windowDays),
     nextWindowChangeMs(state.productLastDay.values(), nowMs, windowDays),
   );
+}
+
+/** The same for the compact input of a placement, whose products come reduced (productWindow). */
+export function windowChangeMs(input: WindowInput, nowMs: number, windowDays: number): number {
+  return Math.min(nextWindowChangeMs(input.days.keys(), nowMs, windowDays), input.products.changeMs);
 }
 
 /**

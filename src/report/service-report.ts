@@ -2,7 +2,7 @@
 // from the service's state. Each segment's size is exact (the per-shard counts kept in Redis);
 // everything else comes from a uniform sample of at most REPORT_SAMPLE_SIZE customers
 // (ZRANDMEMBER), so a report costs the same at a million customers as at ten thousand.
-import { computeFeatures, type Features } from '../features/features.js';
+import { featuresAt, type Features } from '../features/features.js';
 import { placeCustomers } from '../model/model.js';
 import type { ModelVersion } from '../model/types.js';
 import type { StateStore } from '../state/state-store.js';
@@ -29,12 +29,12 @@ export async function serviceReport(
   options: ServiceReportOptions,
 ): Promise<string> {
   const [drawn, sizes, guests, watermarkMs] = await Promise.all([
-    store.sampleCustomers(options.sampleSize ?? REPORT_SAMPLE_SIZE),
+    store.sampleCustomers(options.sampleSize ?? REPORT_SAMPLE_SIZE, options.nowMs),
     store.segmentSizes(),
     store.guestStats(),
     store.watermarkMs(),
   ]);
-  const features: Features[] = drawn.states.map((s) => computeFeatures(s, options.nowMs, options.windowDays));
+  const features: Features[] = drawn.states.map((s) => featuresAt(s, options.nowMs, options.windowDays));
   const placements = placeCustomers(model, features);
   return renderReport(
     reportData({

@@ -4,10 +4,10 @@
 // stored()) — the pending record is cleared. A crash between the steps leaves the pending record,
 // listed in its shard's pending index, which the next placement pass publishes again (same
 // changeId), so no change is lost.
-import { computeFeatures, type Features } from '../features/features.js';
-import { customerWindowChangeMs, dueCalculator, type PlacementDue } from '../model/due.js';
+import { featuresAt, type Features } from '../features/features.js';
+import { dueCalculator, windowChangeMs, type PlacementDue } from '../model/due.js';
 import { placeCustomers, type FittedModel, type Placement } from '../model/model.js';
-import type { CustomerState } from '../state/customer-state.js';
+import type { CustomerState, PlacementState } from '../state/customer-state.js';
 import type { SegmentRecord, StateStore } from '../state/state-store.js';
 import { parsePendingChange, type ChangeReason, type SegmentChange } from './changes.js';
 import type { ChangeSink } from './change-publisher.js';
@@ -55,6 +55,15 @@ export class SegmentAssigner {
     return { name: segment?.name ?? null, insider: segmentId === this.model?.insidersId };
   }
 
+  /**
+   * Publishes the changes of these customers that were recorded but not published (a crash came
+   * in between): their whole states are read for it, and only theirs.
+   */
+  async publishPendingOf(customers: readonly PlacementState[]): Promise<number> {
+    const ids = customers.filter((c) => c.pendingChanges > 0).map((c) => c.customerId);
+    return ids.length === 0 ? 0 : this.publishPending(await this.store.customersById(ids));
+  }
+
   /** Publishes changes that were recorded but not published (a crash came in between). */
   async publishPending(states: readonly CustomerState[]): Promise<number> {
     const pending: SegmentChange[] = [];
@@ -72,18 +81,18 @@ export class SegmentAssigner {
    * is what prompted it; in a time-driven pass (reason "time"), a customer not yet placed by the
    * current model version moves for reason "refit": the new model, not the passing of time, moved them.
    */
-  async assign(states: readonly CustomerState[], nowMs: number, reason: ChangeReason): Promise<AssignResult> {
+  async assign(states: readonly PlacementState[], nowMs: number, reason: ChangeReason): Promise<AssignResult> {
     const { model, due } = this;
     if (model === undefined || due === undefined || states.length === 0) {
       return { placed: 0, bySegment: new Map(), changes: [] };
     }
-    const features = states.map((s) => computeFeatures(s, nowMs, this.windowDays));
+    const features = states.map((s) => featuresAt(s, nowMs, this.windowDays));
     const placements = placeCustomers(model, features);
     const placed = new Map(placements.map((p) => [p.customerId, p.segmentId]));
     const records: SegmentRecord[] = states.map((s, i) => ({
       customerId: s.customerId,
       segmentId: placed.get(s.customerId) ?? null,
-      dueMs: due(features[i]!, s.lastPurchaseMs, nowMs, customerWindowChangeMs(s, nowMs, this.windowDays)),
+      dueMs: due(features[i]!, s.lastPurchaseMs, nowMs, windowChangeMs(s, nowMs, this.windowDays)),
       reason: reason === 'time' && (s.segmentModelVersion ?? 0) < model.version ? 'refit' : reason,
     }));
     const outcomes = await this.store.recordSegments(records, model.version, nowMs);

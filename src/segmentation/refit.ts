@@ -2,12 +2,12 @@
 // customers' current features (reading the sample only, warm-started from the current version),
 // stores it with the lease's fencing token and announces it. Singleton across instances; safe to
 // call anywhere. Placing every customer under the new version is the placement pass's (sweep.ts).
-import { computeFeatures, type Features } from '../features/features.js';
+import { featuresAt, type Features } from '../features/features.js';
 import { fitModel, isEligible, type FitOptions, type FittedModel } from '../model/model.js';
 import type { RedisClient } from '../infra/redis.js';
 import type { StateStore } from '../state/state-store.js';
-import { tryAcquireLease } from './lease.js';
-import type { ModelStore } from './model-store.js';
+import { tryAcquireLease } from '../state/lease.js';
+import type { ModelStore } from '../state/model-store.js';
 
 export interface RefitOptions {
   readonly sampleSize: number;
@@ -47,10 +47,10 @@ export async function refit(
     const seed = (previous?.version ?? 0) + 1;
     // The sample only, not every customer: drawn uniformly from the shards' due indexes. With
     // fewer customers than the sample size it is every customer, and the fit is reproducible.
-    const drawn = await store.sampleCustomers(options.sampleSize);
+    const drawn = await store.sampleCustomers(options.sampleSize, nowMs);
     const sample: Features[] = [];
     for (const state of drawn.states) {
-      const f = computeFeatures(state, nowMs, options.windowDays);
+      const f = featuresAt(state, nowMs, options.windowDays);
       if (isEligible(f)) sample.push(f);
     }
     if (!(await lease.renew())) return { kind: 'superseded' };

@@ -7,14 +7,16 @@
 //     then marked placed: a pass killed part-way leaves the mark unset and the
 //     next pass places the shard again, so no customer keeps a due time of an older model;
 //   - otherwise only the customers whose due time (see src/model/due.ts) is at or before "now" are
-//     placed, earliest first, and get their next due time;
+//     placed, earliest first, and get their next due time; they are listed as being placed until
+//     their placements are durable in the sinks, and a pass finding such a list (its predecessor
+//     died) places them again first;
 //   - change records left pending by a crash are published again.
 // Work goes in batches with a turn of the event loop between them, so consumption in the same
 // process interleaves with it however many customers fall due at once.
 import type { RedisClient } from '../infra/redis.js';
 import type { StateStore } from '../state/state-store.js';
 import type { SegmentAssigner } from './assigner.js';
-import { tryAcquireLease } from './lease.js';
+import { tryAcquireLease } from '../state/lease.js';
 
 export type SweepOutcome =
   | {
@@ -83,8 +85,8 @@ export async function sweep(
     try {
       const nowMs = await options.now();
       if ((await store.placedVersion(shard)) < model.version) {
-        for await (const page of store.customersOfShard(shard, batchSize)) {
-          republished += await assigner.publishPending(page);
+        for await (const page of store.customersOfShard(shard, nowMs, batchSize)) {
+          republished += await assigner.publishPendingOf(page);
           const result = await assigner.assign(page, nowMs, 'time');
           placedForModel += result.placed;
           changes += result.changes.length;
@@ -98,6 +100,14 @@ export async function sweep(
         if (await lease.renew()) await store.setPlacedVersion(shard, model.version);
         continue;
       }
+      // A due pass killed before its placements were durable in the sinks left them listed: placed
+      // again first (rows in ClickHouse would otherwise keep a segment and features Redis moved on from).
+      const leftover = await store.placingCustomers(shard, nowMs);
+      if (leftover.states.length > 0) {
+        republished += await assigner.publishPendingOf(leftover.states);
+        changes += (await assigner.assign(leftover.states, nowMs, 'time')).changes.length;
+      }
+      let marked = leftover.ids.length > 0;
       for (;;) {
         const batch = await store.dueCustomers(shard, nowMs, batchSize);
         if (batch.ids.length === 0) break;
@@ -107,12 +117,19 @@ export async function sweep(
           batch.ids.filter((id) => !found.has(id)),
         );
         for (const dueMs of batch.dueMs) lateness.push(nowMs - dueMs);
-        republished += await assigner.publishPending(batch.states);
+        // listed before their due times move (set-segments.lua), cleared once the sinks hold them
+        await store.markPlacing(shard, [...found]);
+        marked = true;
+        republished += await assigner.publishPendingOf(batch.states);
         const result = await assigner.assign(batch.states, nowMs, 'time');
         due += batch.states.length;
         changes += result.changes.length;
         if (batch.ids.length < batchSize || !(await lease.renew())) break;
         await yieldToEvents();
+      }
+      if (marked) {
+        await assigner.placementsStored();
+        if (await lease.renew()) await store.clearPlacing(shard);
       }
       const stale = await store.stalePending(
         shard,

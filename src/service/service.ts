@@ -24,7 +24,7 @@ import { INSIDERS_RULES } from '../model/segments.js';
 import { ClickHouseSink, FanOutChangeSink } from '../sinks/clickhouse-sink.js';
 import { migrate } from '../sinks/migrate.js';
 import { recentChanges } from '../sinks/recent-changes.js';
-import { ModelStore } from '../segmentation/model-store.js';
+import { ModelStore } from '../state/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
 import { serviceReport } from '../report/service-report.js';
 import { scheduleJob } from './schedule.js';

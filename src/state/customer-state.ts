@@ -42,6 +42,35 @@ export interface CustomerState {
   readonly pendingChanges: ReadonlyMap<number, string>;
 }
 
+/**
+ * A customer's products reduced to what features and due times read, as of one UTC day: how many
+ * were last bought inside the window ending that day, and when that set next changes.
+ */
+export interface ProductWindow {
+  /** the UTC day it holds for */
+  readonly day: number;
+  readonly inWindow: number;
+  /** epoch ms (event time) when a product next enters or leaves the window; Infinity: never */
+  readonly changeMs: number;
+}
+
+/**
+ * What a placement pass reads of a customer, as of one day: the state without its event marks
+ * and change records (only their count), its products reduced to a ProductWindow. Built in Redis by
+ * read-placement.lua, so the marks and per-product fields never leave Redis.
+ */
+export interface PlacementState {
+  readonly customerId: string;
+  readonly lastPurchaseMs: number | undefined;
+  readonly lifetime: Totals;
+  readonly days: ReadonlyMap<number, Totals>;
+  readonly products: ProductWindow;
+  readonly segmentId: number | null;
+  readonly segmentModelVersion: number | null;
+  /** change records not yet cleared as published */
+  readonly pendingChanges: number;
+}
+
 export const MS_PER_DAY = 86_400_000;
 
 export function dayOf(ms: number): number {
@@ -72,6 +101,46 @@ function bucket(value: string): Totals {
     returns: returns ?? 0,
     returnedItems: returnedItems ?? 0,
     returnedMills: returnedMills ?? 0,
+  };
+}
+
+/**
+ * Decodes one customer's line of read-placement.lua's reply (see its header), read as of UTC day
+ * `day`. Undefined for an empty line: no such customer, or erased.
+ */
+export function decodePlacementState(customerId: string, line: string, day: number): PlacementState | undefined {
+  if (line === '') return undefined;
+  const f = line.split(' ');
+  const days = new Map<number, Totals>();
+  for (let k = 13; k < f.length; k++) {
+    const bucketField = f[k]!;
+    const eq = bucketField.indexOf('=');
+    days.set(Number(bucketField.slice(0, eq)), bucket(bucketField.slice(eq + 1)));
+  }
+  const text = (k: number): string | undefined => (f[k] === '' ? undefined : f[k]);
+  const [l, o, n, i, r, ro, rq, rv, s, sv, pn] = Array.from({ length: 11 }, (_, k) => text(k));
+  const changeDay = text(12);
+  return {
+    customerId,
+    lastPurchaseMs: l === undefined ? undefined : Number(l),
+    lifetime: {
+      orders: int(o),
+      lines: int(n),
+      items: int(i),
+      revenueMills: int(r),
+      returns: int(ro),
+      returnedItems: int(rq),
+      returnedMills: int(rv),
+    },
+    days,
+    products: {
+      day,
+      inWindow: Number(f[11]),
+      changeMs: changeDay === undefined ? Infinity : Number(changeDay) * MS_PER_DAY,
+    },
+    segmentId: s === undefined ? null : Number(s),
+    segmentModelVersion: sv === undefined ? null : Number(sv),
+    pendingChanges: int(pn),
   };
 }
 

@@ -10,6 +10,8 @@
 //   <prefix>:{s<n>}:lease            string the shard's placement lease: holder's token, with a TTL
 //   <prefix>:{s<n>}:pending          zset   customer id -> when a change was recorded and not yet
 //                                           cleared as published (wall ms)
+//   <prefix>:{s<n>}:placing          set    customers a due pass placed whose placements are not yet
+//                                           known durable in the sinks (placed again if a pass dies)
 //   <prefix>:{s<n>}:sizes            hash   segment id -> the shard's customers in it (kept by
 //                                           set-segments.lua with every change)
 //   <prefix>:{s<n>}:guests:stats     hash   guest orders/returns of the shard: counted, never segmented
@@ -33,6 +35,7 @@ export interface ShardKeys {
   readonly placed: string;
   readonly lease: string;
   readonly pending: string;
+  readonly placing: string;
   readonly sizes: string;
   readonly guestStats: string;
   readonly guestSeen: string;
@@ -75,6 +78,7 @@ function shardKeys(prefix: string, shard: number): ShardKeys {
     placed: `${head}placed`,
     lease: `${head}lease`,
     pending: `${head}pending`,
+    placing: `${head}placing`,
     sizes: `${head}sizes`,
     guestStats: `${head}guests:stats`,
     guestSeen: `${head}guests:seen`,

@@ -10,7 +10,13 @@ import type { Config } from '../config.js';
 import type { RedisClient } from '../infra/redis.js';
 import type { AcceptedEvent, EventLine } from '../events/decode.js';
 import { InsidersError, isRetryable } from '../errors.js';
-import { decodeCustomerState, type CustomerState } from './customer-state.js';
+import {
+  dayOf,
+  decodeCustomerState,
+  decodePlacementState,
+  type CustomerState,
+  type PlacementState,
+} from './customer-state.js';
 import { STATE_LAYOUT, stateKeys, type ShardKeys, type StateKeys } from './keys.js';
 import { defineScripts, readScripts } from './scripts.js';
 
@@ -29,7 +35,10 @@ declare module 'ioredis' {
     ): Result<[number, number], Context>;
     /** numberOfKeys, keys..., args...: see set-segments.lua */
     setSegments(numberOfKeysKeysAndArgs: readonly string[]): Result<(string | number)[], Context>;
-    clearPending(key: string, pendingKey: string, customerId: string, ...seqs: number[]): Result<number, Context>;
+    /** numberOfKeys, keys..., args...: see clear-pending.lua */
+    clearPending(numberOfKeysKeysAndArgs: readonly string[]): Result<number, Context>;
+    /** numberOfKeys, keys..., args...: see read-placement.lua */
+    readPlacement(numberOfKeysKeysAndArgs: readonly string[]): Result<string, Context>;
   }
 }
 
@@ -178,6 +187,8 @@ export function contentDigest(event: AcceptedEvent): string {
 export const EVENTS_PER_CALL = 200;
 /** Customers per set-segments call: like EVENTS_PER_CALL, bounds the time Redis serves no one else. */
 export const SEGMENTS_PER_CALL = 200;
+/** Customers per read-placement call: the same bound, for a read. */
+export const READS_PER_CALL = 200;
 /** Also ends a call early once its arguments reach this many (orders of thousands of lines). */
 const ARGS_PER_CALL = 20_000;
 
@@ -255,7 +266,7 @@ export class StateStore {
         throw new InsidersError(
           'CONFIG_INVALID',
           `Redis under prefix "${prefix}" holds state of an earlier, unsharded layout; ` +
-            'rebuild it by replaying the orders topic into an empty prefix (README: "State layout")',
+            'rebuild it by replaying the orders topic into an empty prefix (docs/operations.md: "State layout")',
         );
       }
       const shards = options.shards ?? options.newStateShards ?? 1;
@@ -465,37 +476,86 @@ export class StateStore {
   }
 
   /**
-   * Every customer of a shard, in pages, from its due index (ZSCAN: a customer present for the
-   * whole scan comes at least once; one met twice is harmless to an idempotent placement).
+   * What placing these customers of one shard reads, as of `nowMs` (read-placement.lua, one
+   * pipeline of calls of READS_PER_CALL customers): unknown and erased ids are left out.
    */
-  async *customersOfShard(shard: number, pageSize = 1000): AsyncGenerator<CustomerState[]> {
-    const keys = this.keys.shard(shard);
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.zscan(keys.due, cursor, 'COUNT', pageSize);
-      cursor = next;
-      const ids: string[] = [];
-      for (let i = 0; i < flat.length; i += 2) ids.push(flat[i]!);
-      if (ids.length === 0) continue;
-      const page = await this.readShard(keys, ids);
-      if (page.length > 0) yield page;
-    } while (cursor !== '0');
+  private async readPlacementShard(
+    shard: ShardKeys,
+    customerIds: readonly string[],
+    nowMs: number,
+  ): Promise<PlacementState[]> {
+    const day = dayOf(nowMs);
+    const args = [String(day - this.windowDays + 1), String(day), String(this.windowDays)];
+    const pipeline = this.redis.pipeline();
+    for (let from = 0; from < customerIds.length; from += READS_PER_CALL) {
+      const run = customerIds.slice(from, from + READS_PER_CALL);
+      const command: string[] = [String(run.length)];
+      for (const id of run) command.push(shard.customer(id));
+      for (const a of args) command.push(a);
+      pipeline.readPlacement(command);
+    }
+    const replies = await exec(pipeline, 'read-placement');
+    const states: PlacementState[] = [];
+    for (const [c, [, reply]] of replies.entries()) {
+      const lines = String(reply).split('\n');
+      for (const [j, line] of lines.entries()) {
+        const state = decodePlacementState(customerIds[c * READS_PER_CALL + j]!, line, day);
+        if (state) states.push(state);
+      }
+    }
+    return states;
   }
 
-  /** Every customer's state, shard by shard, in pages. */
-  async *customers(pageSize = 1000): AsyncGenerator<CustomerState[]> {
-    for (let shard = 0; shard < this.keys.shards; shard++) yield* this.customersOfShard(shard, pageSize);
+  /** What placing these customers reads, as of `nowMs` (see readPlacementShard). */
+  async placementStates(customerIds: readonly string[], nowMs: number): Promise<PlacementState[]> {
+    if (customerIds.length === 0) return [];
+    const groups = byShard(customerIds, (id) => this.keys.shardOfCustomer(id));
+    const pages = await Promise.all(
+      [...groups].map(([shard, ids]) => this.readPlacementShard(this.keys.shard(shard), ids, nowMs)),
+    );
+    return pages.flat();
+  }
+
+  /**
+   * Every customer of a shard, as placing them at `nowMs` reads them, in pages, from its due index
+   * (ZSCAN: a customer present for the whole scan comes at least once; one met twice is harmless
+   * to an idempotent placement). The next page is read while the caller works on this one.
+   */
+  async *customersOfShard(shard: number, nowMs: number, pageSize = 1000): AsyncGenerator<PlacementState[]> {
+    const keys = this.keys.shard(shard);
+    const readPage = async (cursor: string): Promise<{ next: string; page: PlacementState[] }> => {
+      const [next, flat] = await this.redis.zscan(keys.due, cursor, 'COUNT', pageSize);
+      const ids: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) ids.push(flat[i]!);
+      return { next, page: ids.length === 0 ? [] : await this.readPlacementShard(keys, ids, nowMs) };
+    };
+    let pending = readPage('0');
+    for (;;) {
+      const { next, page } = await pending;
+      if (next !== '0') {
+        pending = readPage(next);
+        // a caller that stops early leaves this read behind: its failure is nobody's to handle
+        pending.catch(() => undefined);
+      }
+      if (page.length > 0) yield page;
+      if (next === '0') return;
+    }
+  }
+
+  /** Every customer, as placing them at `nowMs` reads them, shard by shard, in pages. */
+  async *customers(nowMs: number, pageSize = 1000): AsyncGenerator<PlacementState[]> {
+    for (let shard = 0; shard < this.keys.shards; shard++) yield* this.customersOfShard(shard, nowMs, pageSize);
   }
 
   /**
    * Customers of a shard whose due time is at or before `nowMs`, earliest first, at most `limit`:
-   * their ids and due times (epoch ms), and the states of those that still exist.
+   * their ids and due times (epoch ms), and what placing those that still exist reads.
    */
   async dueCustomers(
     shard: number,
     nowMs: number,
     limit: number,
-  ): Promise<{ ids: string[]; dueMs: number[]; states: CustomerState[] }> {
+  ): Promise<{ ids: string[]; dueMs: number[]; states: PlacementState[] }> {
     const keys = this.keys.shard(shard);
     const flat = await this.redis.zrangebyscore(keys.due, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit);
     const ids: string[] = [];
@@ -504,7 +564,7 @@ export class StateStore {
       ids.push(flat[i]!);
       dueMs.push(Number(flat[i + 1]));
     }
-    return { ids, dueMs, states: ids.length === 0 ? [] : await this.readShard(keys, ids) };
+    return { ids, dueMs, states: ids.length === 0 ? [] : await this.readPlacementShard(keys, ids, nowMs) };
   }
 
   /** How many customers each shard's due index holds (every customer ever seen, less the erased). */
@@ -513,10 +573,11 @@ export class StateStore {
   }
 
   /**
-   * A uniform random sample of about `size` customers' states (ZRANDMEMBER on each shard's due
-   * index, in proportion to its size): the refit reads its sample, not every customer.
+   * A uniform random sample of about `size` customers, as placing them at `nowMs` reads them
+   * (ZRANDMEMBER on each shard's due index, in proportion to its size): the refit reads its
+   * sample, not every customer.
    */
-  async sampleCustomers(size: number): Promise<{ states: CustomerState[]; customers: number }> {
+  async sampleCustomers(size: number, nowMs: number): Promise<{ states: PlacementState[]; customers: number }> {
     const counts = await this.customerCounts();
     const total = counts.reduce((a, b) => a + b, 0);
     if (total === 0) return { states: [], customers: 0 };
@@ -526,7 +587,7 @@ export class StateStore {
         if (want === 0) return [];
         const keys = this.keys.shard(shard);
         const ids = await this.redis.zrandmember(keys.due, want);
-        return this.readShard(keys, ids);
+        return this.readPlacementShard(keys, ids, nowMs);
       }),
     );
     return { states: pages.flat(), customers: total };
@@ -577,15 +638,27 @@ export class StateStore {
     return out;
   }
 
-  /** Clears published change records (by customer: their sequence numbers). */
+  /**
+   * Clears published change records (by customer: their sequence numbers): clear-pending.lua, a run
+   * of up to SEGMENTS_PER_CALL customers per call, one pipeline per shard.
+   */
   async clearPending(published: ReadonlyMap<string, readonly number[]>): Promise<void> {
     const groups = byShard(published, ([customerId]) => this.keys.shardOfCustomer(customerId));
     await Promise.all(
       [...groups].map(async ([shard, group]) => {
         const keys = this.keys.shard(shard);
         const pipeline = this.redis.pipeline();
-        for (const [customerId, seqs] of group) {
-          pipeline.clearPending(keys.customer(customerId), keys.pending, customerId, ...seqs);
+        const head = String(keys.customer('').length);
+        for (let from = 0; from < group.length; from += SEGMENTS_PER_CALL) {
+          const run = group.slice(from, from + SEGMENTS_PER_CALL);
+          const command: string[] = [String(run.length + 1), keys.pending];
+          for (const [customerId] of run) command.push(keys.customer(customerId));
+          command.push(head);
+          for (const [, seqs] of run) {
+            command.push(String(seqs.length));
+            for (const seq of seqs) command.push(String(seq));
+          }
+          pipeline.clearPending(command);
         }
         await exec(pipeline, 'clear-pending');
       }),
@@ -619,6 +692,26 @@ export class StateStore {
     }
     for (const [id, n] of sizes) if (n === 0) sizes.delete(id);
     return sizes;
+  }
+
+  /**
+   * Lists customers a due pass is about to place, until their placements are durable in the sinks
+   * (clearPlacing): a pass that dies in between leaves them listed, for the next pass to place again.
+   */
+  async markPlacing(shard: number, customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length > 0) await this.redis.sadd(this.keys.shard(shard).placing, ...customerIds);
+  }
+
+  /** The customers a dead due pass left listed (markPlacing), as placing them at `nowMs` reads them. */
+  async placingCustomers(shard: number, nowMs: number): Promise<{ ids: string[]; states: PlacementState[] }> {
+    const keys = this.keys.shard(shard);
+    const ids = await this.redis.smembers(keys.placing);
+    return { ids, states: ids.length === 0 ? [] : await this.readPlacementShard(keys, ids, nowMs) };
+  }
+
+  /** Their placements are durable in the sinks: the shard's list of customers being placed is emptied. */
+  async clearPlacing(shard: number): Promise<void> {
+    await this.redis.del(this.keys.shard(shard).placing);
   }
 
   /** Takes customers out of a shard's due index (their state is gone). */

@@ -5,7 +5,7 @@ import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { OrderConsumer } from '../../src/consumers/order-consumer.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { computeFeatures } from '../../src/features/features.js';
+import { featuresAt } from '../../src/features/features.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
@@ -62,9 +62,10 @@ describe('ingest: the full Online Retail data set through Kafka into Redis', () 
     expect(nowMs).toBe(reference.nowMs);
 
     const streamed = new Map<string, ReferenceFeatures>();
-    for await (const page of store.customers()) {
+    // as the placement passes read customers (read-placement.lua), not their whole hashes
+    for await (const page of store.customers(nowMs!)) {
       for (const state of page) {
-        const f = computeFeatures(state, nowMs!, config.state.windowDays);
+        const f = featuresAt(state, nowMs!, config.state.windowDays);
         streamed.set(f.customerId, {
           customerId: f.customerId,
           recencyDays: f.recencyDays,

@@ -8,7 +8,9 @@
 // (long refit and sweep intervals), killed at random points; (2) once everything is consumed, the
 // first sweep turn fits model version 1 (fixed k, seeded, on every customer in id order) and the
 // sweep places every customer at the final watermark, recording and publishing every change —
-// killed at a random point of that too. What a kill may not change: any customer hash, field by
+// killed at a random point of that too; (3) time passes: one guest order months later moves the
+// watermark, and the next sweep places the customers that came due — killed part-way through that
+// due pass, once it has begun writing. What a kill may not change: any customer hash, field by
 // field; the watermark and guest counts; the model; every current_customers row (segment and
 // features) and every segment_changes_dedup row. Left out: lease tokens and fencing counters
 // (they count lease acquisitions, which restarts add to), and current_customers' updated_at and
@@ -17,6 +19,9 @@
 // FAULT_SEED=<n> repeats a run's kill targets (the share of what is left after which each kill
 // comes while consuming, and the delay of the kill while placing); the seed is printed. Where a
 // kill lands exactly still depends on batch sizes and timing.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../../src/config.js';
@@ -27,8 +32,10 @@ import { silentLogger } from '../../src/log.js';
 import { createRng } from '../../src/model/rng.js';
 import { startService } from '../../src/service/service.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { exited, spawnCli } from '../support/cli.js';
 import { pipelineConfig } from '../support/integration.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { keysOf } from '../support/state.js';
 import {
   clickhouseViews,
   differingKeys,
@@ -50,6 +57,26 @@ function faultConfig(): Config {
     REFIT_INTERVAL_MS: String(DAY_MS),
     SWEEP_INTERVAL_MS: String(DAY_MS),
   });
+}
+
+/**
+ * A guest's order on 2012-03-01, after the data set ends (December 2011): it changes no
+ * customer and moves the service's "now", so customers' recency grows and some come due.
+ */
+const LATER_GUEST_ORDER =
+  'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n' +
+  '900001,85123A,WHITE HANGING HEART T-LIGHT HOLDER,1,3/1/2012 10:00,2.55,,United Kingdom\n';
+const LATER_MS = Date.parse('2012-03-01T10:00:00Z');
+
+async function publishLaterGuestOrder(config: Config): Promise<void> {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'insiders-kill-')), 'later.csv');
+  writeFileSync(file, LATER_GUEST_ORDER);
+  const child = spawnCli(['replay', file, '--topic', config.kafka.ordersTopic], {
+    KAFKA_BROKERS: config.kafka.brokers.join(','),
+    ORDERS_PARTITIONS: String(config.kafka.ordersPartitions),
+    LOG_LEVEL: 'warn',
+  });
+  expect(await exited(child), child.output()).toBe(0);
 }
 
 const seed = process.env.FAULT_SEED === undefined ? Date.now() % 1_000_000 : Number(process.env.FAULT_SEED);
@@ -100,6 +127,11 @@ describe('the service SIGKILLed at random points of a replay', () => {
     expect(fitted.kind).toBe('fitted');
     // What follows "refit done": the model run's rows, then the sweep. The kill lands in there.
     const afterFitMs = performance.now() - refitStarted - (fitted.kind === 'fitted' ? fitted.ms : 0);
+    await publishLaterGuestOrder(clean);
+    await caughtUp(admin, clean);
+    const duePass = await service.sweepNow();
+    expect(duePass.kind === 'swept' && duePass.due).toBeGreaterThan(50);
+    const duePassMs = duePass.kind === 'swept' ? duePass.ms : 0;
     await service.close();
     const expectedRedis = await redisState(redis, clean);
     const expectedViews = await clickhouseViews(clean.clickhouse);
@@ -144,6 +176,39 @@ describe('the service SIGKILLed at random points of a replay', () => {
     await last.waitForLog('sweep done', { timeoutMs: 180_000, match: (l) => l.busyShards === 0 });
     last.kill('SIGTERM');
     expect(await last.exited(), last.output().slice(-2000)).toBe(0);
+
+    // Phase 3: time passes; the due pass is killed once it has begun writing (customers due at
+    // the new "now" are fewer than when the watermark moved), after a random part of its length.
+    const keys = keysOf(faulty);
+    const dueNow = async () => {
+      let n = 0;
+      for (let shard = 0; shard < keys.shards; shard++)
+        n += await redis.zcount(keys.shard(shard).due, '-inf', LATER_MS);
+      return n;
+    };
+    await publishLaterGuestOrder(faulty);
+    const passing = start(envPlacing);
+    await waitFor(async () => Number(await redis.get(keys.watermark)) === LATER_MS, {
+      timeoutMs: 120_000,
+      intervalMs: 5,
+      what: 'the later guest order to move the watermark',
+    });
+    const dueAtFirst = await dueNow();
+    expect(dueAtFirst).toBeGreaterThan(50);
+    await waitFor(async () => (await dueNow()) < dueAtFirst, {
+      timeoutMs: 120_000,
+      intervalMs: 2,
+      what: 'the due pass to begin',
+    });
+    await new Promise((resolve) => setTimeout(resolve, rng() * duePassMs));
+    passing.kill('SIGKILL');
+    expect(await passing.exited()).toBe('SIGKILL');
+    console.log(`service-kill: killed in the due pass with ${await dueNow()} of ${dueAtFirst} customers still due`);
+    const after = start(envPlacing);
+    await after.waitForLog('sweep done', { timeoutMs: 180_000, match: (l) => l.busyShards === 0 });
+    after.kill('SIGTERM');
+    expect(await after.exited(), after.output().slice(-2000)).toBe(0);
+    expect(await dueNow()).toBe(0);
 
     const actualRedis = await redisState(redis, faulty);
     expect(differingKeys(expectedRedis, actualRedis)).toEqual([]);

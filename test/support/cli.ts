@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/insiders-from-source.ts', ...args], {
     cwd: root,
     // ENV_FILE: a developer's ./.env must not leak into the tests (a test may name its own).
     env: { PATH: process.env.PATH ?? '', ENV_FILE: devNull, ...env },

@@ -3,7 +3,7 @@
 // cannot overwrite what its successor wrote (the store checks the token; see store-model.lua).
 import { randomUUID } from 'node:crypto';
 import type { Result } from 'ioredis';
-import type { StateKeys } from '../state/keys.js';
+import type { StateKeys } from './keys.js';
 import type { RedisClient } from '../infra/redis.js';
 
 declare module 'ioredis' {

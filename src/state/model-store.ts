@@ -3,8 +3,8 @@
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../infra/redis.js';
 import type { FittedModel } from '../model/model.js';
-import type { StateKeys } from '../state/keys.js';
-import { decodeModel, encodeModel } from './model-codec.js';
+import type { StateKeys } from './keys.js';
+import { decodeModel, encodeModel } from '../model/codec.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

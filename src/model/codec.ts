@@ -1,7 +1,7 @@
 // A fitted model version as JSON, for Redis and the model_runs table: typed arrays become plain
 // arrays and come back as Float64Arrays.
-import type { FittedModel } from '../model/model.js';
-import type { Matrix } from '../model/types.js';
+import type { FittedModel } from './model.js';
+import type { Matrix } from './types.js';
 
 interface EncodedMatrix {
   rows: number;
