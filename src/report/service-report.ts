@@ -9,7 +9,7 @@ import type { StateStore } from '../state/state-store.js';
 import { renderReport } from './page.js';
 import { reportData } from './report-data.js';
 
-/** Customers read for a report: a few MB of state, and well under a second to read and place. */
+/** Customers read for a report: a few MB of state, the same at any number of customers (docs/benchmarks.md). */
 export const REPORT_SAMPLE_SIZE = 5000;
 
 export interface ServiceReportOptions {
