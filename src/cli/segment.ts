@@ -25,6 +25,7 @@ interface SegmentOptions {
   seed: string;
   out?: string;
   sqlite?: string;
+  report?: string;
   windowDays?: string;
 }
 
@@ -183,6 +184,7 @@ export function registerSegment(program: Command, _outcome: CommandOutcome): voi
     .option('--seed <n>', 'seed of the model', '42')
     .option('--out <dir>', 'write assignments.csv and segments.csv here')
     .option('--sqlite <file>', 'also write a SQLite file with tables customers and segments')
+    .option('--report <file.html>', 'also write a self-contained HTML report with charts')
     .action(async (file: string, opts: SegmentOptions) => {
       const config = loadConfig(process.env);
       const k = parseK(opts);
@@ -248,6 +250,34 @@ export function registerSegment(program: Command, _outcome: CommandOutcome): voi
       if (opts.sqlite !== undefined) {
         await writeSqlite(opts.sqlite, rows, profiles);
         process.stdout.write(`wrote ${opts.sqlite}\n`);
+      }
+      if (opts.report !== undefined) {
+        const { reportData } = await import('../report/report-data.js');
+        const { renderReport } = await import('../report/page.js');
+        const html = renderReport(
+          reportData({
+            title: `Customer segments of ${path.basename(file)}`,
+            builtAtMs: Date.now(),
+            currency: config.events.currency,
+            model,
+            features: csv.features,
+            placements,
+            summary: {
+              source: path.basename(file),
+              rows: csv.rows,
+              events: csv.events,
+              problemsByKind: csv.problemsByKind,
+              customers: csv.features.length,
+              guestOrders: csv.guests.orders,
+              ...(csv.firstEventMs === undefined ? {} : { firstEventMs: csv.firstEventMs }),
+              watermarkMs: csv.nowMs,
+              windowDays: config.state.windowDays,
+            },
+            seed,
+          }),
+        );
+        await writeFile(opts.report, html);
+        process.stdout.write(`wrote ${opts.report} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)\n`);
       }
     });
 }

@@ -25,8 +25,14 @@ export interface CsvFeatures {
   readonly features: Features[];
   /** the watermark: the latest event time in the file, epoch ms */
   readonly nowMs: number;
+  /** the earliest event time in the file, epoch ms; undefined without events */
+  readonly firstEventMs: number | undefined;
+  /** data rows read: those in events (one line each) and the problem rows */
+  readonly rows: number;
   readonly events: number;
   readonly problems: number;
+  /** problem rows by kind: the reader's code (csv, quantity, ...) or the event contract's reason */
+  readonly problemsByKind: Readonly<Record<string, number>>;
   readonly guests: Totals;
 }
 
@@ -34,6 +40,13 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
   const state = new InMemoryCustomers(options.windowDays);
   let events = 0;
   let problems = 0;
+  let rows = 0;
+  let firstEventMs: number | undefined;
+  const problemsByKind: Record<string, number> = {};
+  const problem = (kind: string) => {
+    problems++;
+    problemsByKind[kind] = (problemsByKind[kind] ?? 0) + 1;
+  };
   const reader = {
     currency: options.currency,
     ...(options.onBytesRead === undefined ? {} : { onBytesRead: options.onBytesRead }),
@@ -41,10 +54,12 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
   };
   for await (const item of readOnlineRetail(path, reader)) {
     if (item.kind === 'problem') {
-      problems++;
+      rows++;
+      problem(item.code);
       options.onProblem?.(item.line, item.reason);
       continue;
     }
+    rows += item.event.lines.length;
     const decoded = acceptEvent(item.event, {
       currency: options.currency,
       earliestMs: EARLIEST_EVENT_MS,
@@ -52,13 +67,14 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
       wallClockMs: options.wallClockMs,
     });
     if (!decoded.ok) {
-      problems++;
+      problem(decoded.rejection.reason);
       options.onProblem?.(item.line, `${decoded.rejection.reason}: ${decoded.rejection.detail}`);
       continue;
     }
     events++;
     const { event } = decoded;
     state.observe(event.occurredAtMs);
+    if (firstEventMs === undefined || event.occurredAtMs < firstEventMs) firstEventMs = event.occurredAtMs;
     const c = classify(event, options.rules);
     if (c.kind === 'customer') state.apply({ event, customerId: c.customerId, lines: c.lines });
     else if (c.kind === 'guest') state.apply({ event, customerId: null, lines: c.lines });
@@ -66,5 +82,14 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
   const nowMs = state.watermarkMs() ?? options.wallClockMs;
   const features: Features[] = [];
   for (const s of state.states()) features.push(computeFeatures(s, nowMs, options.windowDays));
-  return { features, nowMs, events, problems, guests: state.guestStats() };
+  return {
+    features,
+    nowMs,
+    firstEventMs,
+    rows,
+    events,
+    problems,
+    problemsByKind,
+    guests: state.guestStats(),
+  };
 }

@@ -6,6 +6,7 @@ export type Route =
   | { readonly kind: 'healthz' }
   | { readonly kind: 'readyz' }
   | { readonly kind: 'metrics' }
+  | { readonly kind: 'report' }
   | { readonly kind: 'customer'; readonly customerId: string }
   | { readonly kind: 'refit' }
   | { readonly kind: 'not-found' }
@@ -16,6 +17,7 @@ const fixed: Readonly<Record<string, { readonly method: string; readonly route: 
   '/healthz': { method: 'GET', route: { kind: 'healthz' } },
   '/readyz': { method: 'GET', route: { kind: 'readyz' } },
   '/metrics': { method: 'GET', route: { kind: 'metrics' } },
+  '/report': { method: 'GET', route: { kind: 'report' } },
   '/refit': { method: 'POST', route: { kind: 'refit' } },
 };
 

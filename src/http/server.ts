@@ -1,5 +1,5 @@
-// The HTTP API (node:http): health, readiness, Prometheus metrics, a customer's segment and why,
-// and an admin-only refit. Thin: every answer comes from the injected collaborators. No handler
+// The HTTP API (node:http): health, readiness, Prometheus metrics, the segment report (HTML), a
+// customer's segment and why, and an admin-only refit. Thin: every answer comes from the injected collaborators. No handler
 // error escapes: it becomes a 500 with a JSON body and a log line.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +23,8 @@ export interface HttpApi {
   readonly adminToken: string | undefined;
   readiness(): Promise<readonly ReadinessCheck[]>;
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
+  /** the segment report's HTML page; undefined while there is no model version */
+  report(): Promise<string | undefined>;
   /** the customer's JSON view, undefined when there is no such customer */
   customer(customerId: string): Promise<unknown>;
   refit(): Promise<RefitReply>;
@@ -75,6 +77,19 @@ export async function handle(api: HttpApi, req: IncomingMessage, res: ServerResp
         const { contentType, body } = await api.metrics();
         res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
         res.end(body);
+        return;
+      }
+      case 'report': {
+        const html = await api.report();
+        if (html === undefined) return send(res, 503, { error: 'no model version yet' });
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-length': Buffer.byteLength(html),
+          'cache-control': 'no-store',
+          // The page is self-contained: it may load nothing, run nothing.
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        });
+        res.end(html);
         return;
       }
       case 'customer': {

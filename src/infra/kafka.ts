@@ -11,6 +11,26 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Broker answers kafkajs logs at error level although it retries them itself and they pass on a
+ * healthy cluster: a group's coordinator or a partition's leader still being elected, as on a
+ * fresh broker's first consumer group. kafkajs puts the broker's message in the entry's `error`.
+ * Should the retries run out, the consumer's own crash line is still an error.
+ */
+const retriedConditions: ReadonlySet<string> = new Set([
+  'The group coordinator is not available',
+  "The coordinator is loading and hence can't process requests for this group",
+  'This is not the correct coordinator for this group',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+]);
+
+/** The pino level of a kafkajs log entry: kafkajs' own, less for conditions it retries. */
+export function kafkaLogLevel(level: logLevel, entry: LogEntry['log']): 'error' | 'warn' | 'info' | 'debug' {
+  const error: unknown = entry.error;
+  if (typeof error === 'string' && retriedConditions.has(error)) return 'debug';
+  return levels[level] ?? 'info';
+}
+
 export function createKafka(config: Config['kafka'], logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
@@ -21,7 +41,7 @@ export function createKafka(config: Config['kafka'], logger: Logger): Kafka {
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...context } = entry;
-        log[levels[level] ?? 'info'](context, message);
+        log[kafkaLogLevel(level, entry)](context, message);
       },
     retry: { initialRetryTime: 200, retries: 8 },
     ...(config.tls && { ssl: tlsConnectionOptions(config.tls) }),

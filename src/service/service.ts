@@ -26,6 +26,7 @@ import { migrate } from '../sinks/migrate.js';
 import { recentChanges } from '../sinks/recent-changes.js';
 import { ModelStore } from '../state/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
+import { serviceReport } from '../report/service-report.js';
 import { scheduleJob } from './schedule.js';
 import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
@@ -318,6 +319,24 @@ async function start(
     return customerView(state, features, nowMs, assigner.currentModel, changes);
   };
 
+  // One report is built at a time: requests meanwhile share it, so memory stays one sample's worth.
+  let building: Promise<string | undefined> | undefined;
+  const report = (): Promise<string | undefined> => {
+    building ??= (async () => {
+      const model = assigner.currentModel;
+      if (model === undefined) return undefined;
+      return serviceReport(store, model, {
+        currency: config.events.currency,
+        windowDays: config.state.windowDays,
+        nowMs: await now(),
+        builtAtMs: Date.now(),
+      });
+    })().finally(() => {
+      building = undefined;
+    });
+    return building;
+  };
+
   // Set once a part the service cannot do without has failed for good; the service then closes.
   let failure: InsidersError | undefined;
 
@@ -382,6 +401,7 @@ async function start(
         readiness,
         metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         customer,
+        report,
         refit: refitReply,
       },
       logger,

@@ -57,6 +57,15 @@ describe('the bundled file', () => {
         events: 25_898,
         problems: 2,
       });
+      // every data row of the file, in an event or a problem; the first and last invoice dates
+      expect({ rows: csv.rows, problemsByKind: csv.problemsByKind }).toEqual({
+        rows: 541_909,
+        problemsByKind: { unit_price: 2 },
+      });
+      expect([csv.firstEventMs, csv.nowMs].map((ms) => new Date(ms!).toISOString())).toEqual([
+        '2010-12-01T08:26:00.000Z',
+        '2011-12-09T12:50:00.000Z',
+      ]);
       expect(csv.guests).toEqual({
         orders: 1366,
         lines: 131_226,

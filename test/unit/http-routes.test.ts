@@ -7,6 +7,8 @@ describe('route', () => {
     ['GET', '/readyz', { kind: 'readyz' }],
     ['GET', '/metrics', { kind: 'metrics' }],
     ['HEAD', '/metrics', { kind: 'metrics' }],
+    ['GET', '/report', { kind: 'report' }],
+    ['GET', '/report?sample=1', { kind: 'report' }],
     ['POST', '/refit', { kind: 'refit' }],
     ['GET', '/customers/17850', { kind: 'customer', customerId: '17850' }],
     ['GET', '/customers/17850?verbose=1', { kind: 'customer', customerId: '17850' }],

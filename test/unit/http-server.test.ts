@@ -28,6 +28,7 @@ function fakeApi(overrides: Partial<HttpApi> = {}): HttpApi & { refits: number }
         { name: 'model', ok: false, detail: 'no model version yet' },
       ]),
     metrics: () => Promise.resolve({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'x_total 3\n' }),
+    report: () => Promise.resolve<string | undefined>('<!doctype html><title>Customer segments</title>'),
     customer: (id: string) => Promise.resolve(id === '17850' ? { customerId: id, segment: { id: 2 } } : undefined),
     refit() {
       api.refits++;
@@ -73,6 +74,21 @@ describe('HTTP API', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(await res.text()).toBe('x_total 3\n');
+  });
+
+  it('serves the report as HTML that may load nothing, and 503 before a model exists', async () => {
+    const base = await start(fakeApi());
+    const res = await fetch(`${base}/report`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await res.text()).toBe('<!doctype html><title>Customer segments</title>');
+    await server?.close();
+    const none = await start(fakeApi({ report: () => Promise.resolve(undefined) }));
+    const missing = await fetch(`${none}/report`);
+    expect(missing.status).toBe(503);
+    expect(await missing.json()).toEqual({ error: 'no model version yet' });
+    expect((await fetch(`${none}/report`, { method: 'POST' })).status).toBe(405);
   });
 
   it('answers a customer, an unknown one, a bad id and a wrong method', async () => {
