@@ -1,7 +1,7 @@
 // The embedded path from an Online Retail CSV to every customer's features, in process: the same
 // reader, event contract, business rules, state semantics and feature definitions as the
 // streaming service, with no servers. The analyst's quick path and the streaming path's reference.
-import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
+import { EARLIEST_EVENT_MS, MAX_FUTURE_MS, normalizeEvent } from '../events/decode.js';
 import { classify, type BusinessRules } from '../features/filters.js';
 import { computeFeatures, type Features } from '../features/features.js';
 import { readOnlineRetail } from '../replay/online-retail.js';
@@ -39,18 +39,20 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
     ...(options.onBytesRead === undefined ? {} : { onBytesRead: options.onBytesRead }),
     ...(options.readChunkBytes === undefined ? {} : { readChunkBytes: options.readChunkBytes }),
   };
+  const accept = {
+    currency: options.currency,
+    earliestMs: EARLIEST_EVENT_MS,
+    maxFutureMs: MAX_FUTURE_MS,
+    wallClockMs: options.wallClockMs,
+  };
   for await (const item of readOnlineRetail(path, reader)) {
     if (item.kind === 'problem') {
       problems++;
       options.onProblem?.(item.line, item.reason);
       continue;
     }
-    const decoded = acceptEvent(item.event, {
-      currency: options.currency,
-      earliestMs: EARLIEST_EVENT_MS,
-      maxFutureMs: MAX_FUTURE_MS,
-      wallClockMs: options.wallClockMs,
-    });
+    // The reader checked the event against the contract as it assembled it: not again here.
+    const decoded = normalizeEvent(item.event, accept);
     if (!decoded.ok) {
       problems++;
       options.onProblem?.(item.line, `${decoded.rejection.reason}: ${decoded.rejection.detail}`);
