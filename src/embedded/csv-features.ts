@@ -1,10 +1,10 @@
 // The embedded path from an Online Retail CSV to every customer's features, in process: the same
 // reader, event contract, business rules, state semantics and feature definitions as the
 // streaming service, with no servers. The analyst's quick path and the streaming path's reference.
-import { EARLIEST_EVENT_MS, MAX_FUTURE_MS, normalizeEvent } from '../events/decode.js';
+import { EARLIEST_EVENT_MS, localEventId, MAX_FUTURE_MS, normalizeEvent } from '../events/decode.js';
 import { classify, type BusinessRules } from '../features/filters.js';
 import { computeFeatures, type Features } from '../features/features.js';
-import { readOnlineRetail } from '../replay/online-retail.js';
+import { readOnlineRetailBatches } from '../replay/online-retail.js';
 import { InMemoryCustomers } from '../state/memory-state.js';
 import type { Totals } from '../state/customer-state.js';
 
@@ -45,25 +45,28 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
     maxFutureMs: MAX_FUTURE_MS,
     wallClockMs: options.wallClockMs,
   };
-  for await (const item of readOnlineRetail(path, reader)) {
-    if (item.kind === 'problem') {
-      problems++;
-      options.onProblem?.(item.line, item.reason);
-      continue;
+  for await (const items of readOnlineRetailBatches(path, reader)) {
+    for (const item of items) {
+      if (item.kind === 'problem') {
+        problems++;
+        options.onProblem?.(item.line, item.reason);
+        continue;
+      }
+      // The reader checked the event against the contract as it assembled it: not again here. Its
+      // id only tells duplicates apart inside this process, so the cheaper local one does.
+      const decoded = normalizeEvent(item.event, accept, localEventId);
+      if (!decoded.ok) {
+        problems++;
+        options.onProblem?.(item.line, `${decoded.rejection.reason}: ${decoded.rejection.detail}`);
+        continue;
+      }
+      events++;
+      const { event } = decoded;
+      state.observe(event.occurredAtMs);
+      const c = classify(event, options.rules);
+      if (c.kind === 'customer') state.apply({ event, customerId: c.customerId, lines: c.lines });
+      else if (c.kind === 'guest') state.apply({ event, customerId: null, lines: c.lines });
     }
-    // The reader checked the event against the contract as it assembled it: not again here.
-    const decoded = normalizeEvent(item.event, accept);
-    if (!decoded.ok) {
-      problems++;
-      options.onProblem?.(item.line, `${decoded.rejection.reason}: ${decoded.rejection.detail}`);
-      continue;
-    }
-    events++;
-    const { event } = decoded;
-    state.observe(event.occurredAtMs);
-    const c = classify(event, options.rules);
-    if (c.kind === 'customer') state.apply({ event, customerId: c.customerId, lines: c.lines });
-    else if (c.kind === 'guest') state.apply({ event, customerId: null, lines: c.lines });
   }
   const nowMs = state.watermarkMs() ?? options.wallClockMs;
   const features: Features[] = [];

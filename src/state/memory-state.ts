@@ -38,7 +38,10 @@ const NONE = -1;
 
 type NumberArray = Float64Array | Int32Array;
 
-/** The array with room for `need` entries: the same one, or a copy half again as large. */
+/**
+ * The array with room for `need` entries: the same one, or a copy of `need` entries or half again
+ * as large, whichever is more.
+ */
 function room<T extends NumberArray>(array: T, need: number, fill?: number): T {
   if (need <= array.length) return array;
   const bigger = new (array.constructor as new (length: number) => T)(Math.max(need, (array.length * 3) >> 1, 64));
@@ -218,7 +221,9 @@ export class InMemoryCustomers {
     const c = this.ids.length;
     this.ids.push(customerId);
     this.index.set(customerId, c);
-    const n = c + 1;
+    if (c < this.maxDay.length) return c;
+    // Every column grows at once, to the same number of customers.
+    const n = Math.max(64, (c * 3) >> 1);
     this.firstPurchaseMs = room(this.firstPurchaseMs, n, NaN);
     this.lastPurchaseMs = room(this.lastPurchaseMs, n, NaN);
     this.lifetime = room(this.lifetime, n * TOTALS);
