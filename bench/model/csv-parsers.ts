@@ -2,7 +2,8 @@
 // the same file in the same run, rounds alternating: gunzip and UTF-8 decoding alone (the floor),
 // csv-parse (the reader before), uDSV and PapaParse streaming (both fed decoded strings, PapaParse
 // with the newline set: their chunk traps), src's CsvRecords, and the whole reader
-// (readOnlineRetail: records, row checks, invoices, the event contract). Each parser's records are
+// (readOnlineRetail: records, row checks, invoices, the event contract; item by item as `replay`
+// takes them, and a chunk's items at a time as `segment` does). Each parser's records are
 // hashed, so the run also shows whether they agree. One JSON line per parser, then a table.
 //
 // npx tsx bench/model/csv-parsers.ts [--file data/online-retail.csv.gz] [--repeat 5]
@@ -15,7 +16,7 @@ import { parse as csvParse } from 'csv-parse';
 import Papa from 'papaparse';
 import { inferSchema, initParser } from 'udsv';
 import { CsvRecords } from '../../src/replay/csv-records.js';
-import { readOnlineRetail } from '../../src/replay/online-retail.js';
+import { readOnlineRetail, readOnlineRetailBatches } from '../../src/replay/online-retail.js';
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -109,6 +110,13 @@ const parsers: Record<string, (hash: boolean) => Promise<Outcome>> = {
     let rows = 1;
     for await (const item of readOnlineRetail(file, { currency: 'GBP' })) {
       rows += item.kind === 'event' ? item.event.lines.length : 1;
+    }
+    return { records: rows, digest: '' };
+  },
+  async 'src readOnlineRetailBatches (as segment reads)'() {
+    let rows = 1;
+    for await (const items of readOnlineRetailBatches(file, { currency: 'GBP' })) {
+      for (const item of items) rows += item.kind === 'event' ? item.event.lines.length : 1;
     }
     return { records: rows, digest: '' };
   },

@@ -223,7 +223,9 @@ export function registerSegment(program: Command, _outcome: CommandOutcome): voi
         `${csv.events} events, ${csv.problems} problem rows; features in ${((read - started) / 1000).toFixed(1)} s, ` +
           `model in ${((fitted - read) / 1000).toFixed(1)} s\n`,
       );
-      const rows = assignmentRows(csv.features, placements, model);
+      // Built only to be written: at a million customers they are most of the memory left.
+      const rows =
+        opts.out === undefined && opts.sqlite === undefined ? [] : assignmentRows(csv.features, placements, model);
       if (opts.out !== undefined) {
         await mkdir(opts.out, { recursive: true });
         await writeFile(path.join(opts.out, 'assignments.csv'), stringify(rows, { header: true }));

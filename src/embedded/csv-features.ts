@@ -1,10 +1,10 @@
 // The embedded path from an Online Retail CSV to every customer's features, in process: the same
 // reader, event contract, business rules, state semantics and feature definitions as the
 // streaming service, with no servers. The analyst's quick path and the streaming path's reference.
-import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
+import { EARLIEST_EVENT_MS, localEventId, MAX_FUTURE_MS, normalizeEvent } from '../events/decode.js';
 import { classify, type BusinessRules } from '../features/filters.js';
 import { computeFeatures, type Features } from '../features/features.js';
-import { readOnlineRetail } from '../replay/online-retail.js';
+import { readOnlineRetailBatches } from '../replay/online-retail.js';
 import { InMemoryCustomers } from '../state/memory-state.js';
 import type { Totals } from '../state/customer-state.js';
 
@@ -52,32 +52,37 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
     ...(options.onBytesRead === undefined ? {} : { onBytesRead: options.onBytesRead }),
     ...(options.readChunkBytes === undefined ? {} : { readChunkBytes: options.readChunkBytes }),
   };
-  for await (const item of readOnlineRetail(path, reader)) {
-    if (item.kind === 'problem') {
-      rows++;
-      problem(item.code);
-      options.onProblem?.(item.line, item.reason);
-      continue;
+  const accept = {
+    currency: options.currency,
+    earliestMs: EARLIEST_EVENT_MS,
+    maxFutureMs: MAX_FUTURE_MS,
+    wallClockMs: options.wallClockMs,
+  };
+  for await (const items of readOnlineRetailBatches(path, reader)) {
+    for (const item of items) {
+      if (item.kind === 'problem') {
+        rows++;
+        problem(item.code);
+        options.onProblem?.(item.line, item.reason);
+        continue;
+      }
+      rows += item.event.lines.length;
+      // The reader checked the event against the contract as it assembled it: not again here. Its
+      // id only tells duplicates apart inside this process, so the cheaper local one does.
+      const decoded = normalizeEvent(item.event, accept, localEventId);
+      if (!decoded.ok) {
+        problem(decoded.rejection.reason);
+        options.onProblem?.(item.line, `${decoded.rejection.reason}: ${decoded.rejection.detail}`);
+        continue;
+      }
+      events++;
+      const { event } = decoded;
+      state.observe(event.occurredAtMs);
+      if (firstEventMs === undefined || event.occurredAtMs < firstEventMs) firstEventMs = event.occurredAtMs;
+      const c = classify(event, options.rules);
+      if (c.kind === 'customer') state.apply({ event, customerId: c.customerId, lines: c.lines });
+      else if (c.kind === 'guest') state.apply({ event, customerId: null, lines: c.lines });
     }
-    rows += item.event.lines.length;
-    const decoded = acceptEvent(item.event, {
-      currency: options.currency,
-      earliestMs: EARLIEST_EVENT_MS,
-      maxFutureMs: MAX_FUTURE_MS,
-      wallClockMs: options.wallClockMs,
-    });
-    if (!decoded.ok) {
-      problem(decoded.rejection.reason);
-      options.onProblem?.(item.line, `${decoded.rejection.reason}: ${decoded.rejection.detail}`);
-      continue;
-    }
-    events++;
-    const { event } = decoded;
-    state.observe(event.occurredAtMs);
-    if (firstEventMs === undefined || event.occurredAtMs < firstEventMs) firstEventMs = event.occurredAtMs;
-    const c = classify(event, options.rules);
-    if (c.kind === 'customer') state.apply({ event, customerId: c.customerId, lines: c.lines });
-    else if (c.kind === 'guest') state.apply({ event, customerId: null, lines: c.lines });
   }
   const nowMs = state.watermarkMs() ?? options.wallClockMs;
   const features: Features[] = [];

@@ -36,9 +36,10 @@ export interface SegmentProfileRow {
   readonly median: Readonly<Record<FeatureName, number>>;
 }
 
-function medianOf(values: number[]): number {
+/** The median of `values`, which it sorts in place (numerically, as typed arrays sort). */
+function medianOf(values: Float64Array): number {
   if (values.length === 0) return 0;
-  values.sort((a, b) => a - b);
+  values.sort();
   const mid = values.length >> 1;
   return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
@@ -49,7 +50,8 @@ export function segmentProfiles(
   features: readonly Features[],
   placements: readonly Placement[],
 ): SegmentProfileRow[] {
-  const byId = new Map(features.map((f) => [f.customerId, f]));
+  const byId = new Map<string, Features>();
+  for (const f of features) byId.set(f.customerId, f);
   const members = new Map<number, Features[]>(model.segments.map((s) => [s.id, []]));
   let totalRevenue = 0;
   for (const p of placements) {
@@ -65,12 +67,16 @@ export function segmentProfiles(
       const rows = members.get(s.id) ?? [];
       const mean = {} as Record<FeatureName, number>;
       const median = {} as Record<FeatureName, number>;
+      const values = new Float64Array(rows.length);
       for (const name of profileFeatures) {
-        const values = rows.map((r) => r[name] ?? 0);
-        mean[name] = values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+        // summed in row order, before the sort, as a reduce over the rows would
+        let sum = 0;
+        for (let i = 0; i < rows.length; i++) sum += values[i] = rows[i]![name] ?? 0;
+        mean[name] = values.length === 0 ? 0 : sum / values.length;
         median[name] = medianOf(values);
       }
-      const revenueMills = rows.reduce((a, r) => a + r.grossRevenueMills, 0);
+      let revenueMills = 0;
+      for (const r of rows) revenueMills += r.grossRevenueMills;
       return {
         segmentId: s.id,
         rank: s.rank,

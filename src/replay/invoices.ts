@@ -50,6 +50,13 @@ const problem = (line: number, code: ProblemCode, reason: string): ReplayItem =>
 export class InvoiceAssembler {
   private readonly open = new Map<string, OpenInvoice>();
   private readonly closed = new Set<string>();
+  /**
+   * The remembered invoice numbers in the order they closed, as a ring: the oldest is forgotten
+   * first. Taking the Set's first value instead slowed every close down as the Set's deleted
+   * entries piled up at its front, with a hundred thousand invoices remembered.
+   */
+  private readonly closedOrder: string[] = [];
+  private closedNext = 0;
   private readonly openInvoices: number;
   private readonly rememberClosed: number;
   private last: OpenInvoice | undefined;
@@ -142,11 +149,13 @@ export class InvoiceAssembler {
     this.open.delete(invoice.invoice);
     if (this.last === invoice) this.last = undefined;
     if (this.rememberClosed > 0) {
-      this.closed.add(invoice.invoice);
-      if (this.closed.size > this.rememberClosed) {
-        const first = this.closed.values().next().value;
-        if (first !== undefined) this.closed.delete(first);
+      if (this.closedOrder.length < this.rememberClosed) this.closedOrder.push(invoice.invoice);
+      else {
+        this.closed.delete(this.closedOrder[this.closedNext]!);
+        this.closedOrder[this.closedNext] = invoice.invoice;
+        this.closedNext = (this.closedNext + 1) % this.rememberClosed;
       }
+      this.closed.add(invoice.invoice);
     }
     const common: Pick<CheckoutEvent, 'schemaVersion' | 'customerId' | 'occurredAt' | 'currency' | 'country'> = {
       schemaVersion: SCHEMA_VERSION,

@@ -29,8 +29,9 @@ const london = new Intl.DateTimeFormat('en-GB', {
 
 /** True when the fields name a real calendar date and a time of day (leap seconds excluded). */
 export function isValidLocal(t: LocalDateTime): boolean {
-  const fields = [t.year, t.month, t.day, t.hour, t.minute, t.second];
-  if (!fields.every(Number.isInteger)) return false;
+  const { isInteger } = Number;
+  if (!isInteger(t.year) || !isInteger(t.month) || !isInteger(t.day)) return false;
+  if (!isInteger(t.hour) || !isInteger(t.minute) || !isInteger(t.second)) return false;
   if (t.year < 1 || t.year > 9999 || t.month < 1 || t.month > 12 || t.day < 1) return false;
   if (t.hour > 23 || t.minute > 59 || t.second > 59) return false;
   const daysInMonth = new Date(Date.UTC(t.year, t.month, 0)).getUTCDate();
@@ -39,6 +40,8 @@ export function isValidLocal(t: LocalDateTime): boolean {
 
 /** The wall-clock fields read as if they were UTC, in epoch ms. */
 function wallAsUtc(t: LocalDateTime): number {
+  // Date.UTC reads years 0-99 as 1900-1999: those take the long way.
+  if (t.year >= 100) return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
   const d = new Date(0);
   d.setUTCFullYear(t.year, t.month - 1, t.day);
   d.setUTCHours(t.hour, t.minute, t.second, 0);
@@ -87,6 +90,8 @@ export function londonToEpochMs(t: LocalDateTime): number {
   // Offsets around the time; London changes at most twice a year, so a day either side sees both.
   const before = londonOffsetMinutes(wall - DAY_MS);
   const after = londonOffsetMinutes(wall + DAY_MS);
+  // No change of offset within a day either side (all but two days a year): the one fit.
+  if (before === after) return wall - before * MINUTE_MS;
   const fits = [...new Set([before, after])]
     .map((offset) => wall - offset * MINUTE_MS)
     .filter((instant) => wall - londonOffsetMinutes(instant) * MINUTE_MS === instant);

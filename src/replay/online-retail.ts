@@ -41,6 +41,17 @@ async function isGzip(path: string): Promise<boolean> {
  * (the header is line 1). Throws InsidersError when the file cannot be read or has no usable header.
  */
 export async function* readOnlineRetail(path: string, options: ReaderOptions): AsyncGenerator<ReplayItem> {
+  for await (const items of readOnlineRetailBatches(path, options)) yield* items;
+}
+
+/**
+ * readOnlineRetail a read at a time: the items each chunk of the file settles, in file order (an
+ * await per chunk rather than per item, for callers that work through millions of events).
+ */
+export async function* readOnlineRetailBatches(
+  path: string,
+  options: ReaderOptions,
+): AsyncGenerator<readonly ReplayItem[]> {
   let file: Readable | undefined;
   let text: Readable | undefined;
   try {
@@ -62,12 +73,12 @@ export async function* readOnlineRetail(path: string, options: ReaderOptions): A
     const decoder = new StringDecoder('utf8');
     for await (const chunk of text as AsyncIterable<Buffer>) {
       records.feed(decoder.write(chunk), false, rows);
-      yield* rows.take();
+      yield rows.take();
     }
     records.feed(decoder.end(), true, rows);
     if (!rows.sawHeader) throw new InsidersError('CSV_ROW_INVALID', `${path}: empty file, no header line`);
     rows.finish();
-    yield* rows.take();
+    yield rows.take();
   } catch (err) {
     if (err instanceof InsidersError) throw err;
     const message = err instanceof Error ? err.message : String(err);

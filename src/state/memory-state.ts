@@ -3,51 +3,118 @@
 // (guests: by eventId among guest events), an id re-sent with other content a conflict, day
 // buckets kept while inside the window of the customer's latest event, lifetime totals — so that
 // features computed from either are the same numbers. Pure.
-import { contentDigest, type StateChange } from './state-store.js';
-import { dayOf, zeroTotals, type CustomerState, type Totals } from './customer-state.js';
-
-type MutableTotals = { -readonly [K in keyof Totals]: Totals[K] };
-
-interface MutableCustomer {
-  firstPurchaseMs: number | undefined;
-  lastPurchaseMs: number | undefined;
-  readonly lifetime: MutableTotals;
-  readonly days: Map<number, MutableTotals>;
-  readonly productLastDay: Map<string, number>;
-  maxDay: number;
-  /** the first event applied, as eventId and content digest (most customers have few events) */
-  readonly firstEventId: string;
-  readonly firstDigest: string;
-  /** eventId -> content digest of the events applied after the first, made at the second */
-  more: Map<string, string> | undefined;
-}
+//
+// Kept in numbers rather than objects, so that a million customers fit in a few hundred MB and
+// the collector has little to trace: columns of typed arrays by customer index, and the day
+// buckets, products and applied events of each customer as linked lists in shared pools. An
+// event's id and content are kept as numbers (eventIdValue, contentDigestValue), as Redis keeps
+// digests of them.
+import { contentDigestValue, eventIdValue, type StateChange } from './state-store.js';
+import { dayOf, type CustomerState, type Totals } from './customer-state.js';
 
 /** What applying one event did, as apply-events.lua answers it. */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'conflict';
 
 /** An id applied before: the same content is a duplicate, other content a conflict. */
-const seenBefore = (before: string, digest: string): ApplyOutcome => (before === digest ? 'duplicate' : 'conflict');
+const seenBefore = (before: number, digest: number): ApplyOutcome => (before === digest ? 'duplicate' : 'conflict');
 
-// Totals are added to in place: a fresh object per event and bucket was most of apply's time.
-const newTotals = (): MutableTotals => ({ ...zeroTotals });
+/** Totals as stored: seven numbers in the order of Totals' fields. */
+const TOTALS = 7;
+const ORDERS = 0;
+const LINES = 1;
+const ITEMS = 2;
+const REVENUE = 3;
+const RETURNS = 4;
+const RETURNED_ITEMS = 5;
+const RETURNED = 6;
 
-function add(t: MutableTotals, kind: 'order' | 'return', lines: number, items: number, valueMills: number): void {
-  if (kind === 'order') {
-    t.orders += 1;
-    t.lines += lines;
-    t.items += items;
-    t.revenueMills += valueMills;
+/**
+ * A customer's products or events are a linked list while they are few; past this many, a Map
+ * (so that a customer with thousands of products or events costs no scan per line or event).
+ */
+const LIST_LIMIT = 32;
+
+const NONE = -1;
+
+type NumberArray = Float64Array | Int32Array;
+
+/**
+ * The array with room for `need` entries: the same one, or a copy of `need` entries or half again
+ * as large, whichever is more.
+ */
+function room<T extends NumberArray>(array: T, need: number, fill?: number): T {
+  if (need <= array.length) return array;
+  const bigger = new (array.constructor as new (length: number) => T)(Math.max(need, (array.length * 3) >> 1, 64));
+  bigger.set(array);
+  if (fill !== undefined) bigger.fill(fill, array.length);
+  return bigger;
+}
+
+function addTo(t: Float64Array, at: number, order: boolean, lines: number, items: number, valueMills: number): void {
+  if (order) {
+    t[at + ORDERS]! += 1;
+    t[at + LINES]! += lines;
+    t[at + ITEMS]! += items;
+    t[at + REVENUE]! += valueMills;
   } else {
-    t.returns += 1;
-    t.returnedItems += items;
-    t.returnedMills += valueMills;
+    t[at + RETURNS]! += 1;
+    t[at + RETURNED_ITEMS]! += items;
+    t[at + RETURNED]! += valueMills;
   }
 }
 
+const totalsAt = (t: Float64Array, at: number): Totals => ({
+  orders: t[at + ORDERS]!,
+  lines: t[at + LINES]!,
+  items: t[at + ITEMS]!,
+  revenueMills: t[at + REVENUE]!,
+  returns: t[at + RETURNS]!,
+  returnedItems: t[at + RETURNED_ITEMS]!,
+  returnedMills: t[at + RETURNED]!,
+});
+
 export class InMemoryCustomers {
-  private readonly customers = new Map<string, MutableCustomer>();
-  private readonly guestEvents = new Map<string, string>();
-  private readonly guestTotals = newTotals();
+  // Customers, by index in the order first seen.
+  private readonly index = new Map<string, number>();
+  private readonly ids: string[] = [];
+  /** first and last purchase time, epoch ms; NaN when none */
+  private firstPurchaseMs = new Float64Array(0);
+  private lastPurchaseMs = new Float64Array(0);
+  private lifetime = new Float64Array(0);
+  /** the latest UTC day of any event of the customer; -1 before the first */
+  private maxDay = new Int32Array(0);
+  private dayHead = new Int32Array(0);
+  private productHead = new Int32Array(0);
+  private productCount = new Int32Array(0);
+  private eventHead = new Int32Array(0);
+  private eventCount = new Int32Array(0);
+
+  // Day buckets: day, totals, next bucket of the customer (newest first); freed ones are reused.
+  private bucketDay = new Int32Array(0);
+  private bucketTotals = new Float64Array(0);
+  private bucketNext = new Int32Array(0);
+  private buckets = 0;
+  private freeBucket = NONE;
+
+  // Products as interned stock codes, with the latest day each was bought.
+  private readonly skuIndex = new Map<string, number>();
+  private readonly skus: string[] = [];
+  private productSku = new Int32Array(0);
+  private productDay = new Int32Array(0);
+  private productNext = new Int32Array(0);
+  private products = 0;
+  private readonly productMaps = new Map<number, Map<number, number>>();
+
+  // Applied events: eventIdValue -> contentDigestValue.
+  private eventKey = new Float64Array(0);
+  private eventDigest = new Float64Array(0);
+  private eventNext = new Int32Array(0);
+  private events = 0;
+  private readonly eventMaps = new Map<number, Map<number, number>>();
+
+  /** guest events: eventId -> contentDigestValue */
+  private readonly guestEvents = new Map<string, number>();
+  private readonly guestTotals = new Float64Array(TOTALS);
   private watermark: number | undefined;
 
   constructor(private readonly windowDays: number) {}
@@ -60,52 +127,44 @@ export class InMemoryCustomers {
       items += l.quantity;
       valueMills += l.quantity * l.unitPriceMills;
     }
-    const digest = contentDigest(event);
+    const digest = contentDigestValue(event);
+    const order = event.kind === 'order';
     if (customerId === null) {
       const before = this.guestEvents.get(event.eventId);
       if (before !== undefined) return seenBefore(before, digest);
       this.guestEvents.set(event.eventId, digest);
-      add(this.guestTotals, event.kind, lines.length, items, valueMills);
+      addTo(this.guestTotals, 0, order, lines.length, items, valueMills);
       return 'applied';
     }
-    let c = this.customers.get(customerId);
-    if (!c) {
-      c = {
-        firstPurchaseMs: undefined,
-        lastPurchaseMs: undefined,
-        lifetime: newTotals(),
-        days: new Map(),
-        productLastDay: new Map(),
-        maxDay: -1,
-        firstEventId: event.eventId,
-        firstDigest: digest,
-        more: undefined,
-      };
-      this.customers.set(customerId, c);
-    } else {
-      if (c.firstEventId === event.eventId) return seenBefore(c.firstDigest, digest);
-      const before = c.more?.get(event.eventId);
+    const key = eventIdValue(event.eventId);
+    let c = this.index.get(customerId);
+    if (c === undefined) c = this.addCustomer(customerId);
+    else {
+      const before = this.appliedDigest(c, key);
       if (before !== undefined) return seenBefore(before, digest);
-      (c.more ??= new Map()).set(event.eventId, digest);
     }
+    this.addEvent(c, key, digest);
+
     const ts = event.occurredAtMs;
     const day = dayOf(ts);
-    add(c.lifetime, event.kind, lines.length, items, valueMills);
-    if (event.kind === 'order') {
-      if (c.firstPurchaseMs === undefined || ts < c.firstPurchaseMs) c.firstPurchaseMs = ts;
-      if (c.lastPurchaseMs === undefined || ts > c.lastPurchaseMs) c.lastPurchaseMs = ts;
-      for (const l of lines) if ((c.productLastDay.get(l.sku) ?? -Infinity) < day) c.productLastDay.set(l.sku, day);
+    addTo(this.lifetime, c * TOTALS, order, lines.length, items, valueMills);
+    if (order) {
+      // NaN compares false: the first purchase sets both
+      if (!(ts >= this.firstPurchaseMs[c]!)) this.firstPurchaseMs[c] = ts;
+      if (!(ts <= this.lastPurchaseMs[c]!)) this.lastPurchaseMs[c] = ts;
+      for (const l of lines) this.bought(c, this.skuOf(l.sku), day);
     }
-    const cutoff = Math.max(c.maxDay, day) - this.windowDays + 1;
+    const maxDay = this.maxDay[c]!;
+    const cutoff = Math.max(maxDay, day) - this.windowDays + 1;
     if (day >= cutoff) {
-      let bucket = c.days.get(day);
-      if (bucket === undefined) c.days.set(day, (bucket = newTotals()));
-      add(bucket, event.kind, lines.length, items, valueMills);
+      // the bucket first: making one may replace the totals' array
+      const b = this.bucket(c, day);
+      addTo(this.bucketTotals, b * TOTALS, order, lines.length, items, valueMills);
     }
     // The window moves only with the customer's latest day: buckets expire then.
-    if (day > c.maxDay) {
-      c.maxDay = day;
-      for (const d of c.days.keys()) if (d < cutoff) c.days.delete(d);
+    if (day > maxDay) {
+      this.maxDay[c] = day;
+      this.expireBuckets(c, cutoff);
     }
     return 'applied';
   }
@@ -120,26 +179,172 @@ export class InMemoryCustomers {
   }
 
   guestStats(): Totals {
-    return { ...this.guestTotals };
+    return totalsAt(this.guestTotals, 0);
   }
 
   get size(): number {
-    return this.customers.size;
+    return this.ids.length;
   }
 
+  /** Every customer's state in the order first seen; each a fresh object the caller may keep. */
   *states(): Generator<CustomerState> {
-    for (const [customerId, c] of this.customers) {
+    for (let c = 0; c < this.ids.length; c++) {
+      const days = new Map<number, Totals>();
+      for (let b = this.dayHead[c]!; b !== NONE; b = this.bucketNext[b]!) {
+        days.set(this.bucketDay[b]!, totalsAt(this.bucketTotals, b * TOTALS));
+      }
+      const productLastDay = new Map<string, number>();
+      const big = this.productMaps.get(c);
+      if (big !== undefined) for (const [sku, day] of big) productLastDay.set(this.skus[sku]!, day);
+      else {
+        for (let p = this.productHead[c]!; p !== NONE; p = this.productNext[p]!) {
+          productLastDay.set(this.skus[this.productSku[p]!]!, this.productDay[p]!);
+        }
+      }
+      const first = this.firstPurchaseMs[c]!;
+      const last = this.lastPurchaseMs[c]!;
       yield {
-        customerId,
-        firstPurchaseMs: c.firstPurchaseMs,
-        lastPurchaseMs: c.lastPurchaseMs,
-        lifetime: c.lifetime,
-        days: c.days,
-        productLastDay: c.productLastDay,
+        customerId: this.ids[c]!,
+        firstPurchaseMs: Number.isNaN(first) ? undefined : first,
+        lastPurchaseMs: Number.isNaN(last) ? undefined : last,
+        lifetime: totalsAt(this.lifetime, c * TOTALS),
+        days,
+        productLastDay,
         segmentId: null,
         segmentModelVersion: null,
         pendingChanges: new Map(),
       };
+    }
+  }
+
+  private addCustomer(customerId: string): number {
+    const c = this.ids.length;
+    this.ids.push(customerId);
+    this.index.set(customerId, c);
+    if (c < this.maxDay.length) return c;
+    // Every column grows at once, to the same number of customers.
+    const n = Math.max(64, (c * 3) >> 1);
+    this.firstPurchaseMs = room(this.firstPurchaseMs, n, NaN);
+    this.lastPurchaseMs = room(this.lastPurchaseMs, n, NaN);
+    this.lifetime = room(this.lifetime, n * TOTALS);
+    this.maxDay = room(this.maxDay, n, -1);
+    this.dayHead = room(this.dayHead, n, NONE);
+    this.productHead = room(this.productHead, n, NONE);
+    this.productCount = room(this.productCount, n);
+    this.eventHead = room(this.eventHead, n, NONE);
+    this.eventCount = room(this.eventCount, n);
+    return c;
+  }
+
+  /** The content digest of the customer's event with this id value, if one was applied. */
+  private appliedDigest(c: number, key: number): number | undefined {
+    const big = this.eventMaps.get(c);
+    if (big !== undefined) return big.get(key);
+    for (let e = this.eventHead[c]!; e !== NONE; e = this.eventNext[e]!) {
+      if (this.eventKey[e] === key) return this.eventDigest[e]!;
+    }
+    return undefined;
+  }
+
+  private addEvent(c: number, key: number, digest: number): void {
+    const count = ++this.eventCount[c]!;
+    const big = this.eventMaps.get(c);
+    if (big !== undefined) {
+      big.set(key, digest);
+      return;
+    }
+    if (count > LIST_LIMIT) {
+      // The list's pool entries are left unused: only customers this large pay for it.
+      const map = new Map<number, number>([[key, digest]]);
+      for (let e = this.eventHead[c]!; e !== NONE; e = this.eventNext[e]!)
+        map.set(this.eventKey[e]!, this.eventDigest[e]!);
+      this.eventMaps.set(c, map);
+      this.eventHead[c] = NONE;
+      return;
+    }
+    const e = this.events++;
+    this.eventKey = room(this.eventKey, this.events);
+    this.eventDigest = room(this.eventDigest, this.events);
+    this.eventNext = room(this.eventNext, this.events);
+    this.eventKey[e] = key;
+    this.eventDigest[e] = digest;
+    this.eventNext[e] = this.eventHead[c]!;
+    this.eventHead[c] = e;
+  }
+
+  private skuOf(sku: string): number {
+    let s = this.skuIndex.get(sku);
+    if (s === undefined) {
+      s = this.skus.length;
+      this.skus.push(sku);
+      this.skuIndex.set(sku, s);
+    }
+    return s;
+  }
+
+  /** Records that the customer bought the product on this day, if later than known. */
+  private bought(c: number, sku: number, day: number): void {
+    const big = this.productMaps.get(c);
+    if (big !== undefined) {
+      if ((big.get(sku) ?? -Infinity) < day) big.set(sku, day);
+      return;
+    }
+    for (let p = this.productHead[c]!; p !== NONE; p = this.productNext[p]!) {
+      if (this.productSku[p] === sku) {
+        if (this.productDay[p]! < day) this.productDay[p] = day;
+        return;
+      }
+    }
+    if (++this.productCount[c]! > LIST_LIMIT) {
+      const map = new Map<number, number>([[sku, day]]);
+      for (let p = this.productHead[c]!; p !== NONE; p = this.productNext[p]!) {
+        map.set(this.productSku[p]!, this.productDay[p]!);
+      }
+      this.productMaps.set(c, map);
+      this.productHead[c] = NONE;
+      return;
+    }
+    const p = this.products++;
+    this.productSku = room(this.productSku, this.products);
+    this.productDay = room(this.productDay, this.products);
+    this.productNext = room(this.productNext, this.products);
+    this.productSku[p] = sku;
+    this.productDay[p] = day;
+    this.productNext[p] = this.productHead[c]!;
+    this.productHead[c] = p;
+  }
+
+  /** The customer's bucket of this day, made empty when there is none. */
+  private bucket(c: number, day: number): number {
+    for (let b = this.dayHead[c]!; b !== NONE; b = this.bucketNext[b]!) if (this.bucketDay[b] === day) return b;
+    let b = this.freeBucket;
+    if (b !== NONE) this.freeBucket = this.bucketNext[b]!;
+    else {
+      b = this.buckets++;
+      this.bucketDay = room(this.bucketDay, this.buckets);
+      this.bucketNext = room(this.bucketNext, this.buckets);
+      this.bucketTotals = room(this.bucketTotals, this.buckets * TOTALS);
+    }
+    this.bucketDay[b] = day;
+    this.bucketTotals.fill(0, b * TOTALS, (b + 1) * TOTALS);
+    this.bucketNext[b] = this.dayHead[c]!;
+    this.dayHead[c] = b;
+    return b;
+  }
+
+  /** Frees the customer's buckets of days before `cutoff`. */
+  private expireBuckets(c: number, cutoff: number): void {
+    let previous = NONE;
+    let b = this.dayHead[c]!;
+    while (b !== NONE) {
+      const next = this.bucketNext[b]!;
+      if (this.bucketDay[b]! < cutoff) {
+        if (previous === NONE) this.dayHead[c] = next;
+        else this.bucketNext[previous] = next;
+        this.bucketNext[b] = this.freeBucket;
+        this.freeBucket = b;
+      } else previous = b;
+      b = next;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AcceptedEvent, Decoded, DecodeOptions, Rejection } from '../../src/events/decode.js';
-import { decodeEvent, deriveEventId, describeValue } from '../../src/events/decode.js';
+import { decodeEvent, deriveEventId, describeValue, localEventId } from '../../src/events/decode.js';
 
 const WALL_CLOCK_MS = Date.parse('2024-06-01T12:00:00Z');
 const DAY_MS = 86_400_000;
@@ -491,5 +491,47 @@ describe('describeValue', () => {
     expect(describeValue(undefined)).toBe('missing');
     expect(describeValue(null)).toBe('null');
     expect(describeValue(1)).toBe('1');
+  });
+});
+
+describe('localEventId', () => {
+  const base: Omit<AcceptedEvent, 'eventId'> = {
+    kind: 'order',
+    orderId: '536365',
+    customerId: '17850',
+    country: 'United Kingdom',
+    occurredAtMs: Date.parse('2010-12-01T08:26:00Z'),
+    lines: [
+      { sku: '85123A', quantity: 6, unitPriceMills: 2550 },
+      { sku: '71053', quantity: 6, unitPriceMills: 3390 },
+    ],
+  };
+
+  it('is the same for the same content, and differs when anything deriveEventId reads differs', () => {
+    expect(localEventId({ ...base, lines: base.lines.map((l) => ({ ...l })) })).toBe(localEventId(base));
+    const changed: Omit<AcceptedEvent, 'eventId'>[] = [
+      { ...base, kind: 'return' },
+      { ...base, orderId: '536366' },
+      { ...base, customerId: null },
+      { ...base, customerId: '' },
+      { ...base, country: 'EIRE' },
+      { ...base, occurredAtMs: base.occurredAtMs + 60_000 },
+      { ...base, occurredAtMs: base.occurredAtMs + 2 ** 32 },
+      { ...base, lines: [base.lines[0]!] },
+      { ...base, lines: [base.lines[1]!, base.lines[0]!] },
+      { ...base, lines: [{ ...base.lines[0]!, quantity: 7 }, base.lines[1]!] },
+      { ...base, lines: [{ ...base.lines[0]!, unitPriceMills: 2551 }, base.lines[1]!] },
+      // the same characters split differently between stock codes
+      {
+        ...base,
+        lines: [
+          { ...base.lines[0]!, sku: '85123A7' },
+          { ...base.lines[1]!, sku: '1053' },
+        ],
+      },
+    ];
+    const ids = new Set([base, ...changed].map(localEventId));
+    expect(ids.size).toBe(changed.length + 1);
+    expect(localEventId(base)).not.toBe(deriveEventId(base));
   });
 });
