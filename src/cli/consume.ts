@@ -15,7 +15,7 @@ import { createRedisClient } from '../infra/redis.js';
 import { kafkaErrorReason } from '../errors.js';
 import { createLogger } from '../log.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 import { untilSignal } from './signals.js';
 
 const LAG_POLL_MS = 500;

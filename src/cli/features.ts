@@ -8,7 +8,7 @@ import { featureColumns, featureRow, type FeatureRow } from '../features/export.
 import { computeFeatures, featuresAt } from '../features/features.js';
 import { createRedisClient } from '../infra/redis.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 
 export function registerFeatures(program: Command, outcome: CommandOutcome): void {
   program

@@ -13,7 +13,7 @@ import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
 import { deleteCustomerRows } from '../sinks/erase.js';
 import { migrate } from '../sinks/migrate.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 
 export function registerForget(program: Command, _outcome: CommandOutcome): void {
   program

@@ -15,15 +15,11 @@ import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerSegment } from './segment.js';
 import { registerSmoke } from './smoke.js';
+import type { CommandOutcome } from './outcome.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-
-/** Set by a command's action to report its outcome without throwing. */
-export interface CommandOutcome {
-  exitCode: number;
-}
 
 export async function main(argv: readonly string[]): Promise<number> {
   // `insiders features | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { InsidersError } from '../errors.js';
 import { fetchHttp, provisionMetabase } from '../metabase/provision.js';
 import { loadCardSpecs } from '../metabase/questions.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 
 interface ProvisionFlags {
   url: string;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
 import { migrate } from '../sinks/migrate.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 
 export async function runMigrate(config: Config, out: Writable): Promise<number> {
   // On `default`: the target database may not exist yet, and a client naming it would be refused.

@@ -5,7 +5,7 @@ import { loadConfig } from '../config.js';
 import { createKafka } from '../infra/kafka.js';
 import { createLogger } from '../log.js';
 import { runReplay } from '../replay/run.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 
 interface ReplayOptions {
   rate?: number;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
 import { formatMills } from '../money.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 import { policyLines, segmentDescriptions } from './segment.js';
 
 interface SegmentLine {

@@ -9,7 +9,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { noRoles, parseRoles } from '../service/roles.js';
 import { startService } from '../service/service.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 import { untilSignal } from './signals.js';
 
 export function registerRun(program: Command, outcome: CommandOutcome): void {

@@ -17,7 +17,7 @@ import { fitModel, placeCustomers, type FittedModel, type Placement } from '../m
 import { segmentProfiles, type SegmentProfileRow } from '../model/profiles.js';
 import { INSIDERS_RULES } from '../model/segments.js';
 import { formatMills } from '../money.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 
 interface SegmentOptions {
   k?: string;

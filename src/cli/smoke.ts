@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import type { CommandOutcome } from './main.js';
+import type { CommandOutcome } from './outcome.js';
 import type { Config } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
 import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';

@@ -49,3 +49,19 @@ export function parsePendingChange(
     atMs: Number(at),
   };
 }
+
+/** A change of a customer's segment as read back for the HTTP API (src/sinks/recent-changes.ts). */
+export interface RecentChange {
+  readonly changeId: string;
+  readonly seq: number;
+  /** null: the customer had no segment */
+  readonly fromSegment: number | null;
+  readonly fromName: string | null;
+  readonly toSegment: number | null;
+  readonly toName: string | null;
+  readonly insiders: 'entered' | 'left' | 'unchanged';
+  readonly reason: ChangeReason;
+  readonly modelVersion: number;
+  /** ISO 8601, UTC, on the service clock */
+  readonly at: string;
+}

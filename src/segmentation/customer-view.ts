@@ -6,7 +6,7 @@ import type { Features } from '../features/features.js';
 import { explainAssignment, smallestChangeTo, type InsidersChange } from '../model/explain.js';
 import { isClustered, type FittedModel } from '../model/model.js';
 import type { CustomerState } from '../state/customer-state.js';
-import type { RecentChange } from '../sinks/recent-changes.js';
+import type { RecentChange } from './changes.js';
 
 export interface CustomerView {
   readonly customerId: string;

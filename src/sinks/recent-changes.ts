@@ -2,23 +2,8 @@
 // (one row per change id). Written by the sinks shortly after the change (within the writer's
 // flush delay), and kept for as long as the table keeps them.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ChangeReason } from '../segmentation/changes.js';
+import type { ChangeReason, RecentChange } from '../segmentation/changes.js';
 import { VIEWS } from './schema.js';
-
-export interface RecentChange {
-  readonly changeId: string;
-  readonly seq: number;
-  /** null: the customer had no segment */
-  readonly fromSegment: number | null;
-  readonly fromName: string | null;
-  readonly toSegment: number | null;
-  readonly toName: string | null;
-  readonly insiders: 'entered' | 'left' | 'unchanged';
-  readonly reason: ChangeReason;
-  readonly modelVersion: number;
-  /** ISO 8601, UTC, on the service clock */
-  readonly at: string;
-}
 
 interface ChangeLine {
   change_id: string;

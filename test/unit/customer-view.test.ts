@@ -5,7 +5,8 @@ import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { LAPSED_SEGMENT_ID } from '../../src/model/segments.js';
 import type { CustomerState } from '../../src/state/customer-state.js';
 import { customerView } from '../../src/segmentation/customer-view.js';
-import { sqlString, type RecentChange } from '../../src/sinks/recent-changes.js';
+import type { RecentChange } from '../../src/segmentation/changes.js';
+import { sqlString } from '../../src/sinks/recent-changes.js';
 import { features } from '../support/features.js';
 
 function state(id: string, segmentId: number | null, version: number | null): CustomerState {
