@@ -123,17 +123,32 @@ export function assignRows(
   const d = x.cols;
   const xd = x.data;
   const count = x.rows;
+  if (d === 5) return assignRows5(xd, count, centres, k, labels, distances);
+  const near = createNearestTwo();
   let inertia = 0;
-  if (d !== 5) {
-    const near = createNearestTwo();
-    for (let r = 0; r < count; r++) {
-      nearestTwo(xd, r * d, centres, k, d, near);
-      labels[r] = near.centre;
-      distances[r] = near.distance;
-      inertia += near.distance;
-    }
-    return inertia;
+  for (let r = 0; r < count; r++) {
+    nearestTwo(xd, r * d, centres, k, d, near);
+    labels[r] = near.centre;
+    distances[r] = near.distance;
+    inertia += near.distance;
   }
+  return inertia;
+}
+
+/**
+ * assignRows for five columns: the point in locals, no runner-up tracked, in a function of its own.
+ * Assigning 1M points to k = 8 centres cost 1.14× the CPU of the unrolled loop this replaces when
+ * the scan sat inside assignRows, 1.17× through nearestTwo, and 1.03–1.06× as it is.
+ */
+function assignRows5(
+  xd: Float64Array,
+  count: number,
+  centres: Float64Array,
+  k: number,
+  labels: Int32Array,
+  distances: Float64Array,
+): number {
+  let inertia = 0;
   for (let r = 0, base = 0; r < count; r++, base += 5) {
     const x0 = xd[base]!;
     const x1 = xd[base + 1]!;
