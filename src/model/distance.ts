@@ -138,7 +138,7 @@ export function assignRows(
 /**
  * assignRows for five columns: the point in locals, no runner-up tracked, in a function of its own.
  * Assigning 1M points to k = 8 centres cost 1.14× the CPU of the unrolled loop this replaces when
- * the scan sat inside assignRows, 1.17× through nearestTwo, and 1.03–1.06× as it is.
+ * the scan sat inside assignRows, 1.17× through nearestTwo, and 1.03–1.07× as it is.
  */
 function assignRows5(
   xd: Float64Array,
