@@ -5,10 +5,8 @@
 // customer, and wall time per customer as the client sees it, alternating, --rounds times.
 //
 // npx tsx bench/model/read-placement.ts [--customers 20000] [--orders 5] [--rounds 3]
-import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../../src/events/decode.js';
-import { classify, defaultRules } from '../../src/features/filters.js';
 import { createRedis } from '../../src/infra/redis.js';
-import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';
+import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import {
   benchConfig,
   emit,
@@ -21,7 +19,7 @@ import {
   uniqueName,
   unlinkPrefix,
 } from '../ingest/lib.js';
-import { SyntheticOrders } from '../ingest/synthetic-data.js';
+import { fillSyntheticState } from './fill-state.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const customers = numberFlag(flags, 'customers', 20_000);
@@ -36,27 +34,7 @@ await redis.connect();
 try {
   const store = await StateStore.open(redis, storeOptions(config));
   note(`filling ${customers} customers under ${prefix}`);
-  const data = new SyntheticOrders({ customers, orders: customers * ordersPerCustomer, seed: 7 });
-  let batch: StateChange[] = [];
-  let latest = 0;
-  const decodeOptions = {
-    currency: config.events.currency,
-    earliestMs: EARLIEST_EVENT_MS,
-    maxFutureMs: MAX_FUTURE_MS,
-    wallClockMs: Date.now(),
-  };
-  for (const input of data.events()) {
-    const decoded = acceptEvent(input, decodeOptions);
-    if (!decoded.ok) continue;
-    const c = classify(decoded.event, defaultRules);
-    latest = Math.max(latest, decoded.event.occurredAtMs);
-    if (c.kind === 'customer') batch.push({ event: decoded.event, customerId: c.customerId, lines: c.lines });
-    if (batch.length >= 2000) {
-      await store.applyBatch(batch, latest);
-      batch = [];
-    }
-  }
-  await store.applyBatch(batch, latest);
+  await fillSyntheticState(store, config, customers, ordersPerCustomer);
   const ids = await redis.zrange(store.keys.shard(0).due, '0', '-1');
   const nowMs = await store.now('watermark');
   const fields = await redis.hlen(store.keys.customer(ids[0]!));

@@ -22,8 +22,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import path from 'node:path';
-import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../../src/events/decode.js';
-import { classify, defaultRules } from '../../src/features/filters.js';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
@@ -34,9 +32,9 @@ import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
 import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
-import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';
+import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { benchConfig, note, uniqueName, unlinkPrefix } from '../ingest/lib.js';
-import { SyntheticOrders } from '../ingest/synthetic-data.js';
+import { fillSyntheticState } from './fill-state.js';
 import { startSklearn, writeMatrix } from './sklearn-client.js';
 
 function flag(name: string, fallback: string): string {
@@ -81,26 +79,7 @@ for (const n of sizes) {
     const store = await StateStore.open(redis, storeOptions(config));
     note(`filling ${n} customers under ${prefix}`);
     const fillStarted = performance.now();
-    const data = new SyntheticOrders({ customers: n, orders: n * ordersPerCustomer, seed: 7 });
-    let batch: StateChange[] = [];
-    let latest = 0;
-    for (const input of data.events()) {
-      const decoded = acceptEvent(input, {
-        currency: config.events.currency,
-        earliestMs: EARLIEST_EVENT_MS,
-        maxFutureMs: MAX_FUTURE_MS,
-        wallClockMs: Date.now(),
-      });
-      if (!decoded.ok) continue;
-      const c = classify(decoded.event, defaultRules);
-      latest = Math.max(latest, decoded.event.occurredAtMs);
-      if (c.kind === 'customer') batch.push({ event: decoded.event, customerId: c.customerId, lines: c.lines });
-      if (batch.length >= 2000) {
-        await store.applyBatch(batch, latest);
-        batch = [];
-      }
-    }
-    await store.applyBatch(batch, latest);
+    await fillSyntheticState(store, config, n, ordersPerCustomer);
     const fillMs = performance.now() - fillStarted;
 
     const models = new ModelStore(redis, store.keys);

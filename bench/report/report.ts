@@ -20,8 +20,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
-import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../../src/events/decode.js';
-import { classify, defaultRules } from '../../src/features/filters.js';
+import { defaultRules } from '../../src/features/filters.js';
 import { createKafka, createProducer } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
@@ -34,11 +33,11 @@ import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
 import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
-import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';
+import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { launchChromium } from '../../test/support/browser.js';
 import { onlineRetailCsv } from '../../test/support/data-set.js';
 import { benchConfig, note, repoRoot, uniqueName, unlinkPrefix } from '../ingest/lib.js';
-import { SyntheticOrders } from '../ingest/synthetic-data.js';
+import { fillSyntheticState } from '../model/fill-state.js';
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -177,26 +176,7 @@ async function servicePart(n: number): Promise<void> {
   try {
     const store = await StateStore.open(redis, storeOptions(config));
     note(`filling ${n} customers under ${prefix}`);
-    const data = new SyntheticOrders({ customers: n, orders: n * ordersPerCustomer, seed: 7 });
-    let batch: StateChange[] = [];
-    let latest = 0;
-    for (const input of data.events()) {
-      const decoded = acceptEvent(input, {
-        currency: config.events.currency,
-        earliestMs: EARLIEST_EVENT_MS,
-        maxFutureMs: MAX_FUTURE_MS,
-        wallClockMs: Date.now(),
-      });
-      if (!decoded.ok) continue;
-      const c = classify(decoded.event, defaultRules);
-      latest = Math.max(latest, decoded.event.occurredAtMs);
-      if (c.kind === 'customer') batch.push({ event: decoded.event, customerId: c.customerId, lines: c.lines });
-      if (batch.length >= 2000) {
-        await store.applyBatch(batch, latest);
-        batch = [];
-      }
-    }
-    await store.applyBatch(batch, latest);
+    await fillSyntheticState(store, config, n, ordersPerCustomer);
     note('refit and placement');
     const models = new ModelStore(redis, store.keys);
     const now = () => store.now('watermark');

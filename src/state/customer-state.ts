@@ -91,6 +91,19 @@ function int(value: string | undefined): number {
   return value === undefined ? 0 : Number(value);
 }
 
+/** Lifetime totals from the hash's scalar fields o n i r ro rq rv (absent: 0). */
+function lifetimeTotals(...[o, n, i, r, ro, rq, rv]: (string | undefined)[]): Totals {
+  return {
+    orders: int(o),
+    lines: int(n),
+    items: int(i),
+    revenueMills: int(r),
+    returns: int(ro),
+    returnedItems: int(rq),
+    returnedMills: int(rv),
+  };
+}
+
 function bucket(value: string): Totals {
   const [orders, lines, items, revenueMills, returns, returnedItems, returnedMills] = value.split(',').map(Number);
   return {
@@ -123,15 +136,7 @@ export function decodePlacementState(customerId: string, line: string, day: numb
   return {
     customerId,
     lastPurchaseMs: l === undefined ? undefined : Number(l),
-    lifetime: {
-      orders: int(o),
-      lines: int(n),
-      items: int(i),
-      revenueMills: int(r),
-      returns: int(ro),
-      returnedItems: int(rq),
-      returnedMills: int(rv),
-    },
+    lifetime: lifetimeTotals(o, n, i, r, ro, rq, rv),
     days,
     products: {
       day,
@@ -172,15 +177,7 @@ export function decodeCustomerState(customerId: string, reply: readonly string[]
     customerId,
     firstPurchaseMs: f === undefined ? undefined : Number(f),
     lastPurchaseMs: l === undefined ? undefined : Number(l),
-    lifetime: {
-      orders: int(o),
-      lines: int(n),
-      items: int(i),
-      revenueMills: int(r),
-      returns: int(ro),
-      returnedItems: int(rq),
-      returnedMills: int(rv),
-    },
+    lifetime: lifetimeTotals(o, n, i, r, ro, rq, rv),
     days,
     productLastDay,
     segmentId: s === undefined || s === '' ? null : Number(s),
