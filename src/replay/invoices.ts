@@ -3,6 +3,7 @@
 // recently seen invoices are held open, since an export writes an invoice's rows together.
 import { z } from 'zod';
 import { eventSchema, limits, SCHEMA_VERSION, type CheckoutEvent } from '../events/schema.js';
+import { epochMsToLondonIso } from './london-time.js';
 import type { ProblemCode, RetailRow } from './retail-row.js';
 
 export type ReplayItem =
@@ -52,8 +53,7 @@ export class InvoiceLines {
 /** An invoice while its rows come in; handed to the InvoiceCloser when it closes, then reused. */
 export class OpenInvoice {
   invoice = '';
-  /** the first row's date; later rows of an invoice are sometimes stamped a minute later */
-  occurredAt = '';
+  /** the first row's date, epoch ms; later rows of an invoice are sometimes stamped a minute later */
   occurredAtMs = 0;
   customerId: string | null = null;
   country = '';
@@ -62,7 +62,6 @@ export class OpenInvoice {
 
   start(row: RetailRow): void {
     this.invoice = row.invoice;
-    this.occurredAt = row.occurredAt;
     this.occurredAtMs = row.occurredAtMs;
     this.customerId = row.customerId;
     this.country = row.country;
@@ -240,7 +239,8 @@ export function invoiceEvent(invoice: OpenInvoice, type: CheckoutEvent['type'], 
   const common: Pick<CheckoutEvent, 'schemaVersion' | 'customerId' | 'occurredAt' | 'currency' | 'country'> = {
     schemaVersion: SCHEMA_VERSION,
     customerId: invoice.customerId,
-    occurredAt: invoice.occurredAt,
+    // ISO-8601 with the London offset in force then
+    occurredAt: epochMsToLondonIso(invoice.occurredAtMs),
     currency,
     country: invoice.country,
   };

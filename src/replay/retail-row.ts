@@ -2,7 +2,7 @@
 // event contract: either a row ready to become an event line, or the reason it cannot. Pure.
 import { InsidersError } from '../errors.js';
 import { limits } from '../events/schema.js';
-import { epochMsToLondonIso, isValidLocal, londonToEpochMs, type LocalDateTime } from './london-time.js';
+import { isValidLocal, londonToEpochMs, type LocalDateTime } from './london-time.js';
 
 /** Machine-readable problem kinds; the replay summary counts problems by these. */
 export type ProblemCode =
@@ -35,9 +35,7 @@ export interface RetailRow {
   readonly unitPrice: string;
   /** unitPrice in mills (thousandths of the currency unit), exactly */
   readonly unitPriceMills: number;
-  /** ISO-8601 with the London offset in force then */
-  readonly occurredAt: string;
-  /** occurredAt as epoch ms */
+  /** the invoice date, a London wall-clock time, as epoch ms (epochMsToLondonIso gives its ISO-8601) */
   readonly occurredAtMs: number;
   /** null for a guest */
   readonly customerId: string | null;
@@ -287,13 +285,11 @@ export class RowParser {
     quantity: 0,
     unitPrice: '',
     unitPriceMills: 0,
-    occurredAt: '',
     occurredAtMs: 0,
     customerId: null,
     country: '',
   };
   private lastDateText = '';
-  private lastIso = '';
   private lastMs = 0;
 
   constructor(private readonly columns: ColumnMap) {}
@@ -326,7 +322,6 @@ export class RowParser {
         };
       }
       this.lastMs = londonToEpochMs(local);
-      this.lastIso = epochMsToLondonIso(this.lastMs);
       this.lastDateText = dateText;
     }
     const customerId = customerIdOf((record[columns.customer] ?? '').trim());
@@ -343,7 +338,6 @@ export class RowParser {
     row.quantity = quantity;
     row.unitPrice = unitPrice;
     row.unitPriceMills = millsOfPrice(unitPrice);
-    row.occurredAt = this.lastIso;
     row.occurredAtMs = this.lastMs;
     row.customerId = customerId;
     row.country = country;

@@ -294,9 +294,12 @@ export class InMemoryCustomers {
       return;
     }
     const e = this.events++;
-    this.eventKey = room(this.eventKey, this.events);
-    this.eventDigest = room(this.eventDigest, this.events);
-    this.eventNext = room(this.eventNext, this.events);
+    // one check for the three columns, which grow together
+    if (this.events > this.eventNext.length) {
+      this.eventNext = room(this.eventNext, this.events);
+      this.eventKey = room(this.eventKey, this.eventNext.length);
+      this.eventDigest = room(this.eventDigest, this.eventNext.length);
+    }
     this.eventKey[e] = key;
     this.eventDigest[e] = digest;
     this.eventNext[e] = this.eventHead[c]!;
@@ -336,9 +339,11 @@ export class InMemoryCustomers {
       return;
     }
     const p = this.products++;
-    this.productSku = room(this.productSku, this.products);
-    this.productDay = room(this.productDay, this.products);
-    this.productNext = room(this.productNext, this.products);
+    if (this.products > this.productNext.length) {
+      this.productNext = room(this.productNext, this.products);
+      this.productSku = room(this.productSku, this.productNext.length);
+      this.productDay = room(this.productDay, this.productNext.length);
+    }
     this.productSku[p] = sku;
     this.productDay[p] = day;
     this.productNext[p] = this.productHead[c]!;
@@ -352,9 +357,11 @@ export class InMemoryCustomers {
     if (b !== NONE) this.freeBucket = this.bucketNext[b]!;
     else {
       b = this.buckets++;
-      this.bucketDay = room(this.bucketDay, this.buckets);
-      this.bucketNext = room(this.bucketNext, this.buckets);
-      this.bucketTotals = room(this.bucketTotals, this.buckets * TOTALS);
+      if (this.buckets > this.bucketNext.length) {
+        this.bucketNext = room(this.bucketNext, this.buckets);
+        this.bucketDay = room(this.bucketDay, this.bucketNext.length);
+        this.bucketTotals = room(this.bucketTotals, this.bucketNext.length * TOTALS);
+      }
     }
     this.bucketDay[b] = day;
     this.bucketTotals.fill(0, b * TOTALS, (b + 1) * TOTALS);
