@@ -143,9 +143,49 @@ function profile(values: readonly number[], transforms: readonly FeatureTransfor
   return out;
 }
 
-/** Orders customers by id (code units, not locale): the canonical order a fit reads them in. */
-function byCustomerId(a: Features, b: Features): number {
-  return a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0;
+/**
+ * Order-preserving number keys of the ids' first code units: ids whose keys differ compare as their
+ * keys do; equal keys leave the ids to compare as strings. Each unit counts one more than its code
+ * (0 is the end of a shorter id), in base 129 for 7 units when those of every id are ASCII, as the
+ * contract's ids are, else in base 65,537 for 3; either way below 2^53, exact.
+ */
+function idPrefixKeys(ids: readonly string[]): Float64Array {
+  const keys = new Float64Array(ids.length);
+  const fill = (units: number, base: number): boolean => {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      let key = 0;
+      for (let u = 0; u < units; u++) {
+        const c = u < id.length ? id.charCodeAt(u) + 1 : 0;
+        if (c >= base) return false;
+        key = key * base + c;
+      }
+      keys[i] = key;
+    }
+    return true;
+  };
+  if (!fill(7, 129)) fill(3, 65_537);
+  return keys;
+}
+
+/**
+ * The customers ordered by id (code units, not locale; equal ids in their order here): the
+ * canonical order a fit reads them in. Sorted as number keys with the ids as tie-break, since
+ * comparing a million strings was a sixth of a fit's time.
+ */
+function sortedByCustomerId(rows: readonly Features[]): Features[] {
+  const ids = rows.map((f) => f.customerId);
+  const keys = idPrefixKeys(ids);
+  const order = new Uint32Array(rows.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => {
+    const d = keys[a]! - keys[b]!;
+    if (d !== 0) return d;
+    const x = ids[a]!;
+    const y = ids[b]!;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
+  return Array.from(order, (i) => rows[i]!);
 }
 
 /**
@@ -157,7 +197,7 @@ function byCustomerId(a: Features, b: Features): number {
 export function fitModel(rows: readonly Features[], options: FitOptions, previous?: FittedModel): FittedModel {
   const transforms = options.transforms ?? previous?.transformsUsed ?? defaultTransforms;
   const placed = rows.filter(isEligible);
-  const eligible = placed.filter(isClustered).sort(byCustomerId);
+  const eligible = sortedByCustomerId(placed.filter(isClustered));
   const lapsed = placed.length - eligible.length;
   const rankRule = options.rankRule ?? DEFAULT_RANK_RULE;
   const policy: InsidersPolicy = {
