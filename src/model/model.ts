@@ -10,7 +10,15 @@
 import type { Features } from '../features/features.js';
 import { assign, miniBatchKMeans, type KMeansFit } from './kmeans.js';
 import { createMatrix } from './matrix.js';
-import { applyScaler, defaultTransforms, featureMatrix, fitScaler, scaleRow, unscaleRow } from './prepare.js';
+import {
+  applyScaler,
+  defaultTransforms,
+  featureColumn,
+  featureMatrix,
+  fitScaler,
+  scaleRow,
+  unscaleRow,
+} from './prepare.js';
 import { createRng, sampleWithoutReplacement } from './rng.js';
 import type { SegmentKind, SegmentTraits } from './naming.js';
 import {
@@ -106,20 +114,16 @@ function medianInPlace(values: Float64Array): number {
 
 /** The naming traits of the customers `rows` (medians over them). */
 function traitsOf(rows: readonly Features[]): SegmentTraits {
-  // Plain loops into one column: Float64Array.from(rows, pick) iterates, and a million customers
-  // made that most of a fit's time.
+  // One typed column at a time (featureColumn), sorted in place for its median.
   const column = new Float64Array(rows.length);
-  const of = (pick: (f: Features) => number) => {
-    for (let i = 0; i < rows.length; i++) column[i] = pick(rows[i]!);
-    return medianInPlace(column);
-  };
+  const median = (name: FeatureName) => medianInPlace(featureColumn(rows, name, 0, column));
   let oneOrder = 0;
   for (const f of rows) if (f.orders === 1) oneOrder++;
   return {
-    recencyDays: of((f) => f.recencyDays ?? 0),
-    orders: of((f) => f.orders),
-    grossRevenueMills: of((f) => f.grossRevenueMills),
-    products: of((f) => f.products),
+    recencyDays: median('recencyDays'),
+    orders: median('orders'),
+    grossRevenueMills: median('grossRevenueMills'),
+    products: median('products'),
     oneOrderShare: rows.length === 0 ? 0 : oneOrder / rows.length,
   };
 }

@@ -4,6 +4,7 @@
 // feed the `insiders segment` table and the segment_profiles table marketing reads.
 import type { Features } from '../features/features.js';
 import type { Placement } from './model.js';
+import { featureColumn } from './prepare.js';
 import type { SegmentKind } from './naming.js';
 import { LAPSED_SEGMENT_ID } from './segments.js';
 import type { FeatureName, ModelVersion } from './types.js';
@@ -91,8 +92,9 @@ export function segmentProfiles(
       const values = new Float64Array(rows.length);
       for (const name of profileFeatures) {
         // summed in row order, before the sort, as a reduce over the rows would
+        featureColumn(rows, name, 0, values);
         let sum = 0;
-        for (let i = 0; i < rows.length; i++) sum += values[i] = rows[i]![name] ?? 0;
+        for (let i = 0; i < values.length; i++) sum += values[i]!;
         mean[name] = values.length === 0 ? 0 : sum / values.length;
         median[name] = medianOf(values);
       }
