@@ -2,8 +2,9 @@
 // the same file in the same run, rounds alternating: gunzip and UTF-8 decoding alone (the floor),
 // csv-parse (the reader before), uDSV and PapaParse streaming (both fed decoded strings, PapaParse
 // with the newline set: their chunk traps), src's CsvRecords, and the whole reader
-// (readOnlineRetail: records, row checks, invoices, the event contract; item by item as `replay`
-// takes them, and a chunk's items at a time as `segment` does). Each parser's records are
+// as `replay` reads it (readOnlineRetail: records, row checks, invoices, the event contract; item by
+// item) and as `segment` does (featuresFromCsv: records, row checks, invoices, straight into the
+// in-memory customer state, then every customer's features). Each parser's records are
 // hashed, so the run also shows whether they agree. One JSON line per parser, then a table.
 //
 // npx tsx bench/model/csv-parsers.ts [--file data/online-retail.csv.gz] [--repeat 5]
@@ -16,7 +17,9 @@ import { parse as csvParse } from 'csv-parse';
 import Papa from 'papaparse';
 import { inferSchema, initParser } from 'udsv';
 import { CsvRecords } from '../../src/replay/csv-records.js';
-import { readOnlineRetail, readOnlineRetailBatches } from '../../src/replay/online-retail.js';
+import { featuresFromCsv } from '../../src/embedded/csv-features.js';
+import { defaultRules } from '../../src/features/filters.js';
+import { readOnlineRetail } from '../../src/replay/online-retail.js';
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -113,12 +116,14 @@ const parsers: Record<string, (hash: boolean) => Promise<Outcome>> = {
     }
     return { records: rows, digest: '' };
   },
-  async 'src readOnlineRetailBatches (as segment reads)'() {
-    let rows = 1;
-    for await (const items of readOnlineRetailBatches(file, { currency: 'GBP' })) {
-      for (const item of items) rows += item.kind === 'event' ? item.event.lines.length : 1;
-    }
-    return { records: rows, digest: '' };
+  async 'src featuresFromCsv (as segment: rows to state, then features)'() {
+    const csv = await featuresFromCsv(file, {
+      currency: 'GBP',
+      rules: defaultRules,
+      windowDays: 365,
+      wallClockMs: Date.now(),
+    });
+    return { records: csv.rows + 1, digest: '' };
   },
 };
 

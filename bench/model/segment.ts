@@ -48,18 +48,21 @@ const withSklearn = flag('sklearn', 'yes') !== 'no';
 
 interface Run {
   readonly wallS: number;
+  /** user + system CPU seconds: the figure to read on a shared machine */
+  readonly cpuS: number;
   readonly maxRssMb: number;
   readonly stdout: string;
 }
 
-/** Runs a command under /usr/bin/time: its wall time (s) and peak resident memory (MB). */
+/** Runs a command under /usr/bin/time: its wall and CPU time (s) and peak resident memory (MB). */
 async function timed(command: string, args: readonly string[]): Promise<Run> {
-  const { stdout, stderr } = await promisify(execFile)('/usr/bin/time', ['-f', 'TIME %e %M', command, ...args], {
+  const { stdout, stderr } = await promisify(execFile)('/usr/bin/time', ['-f', 'TIME %e %M %U %S', command, ...args], {
     maxBuffer: 1 << 26,
   });
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+  const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
   if (m === null) throw new Error(`no /usr/bin/time line in: ${stderr.slice(-500)}`);
-  return { wallS: Number(m[1]), maxRssMb: Math.round(Number(m[2]) / 1024), stdout };
+  const cpuS = Math.round((Number(m[3]) + Number(m[4])) * 100) / 100;
+  return { wallS: Number(m[1]), cpuS, maxRssMb: Math.round(Number(m[2]) / 1024), stdout };
 }
 
 const median = (values: readonly number[]): number => {
@@ -136,10 +139,12 @@ if (originRounds > 0) {
       k,
       segmentS: round(median(ours.map((r) => r.wallS)), 2),
       segmentRunsS: ours.map((r) => r.wallS),
+      segmentCpuS: ours.map((r) => r.cpuS),
       segmentMaxRssMb: Math.max(...ours.map((r) => r.maxRssMb)),
       segmentPhasesS: phases ? { features: Number(phases[1]), model: Number(phases[2]) } : null,
       originS: round(median(theirs.map((r) => r.wallS)), 2),
       originRunsS: theirs.map((r) => r.wallS),
+      originCpuS: theirs.map((r) => r.cpuS),
       originMaxRssMb: Math.max(...theirs.map((r) => r.maxRssMb)),
       ratio: round(median(ours.map((r) => r.wallS)) / median(theirs.map((r) => r.wallS)), 3),
       ratioPerRound: ours.map((r, i) => round(r.wallS / theirs[i]!.wallS, 3)),
@@ -163,6 +168,7 @@ for (const n of sizes) {
     k,
     command: {
       wallS: command.wallS,
+      cpuS: command.cpuS,
       maxRssMb: command.maxRssMb,
       featuresS: phases ? Number(phases[1]) : null,
       modelS: phases ? Number(phases[2]) : null,

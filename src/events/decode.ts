@@ -176,6 +176,35 @@ class ContentLanes {
   }
 }
 
+/** An event's lines as columns: entries [0, count) (the embedded path keeps them so). */
+export interface EventLineColumns {
+  readonly count: number;
+  readonly skus: readonly string[];
+  readonly quantities: readonly number[];
+  readonly unitPriceMills: readonly number[];
+}
+
+/** The lanes over an event's content but its lines, in the order localEventId reads it. */
+function headerLanes(
+  kind: AcceptedEvent['kind'],
+  orderId: string,
+  customerId: string | null,
+  country: string,
+  occurredAtMs: number,
+  lineCount: number,
+): ContentLanes {
+  const lanes = new ContentLanes();
+  lanes.number(kind === 'order' ? 1 : 2);
+  lanes.text(orderId);
+  lanes.text(customerId);
+  lanes.text(country);
+  // epoch ms is past 2^32: both halves
+  lanes.number(occurredAtMs >>> 0);
+  lanes.number(Math.floor(occurredAtMs / 0x1_0000_0000));
+  lanes.number(lineCount);
+  return lanes;
+}
+
 /**
  * deriveEventId's cheaper stand-in where the id never leaves the process (the embedded path): 64
  * bits of two lanes over the same content, so that the same content gets the same id and other
@@ -183,15 +212,7 @@ class ContentLanes {
  * SHA-256. Not for ids that are stored or published: those are deriveEventId's.
  */
 export function localEventId(e: Omit<AcceptedEvent, 'eventId'>): string {
-  const lanes = new ContentLanes();
-  lanes.number(e.kind === 'order' ? 1 : 2);
-  lanes.text(e.orderId);
-  lanes.text(e.customerId);
-  lanes.text(e.country);
-  // epoch ms is past 2^32: both halves
-  lanes.number(e.occurredAtMs >>> 0);
-  lanes.number(Math.floor(e.occurredAtMs / 0x1_0000_0000));
-  lanes.number(e.lines.length);
+  const lanes = headerLanes(e.kind, e.orderId, e.customerId, e.country, e.occurredAtMs, e.lines.length);
   for (const l of e.lines) {
     lanes.text(l.sku);
     lanes.number(l.quantity);
@@ -199,6 +220,36 @@ export function localEventId(e: Omit<AcceptedEvent, 'eventId'>): string {
   }
   return `local:${lanes.a >>> 0}.${lanes.b >>> 0}`;
 }
+
+/**
+ * localEventId's lanes over an event kept as columns, as one number below 2^53 (53 of the 64 bits)
+ * instead of a string: the key of a content-derived id for state kept in numbers, with no event
+ * object and no id text. The same content gives the same key; odds of a collision as above.
+ */
+export function localEventKey(
+  kind: AcceptedEvent['kind'],
+  orderId: string,
+  customerId: string | null,
+  country: string,
+  occurredAtMs: number,
+  lines: EventLineColumns,
+): number {
+  const lanes = headerLanes(kind, orderId, customerId, country, occurredAtMs, lines.count);
+  for (let i = 0; i < lines.count; i++) {
+    lanes.text(lines.skus[i]!);
+    lanes.number(lines.quantities[i]!);
+    lanes.number(lines.unitPriceMills[i]!);
+  }
+  return (lanes.b >>> 11) * 0x1_0000_0000 + (lanes.a >>> 0);
+}
+
+/** Whether an event at this time (epoch ms) is inside the range normalizeEvent accepts. */
+export function isAcceptedTime(occurredAtMs: number, options: Omit<DecodeOptions, 'maxBytes'>): boolean {
+  return occurredAtMs >= options.earliestMs && occurredAtMs <= options.wallClockMs + options.maxFutureMs;
+}
+
+/** Whether an event's total value (mills) is inside the contract's limit. */
+export const isAcceptedValue = (valueMills: number): boolean => valueMills <= limits.maxEventValue * MILLS_PER_UNIT;
 
 export function decodeEvent(value: Buffer | null, options: DecodeOptions): Decoded {
   if (value === null || value.length === 0) return reject('bad_json', 'empty message');
@@ -262,7 +313,7 @@ export function normalizeEvent(
     return reject('wrong_currency', `currency ${e.currency}; this shop accounts in ${options.currency}`);
   }
   const occurredAtMs = Date.parse(e.occurredAt);
-  if (!(occurredAtMs >= options.earliestMs) || occurredAtMs > options.wallClockMs + options.maxFutureMs) {
+  if (!isAcceptedTime(occurredAtMs, options)) {
     return reject('bad_date', `occurredAt ${e.occurredAt} is outside the accepted range`);
   }
   const lines: EventLine[] = new Array<EventLine>(e.lines.length);
@@ -274,7 +325,7 @@ export function normalizeEvent(
     lines[i] = { sku: l.sku, quantity: l.quantity, unitPriceMills };
     valueMills += l.quantity * unitPriceMills;
   }
-  if (valueMills > limits.maxEventValue * MILLS_PER_UNIT) {
+  if (!isAcceptedValue(valueMills)) {
     return reject('schema', `lines: total value over ${limits.maxEventValue}`);
   }
   const { type: kind, orderId, customerId, country } = e;

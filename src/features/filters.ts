@@ -39,9 +39,25 @@ export const defaultRules: BusinessRules = {
 };
 
 export function isProductLine(line: EventLine, rules: BusinessRules): boolean {
-  if (line.unitPriceMills < rules.minUnitPriceMills) return false;
-  if (rules.deniedStockCodes.has(line.sku)) return false;
-  return !rules.stockCodeNeedsDigit || /\d/.test(line.sku);
+  return isProduct(line.sku, line.unitPriceMills, rules);
+}
+
+/** isProductLine over a line's fields (the embedded path keeps lines as columns). */
+export function isProduct(sku: string, unitPriceMills: number, rules: BusinessRules): boolean {
+  if (unitPriceMills < rules.minUnitPriceMills) return false;
+  if (rules.deniedStockCodes.has(sku)) return false;
+  return !rules.stockCodeNeedsDigit || /\d/.test(sku);
+}
+
+/** Why every event of this customer (null: a guest) in this country is ignored; undefined when none is. */
+export function ignoredWhy(
+  customerId: string | null,
+  country: string,
+  rules: BusinessRules,
+): 'denied_country' | 'excluded_customer' | undefined {
+  if (rules.deniedCountries.has(country)) return 'denied_country';
+  if (customerId !== null && rules.excludedCustomers.has(customerId)) return 'excluded_customer';
+  return undefined;
 }
 
 /** What an event means for segmentation once the rules are applied. */
@@ -51,10 +67,8 @@ export type Classified =
   | { readonly kind: 'ignored'; readonly why: 'no_product_lines' | 'denied_country' | 'excluded_customer' };
 
 export function classify(event: AcceptedEvent, rules: BusinessRules): Classified {
-  if (rules.deniedCountries.has(event.country)) return { kind: 'ignored', why: 'denied_country' };
-  if (event.customerId !== null && rules.excludedCustomers.has(event.customerId)) {
-    return { kind: 'ignored', why: 'excluded_customer' };
-  }
+  const why = ignoredWhy(event.customerId, event.country, rules);
+  if (why !== undefined) return { kind: 'ignored', why };
   // Most events keep every line: then their own array is used, not a copy.
   const keep = (l: EventLine) => isProductLine(l, rules);
   const lines = event.lines.every(keep) ? event.lines : event.lines.filter(keep);

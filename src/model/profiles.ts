@@ -4,7 +4,9 @@
 // feed the `insiders segment` table and the segment_profiles table marketing reads.
 import type { Features } from '../features/features.js';
 import type { Placement } from './model.js';
+import { featureColumn } from './prepare.js';
 import type { SegmentKind } from './naming.js';
+import { LAPSED_SEGMENT_ID } from './segments.js';
 import type { FeatureName, ModelVersion } from './types.js';
 
 export const profileFeatures: readonly FeatureName[] = [
@@ -44,20 +46,40 @@ function medianOf(values: Float64Array): number {
   return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
 
-/** Profiles of every segment of `model`, by rank; `features` must hold every placed customer. */
+/**
+ * The customer of each placement (undefined when not among `features`). placeCustomers lists the
+ * clustered customers, then the Lapsed, each in the order of its rows: then one walk over both
+ * finds them, with no map of a million ids; any other order takes the map.
+ */
+function inPlacementOrder(features: readonly Features[], placements: readonly Placement[]): (Features | undefined)[] {
+  const placed = new Array<Features | undefined>(placements.length);
+  let lapsedFrom = placements.findIndex((p) => p.segmentId === LAPSED_SEGMENT_ID);
+  if (lapsedFrom < 0) lapsedFrom = placements.length;
+  let clustered = 0;
+  let lapsed = lapsedFrom;
+  for (const f of features) {
+    if (clustered < lapsedFrom && placements[clustered]!.customerId === f.customerId) placed[clustered++] = f;
+    else if (lapsed < placements.length && placements[lapsed]!.customerId === f.customerId) placed[lapsed++] = f;
+  }
+  if (clustered === lapsedFrom && lapsed === placements.length) return placed;
+  const byId = new Map<string, Features>();
+  for (const f of features) byId.set(f.customerId, f);
+  return placements.map((p) => byId.get(p.customerId));
+}
+
+/** Profiles of every segment of `model`, by rank; `features` must hold every placed customer, once. */
 export function segmentProfiles(
   model: ModelVersion,
   features: readonly Features[],
   placements: readonly Placement[],
 ): SegmentProfileRow[] {
-  const byId = new Map<string, Features>();
-  for (const f of features) byId.set(f.customerId, f);
   const members = new Map<number, Features[]>(model.segments.map((s) => [s.id, []]));
   let totalRevenue = 0;
-  for (const p of placements) {
-    const f = byId.get(p.customerId);
+  const placed = inPlacementOrder(features, placements);
+  for (let i = 0; i < placements.length; i++) {
+    const f = placed[i];
     if (!f) continue;
-    members.get(p.segmentId)?.push(f);
+    members.get(placements[i]!.segmentId)?.push(f);
     totalRevenue += f.grossRevenueMills;
   }
   const total = placements.length;
@@ -70,8 +92,9 @@ export function segmentProfiles(
       const values = new Float64Array(rows.length);
       for (const name of profileFeatures) {
         // summed in row order, before the sort, as a reduce over the rows would
+        featureColumn(rows, name, 0, values);
         let sum = 0;
-        for (let i = 0; i < rows.length; i++) sum += values[i] = rows[i]![name] ?? 0;
+        for (let i = 0; i < values.length; i++) sum += values[i]!;
         mean[name] = values.length === 0 ? 0 : sum / values.length;
         median[name] = medianOf(values);
       }

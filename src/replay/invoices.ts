@@ -3,6 +3,7 @@
 // recently seen invoices are held open, since an export writes an invoice's rows together.
 import { z } from 'zod';
 import { eventSchema, limits, SCHEMA_VERSION, type CheckoutEvent } from '../events/schema.js';
+import { epochMsToLondonIso } from './london-time.js';
 import type { ProblemCode, RetailRow } from './retail-row.js';
 
 export type ReplayItem =
@@ -21,23 +22,68 @@ export interface AssemblerOptions {
   readonly rememberClosed?: number;
 }
 
-interface Line {
-  readonly sku: string;
-  readonly description?: string;
-  readonly quantity: number;
-  readonly unitPrice: string;
+/**
+ * The lines of one direction of an open invoice, as columns: entries [0, count) are valid. Reused
+ * from invoice to invoice, so that a row costs no object of its own.
+ */
+export class InvoiceLines {
+  count = 0;
+  readonly skus: string[] = [];
+  /** undefined where the export's description is empty */
+  readonly descriptions: (string | undefined)[] = [];
+  /** positive units (a return's made positive) */
+  readonly quantities: number[] = [];
+  /** the contract's decimal text */
+  readonly unitPrices: string[] = [];
+  readonly unitPriceMills: number[] = [];
+  /** the file line of each */
+  readonly fileLines: number[] = [];
+
+  push(row: RetailRow, quantity: number, line: number): void {
+    const i = this.count++;
+    this.skus[i] = row.sku;
+    this.descriptions[i] = row.description;
+    this.quantities[i] = quantity;
+    this.unitPrices[i] = row.unitPrice;
+    this.unitPriceMills[i] = row.unitPriceMills;
+    this.fileLines[i] = line;
+  }
 }
 
-interface OpenInvoice {
-  readonly invoice: string;
-  /** the first row's date; later rows of an invoice are sometimes stamped a minute later */
-  readonly occurredAt: string;
-  readonly customerId: string | null;
-  readonly country: string;
-  readonly purchases: Line[];
-  readonly purchaseLines: number[];
-  readonly returns: Line[];
-  readonly returnLines: number[];
+/** An invoice while its rows come in; handed to the InvoiceCloser when it closes, then reused. */
+export class OpenInvoice {
+  invoice = '';
+  /** the first row's date, epoch ms; later rows of an invoice are sometimes stamped a minute later */
+  occurredAtMs = 0;
+  customerId: string | null = null;
+  country = '';
+  readonly purchases = new InvoiceLines();
+  readonly returns = new InvoiceLines();
+
+  start(row: RetailRow): void {
+    this.invoice = row.invoice;
+    this.occurredAtMs = row.occurredAtMs;
+    this.customerId = row.customerId;
+    this.country = row.country;
+    this.purchases.count = 0;
+    this.returns.count = 0;
+  }
+}
+
+/** The order id of an invoice's return event: the invoice's own when it has no purchases. */
+export const returnOrderId = (invoice: OpenInvoice): string =>
+  invoice.purchases.count > 0 ? `${invoice.invoice}-R` : invoice.invoice;
+
+/** A return event's reason: cancellation invoices are numbered C... */
+export const returnReason = (invoice: OpenInvoice): 'return' | 'cancellation' =>
+  invoice.invoice.startsWith('C') ? 'cancellation' : 'return';
+
+/**
+ * What becomes of a complete invoice: events (`replay`) or state (`segment`). Called once per
+ * invoice, which is reused after the call returns; appends what it settles to `settled`.
+ */
+export interface InvoiceCloser {
+  close(invoice: OpenInvoice, settled: ReplayItem[]): void;
 }
 
 const problem = (line: number, code: ProblemCode, reason: string): ReplayItem => ({
@@ -60,10 +106,14 @@ export class InvoiceAssembler {
   private readonly openInvoices: number;
   private readonly rememberClosed: number;
   private last: OpenInvoice | undefined;
+  private readonly spare: OpenInvoice[] = [];
+  private readonly closer: InvoiceCloser;
 
-  constructor(private readonly options: AssemblerOptions) {
+  /** `closer` defaults to EventInvoices: checkout events checked against the contract. */
+  constructor(options: AssemblerOptions, closer?: InvoiceCloser) {
     this.openInvoices = Math.max(1, options.openInvoices ?? 8);
     this.rememberClosed = Math.max(0, options.rememberClosed ?? 100_000);
+    this.closer = closer ?? new EventInvoices(options.currency);
   }
 
   /**
@@ -84,16 +134,8 @@ export class InvoiceAssembler {
         );
         return;
       }
-      current = {
-        invoice: row.invoice,
-        occurredAt: row.occurredAt,
-        customerId: row.customerId,
-        country: row.country,
-        purchases: [],
-        purchaseLines: [],
-        returns: [],
-        returnLines: [],
-      };
+      current = this.spare.pop() ?? new OpenInvoice();
+      current.start(row);
     }
     if (current !== this.last) {
       // Most recently seen last, so eviction takes the invoice idle the longest.
@@ -114,7 +156,7 @@ export class InvoiceAssembler {
     } else {
       const purchase = row.quantity > 0;
       const lines = purchase ? current.purchases : current.returns;
-      if (lines.length >= limits.maxLines) {
+      if (lines.count >= limits.maxLines) {
         settled.push(
           problem(
             line,
@@ -124,13 +166,7 @@ export class InvoiceAssembler {
           ),
         );
       } else {
-        const quantity = purchase ? row.quantity : -row.quantity;
-        lines.push(
-          row.description === undefined
-            ? { sku: row.sku, quantity, unitPrice: row.unitPrice }
-            : { sku: row.sku, description: row.description, quantity, unitPrice: row.unitPrice },
-        );
-        (purchase ? current.purchaseLines : current.returnLines).push(line);
+        lines.push(row, purchase ? row.quantity : -row.quantity, line);
       }
     }
     while (this.open.size > this.openInvoices) {
@@ -157,24 +193,67 @@ export class InvoiceAssembler {
       }
       this.closed.add(invoice.invoice);
     }
-    const common: Pick<CheckoutEvent, 'schemaVersion' | 'customerId' | 'occurredAt' | 'currency' | 'country'> = {
-      schemaVersion: SCHEMA_VERSION,
-      customerId: invoice.customerId,
-      occurredAt: invoice.occurredAt,
-      currency: this.options.currency,
-      country: invoice.country,
-    };
-    if (invoice.purchases.length > 0) {
-      const order = { type: 'order' as const, orderId: invoice.invoice, ...common, lines: invoice.purchases };
-      checked(order, invoice.purchaseLines, settled);
-    }
-    if (invoice.returns.length > 0) {
-      const orderId = invoice.purchases.length > 0 ? `${invoice.invoice}-R` : invoice.invoice;
-      const reason = invoice.invoice.startsWith('C') ? ('cancellation' as const) : ('return' as const);
-      const ret = { type: 'return' as const, orderId, reason, ...common, lines: invoice.returns };
-      checked(ret, invoice.returnLines, settled);
+    this.closer.close(invoice, settled);
+    this.spare.push(invoice);
+  }
+}
+
+/** The lines of one direction as the contract's line objects. */
+function eventLines(lines: InvoiceLines): CheckoutEvent['lines'] {
+  const out: CheckoutEvent['lines'] = new Array<CheckoutEvent['lines'][number]>(lines.count);
+  for (let i = 0; i < lines.count; i++) {
+    const description = lines.descriptions[i];
+    const sku = lines.skus[i]!;
+    const quantity = lines.quantities[i]!;
+    const unitPrice = lines.unitPrices[i]!;
+    out[i] = description === undefined ? { sku, quantity, unitPrice } : { sku, description, quantity, unitPrice };
+  }
+  return out;
+}
+
+/**
+ * Closes an invoice into its checkout events (an order for its purchase lines, a return for its
+ * return lines), each appended once the contract accepts it.
+ */
+export class EventInvoices implements InvoiceCloser {
+  constructor(private readonly currency: string) {}
+
+  close(invoice: OpenInvoice, settled: ReplayItem[]): void {
+    for (const event of invoiceEvents(invoice, this.currency)) {
+      const lines = event.type === 'order' ? invoice.purchases : invoice.returns;
+      checked(event, lines.fileLines.slice(0, lines.count), settled);
     }
   }
+}
+
+/** The events of an invoice (order first), not yet checked against the contract. */
+export function invoiceEvents(invoice: OpenInvoice, currency: string): CheckoutEvent[] {
+  const events: CheckoutEvent[] = [];
+  if (invoice.purchases.count > 0) events.push(invoiceEvent(invoice, 'order', currency));
+  if (invoice.returns.count > 0) events.push(invoiceEvent(invoice, 'return', currency));
+  return events;
+}
+
+/** The order event (purchase lines) or the return event (return lines) of an invoice. */
+export function invoiceEvent(invoice: OpenInvoice, type: CheckoutEvent['type'], currency: string): CheckoutEvent {
+  const common: Pick<CheckoutEvent, 'schemaVersion' | 'customerId' | 'occurredAt' | 'currency' | 'country'> = {
+    schemaVersion: SCHEMA_VERSION,
+    customerId: invoice.customerId,
+    // ISO-8601 with the London offset in force then
+    occurredAt: epochMsToLondonIso(invoice.occurredAtMs),
+    currency,
+    country: invoice.country,
+  };
+  if (type === 'order') {
+    return { type: 'order' as const, orderId: invoice.invoice, ...common, lines: eventLines(invoice.purchases) };
+  }
+  return {
+    type: 'return' as const,
+    orderId: returnOrderId(invoice),
+    reason: returnReason(invoice),
+    ...common,
+    lines: eventLines(invoice.returns),
+  };
 }
 
 /** The contract compiled once (z.compile): the same answers as eventSchema, several times faster. */
@@ -185,7 +264,7 @@ const compiledEventSchema = z.compile(eventSchema);
  * checked one by one before this, so a rejection here means the two checks disagree: reported, not
  * thrown.
  */
-function checked(event: CheckoutEvent, lineNumbers: readonly number[], settled: ReplayItem[]): void {
+export function checked(event: CheckoutEvent, lineNumbers: readonly number[], settled: ReplayItem[]): void {
   const first = lineNumbers[0] ?? 0;
   const parsed = compiledEventSchema.safeParse(event);
   if (parsed.success) {

@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { InsidersError } from '../errors.js';
 import { CsvRecords, type RecordSink } from './csv-records.js';
-import { InvoiceAssembler, type AssemblerOptions, type ReplayItem } from './invoices.js';
+import { InvoiceAssembler, type AssemblerOptions, type InvoiceCloser, type ReplayItem } from './invoices.js';
 import { isRowProblem, mapColumns, RowParser } from './retail-row.js';
 
 export type { ReplayItem } from './invoices.js';
@@ -46,11 +46,14 @@ export async function* readOnlineRetail(path: string, options: ReaderOptions): A
 
 /**
  * readOnlineRetail a read at a time: the items each chunk of the file settles, in file order (an
- * await per chunk rather than per item, for callers that work through millions of events).
+ * await per chunk rather than per item, for callers that work through millions of events). With
+ * `closer`, complete invoices go to it instead of becoming events (see InvoiceCloser): the items are
+ * then the problems and whatever it appends.
  */
 export async function* readOnlineRetailBatches(
   path: string,
   options: ReaderOptions,
+  closer?: InvoiceCloser,
 ): AsyncGenerator<readonly ReplayItem[]> {
   let file: Readable | undefined;
   let text: Readable | undefined;
@@ -67,7 +70,7 @@ export async function* readOnlineRetailBatches(
     const noop = (): void => undefined;
     text = gzip ? pipeline(source, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), noop) : source;
 
-    const rows = new RetailRecords(new InvoiceAssembler(options));
+    const rows = new RetailRecords(new InvoiceAssembler(options, closer));
     const records = new CsvRecords();
     // Decoded here rather than by the stream, so that a character split across two chunks is whole.
     const decoder = new StringDecoder('utf8');

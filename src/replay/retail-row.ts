@@ -2,7 +2,7 @@
 // event contract: either a row ready to become an event line, or the reason it cannot. Pure.
 import { InsidersError } from '../errors.js';
 import { limits } from '../events/schema.js';
-import { isValidLocal, londonLocalToIso, type LocalDateTime } from './london-time.js';
+import { isValidLocal, londonToEpochMs, type LocalDateTime } from './london-time.js';
 
 /** Machine-readable problem kinds; the replay summary counts problems by these. */
 export type ProblemCode =
@@ -33,8 +33,10 @@ export interface RetailRow {
   readonly quantity: number;
   /** the export's decimal text, at most 3 places, e.g. "2.55" */
   readonly unitPrice: string;
-  /** ISO-8601 with the London offset in force then */
-  readonly occurredAt: string;
+  /** unitPrice in mills (thousandths of the currency unit), exactly */
+  readonly unitPriceMills: number;
+  /** the invoice date, a London wall-clock time, as epoch ms (epochMsToLondonIso gives its ISO-8601) */
+  readonly occurredAtMs: number;
   /** null for a guest */
   readonly customerId: string | null;
   readonly country: string;
@@ -212,6 +214,25 @@ const quantityProblem = (text: string, reason: string): RowProblem => ({
   reason: `quantity ${JSON.stringify(text)} ${reason}`,
 });
 
+/**
+ * The mills of a price unitPriceText accepted (/^\d{1,6}(\.\d{1,3})?$/): what parseMills gives for
+ * it, without its regular expression and strings (the per-row path).
+ */
+export function millsOfPrice(price: string): number {
+  const n = price.length;
+  let whole = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = price.charCodeAt(i);
+    if (c === 46) break;
+    whole = whole * 10 + (c - 48);
+  }
+  let fraction = 0;
+  let place = 100;
+  for (i++; i < n; i++, place /= 10) fraction += (price.charCodeAt(i) - 48) * place;
+  return whole * 1000 + fraction;
+}
+
 /** parseQuantity without the wrapper object on success (the per-row path). */
 function quantityOf(text: string): number | RowProblem {
   const end = wholeNumberEnd(text);
@@ -263,12 +284,13 @@ export class RowParser {
     description: undefined,
     quantity: 0,
     unitPrice: '',
-    occurredAt: '',
+    unitPriceMills: 0,
+    occurredAtMs: 0,
     customerId: null,
     country: '',
   };
   private lastDateText = '';
-  private lastIso = '';
+  private lastMs = 0;
 
   constructor(private readonly columns: ColumnMap) {}
 
@@ -299,7 +321,7 @@ export class RowParser {
           reason: `invoice date ${JSON.stringify(dateText)} is not a valid M/D/YYYY H:MM or YYYY-MM-DD HH:MM:SS`,
         };
       }
-      this.lastIso = londonLocalToIso(local);
+      this.lastMs = londonToEpochMs(local);
       this.lastDateText = dateText;
     }
     const customerId = customerIdOf((record[columns.customer] ?? '').trim());
@@ -315,7 +337,8 @@ export class RowParser {
     row.description = description === '' ? undefined : truncateText(description);
     row.quantity = quantity;
     row.unitPrice = unitPrice;
-    row.occurredAt = this.lastIso;
+    row.unitPriceMills = millsOfPrice(unitPrice);
+    row.occurredAtMs = this.lastMs;
     row.customerId = customerId;
     row.country = country;
     return row as RetailRow;

@@ -112,8 +112,9 @@ export class InMemoryCustomers {
   private events = 0;
   private readonly eventMaps = new Map<number, Map<number, number>>();
 
-  /** guest events: eventId -> contentDigestValue */
-  private readonly guestEvents = new Map<string, number>();
+  /** guest events: eventIdValue -> contentDigestValue */
+  private readonly guestEvents = new Map<number, number>();
+  private readonly skuScratch: string[] = [];
   private readonly guestTotals = new Float64Array(TOTALS);
   private watermark: number | undefined;
 
@@ -123,20 +124,50 @@ export class InMemoryCustomers {
   apply({ event, customerId, lines }: StateChange): ApplyOutcome {
     let items = 0;
     let valueMills = 0;
-    for (const l of lines) {
+    const skus = this.skuScratch;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
       items += l.quantity;
       valueMills += l.quantity * l.unitPriceMills;
+      skus[i] = l.sku;
     }
-    const digest = contentDigestValue(event);
-    const order = event.kind === 'order';
+    return this.applyFields(
+      customerId,
+      eventIdValue(event.eventId),
+      contentDigestValue(event),
+      event.kind === 'order',
+      event.occurredAtMs,
+      lines.length,
+      items,
+      valueMills,
+      skus,
+    );
+  }
+
+  /**
+   * apply over an event's fields, for callers that keep events as columns: `key` tells events apart
+   * (eventIdValue of the id; a content-derived id's key will do, see localEventKey), `digest` is
+   * compared with the one kept under the same key (contentDigestValue); `lineCount` lines of
+   * `items` units worth `valueMills`, with stock codes skus[0..lineCount).
+   */
+  applyFields(
+    customerId: string | null,
+    key: number,
+    digest: number,
+    order: boolean,
+    occurredAtMs: number,
+    lineCount: number,
+    items: number,
+    valueMills: number,
+    skus: readonly string[],
+  ): ApplyOutcome {
     if (customerId === null) {
-      const before = this.guestEvents.get(event.eventId);
+      const before = this.guestEvents.get(key);
       if (before !== undefined) return seenBefore(before, digest);
-      this.guestEvents.set(event.eventId, digest);
-      addTo(this.guestTotals, 0, order, lines.length, items, valueMills);
+      this.guestEvents.set(key, digest);
+      addTo(this.guestTotals, 0, order, lineCount, items, valueMills);
       return 'applied';
     }
-    const key = eventIdValue(event.eventId);
     let c = this.index.get(customerId);
     if (c === undefined) c = this.addCustomer(customerId);
     else {
@@ -145,21 +176,21 @@ export class InMemoryCustomers {
     }
     this.addEvent(c, key, digest);
 
-    const ts = event.occurredAtMs;
+    const ts = occurredAtMs;
     const day = dayOf(ts);
-    addTo(this.lifetime, c * TOTALS, order, lines.length, items, valueMills);
+    addTo(this.lifetime, c * TOTALS, order, lineCount, items, valueMills);
     if (order) {
       // NaN compares false: the first purchase sets both
       if (!(ts >= this.firstPurchaseMs[c]!)) this.firstPurchaseMs[c] = ts;
       if (!(ts <= this.lastPurchaseMs[c]!)) this.lastPurchaseMs[c] = ts;
-      for (const l of lines) this.bought(c, this.skuOf(l.sku), day);
+      for (let i = 0; i < lineCount; i++) this.bought(c, this.skuOf(skus[i]!), day);
     }
     const maxDay = this.maxDay[c]!;
     const cutoff = Math.max(maxDay, day) - this.windowDays + 1;
     if (day >= cutoff) {
       // the bucket first: making one may replace the totals' array
       const b = this.bucket(c, day);
-      addTo(this.bucketTotals, b * TOTALS, order, lines.length, items, valueMills);
+      addTo(this.bucketTotals, b * TOTALS, order, lineCount, items, valueMills);
     }
     // The window moves only with the customer's latest day: buckets expire then.
     if (day > maxDay) {
@@ -263,9 +294,12 @@ export class InMemoryCustomers {
       return;
     }
     const e = this.events++;
-    this.eventKey = room(this.eventKey, this.events);
-    this.eventDigest = room(this.eventDigest, this.events);
-    this.eventNext = room(this.eventNext, this.events);
+    // one check for the three columns, which grow together
+    if (this.events > this.eventNext.length) {
+      this.eventNext = room(this.eventNext, this.events);
+      this.eventKey = room(this.eventKey, this.eventNext.length);
+      this.eventDigest = room(this.eventDigest, this.eventNext.length);
+    }
     this.eventKey[e] = key;
     this.eventDigest[e] = digest;
     this.eventNext[e] = this.eventHead[c]!;
@@ -305,9 +339,11 @@ export class InMemoryCustomers {
       return;
     }
     const p = this.products++;
-    this.productSku = room(this.productSku, this.products);
-    this.productDay = room(this.productDay, this.products);
-    this.productNext = room(this.productNext, this.products);
+    if (this.products > this.productNext.length) {
+      this.productNext = room(this.productNext, this.products);
+      this.productSku = room(this.productSku, this.productNext.length);
+      this.productDay = room(this.productDay, this.productNext.length);
+    }
     this.productSku[p] = sku;
     this.productDay[p] = day;
     this.productNext[p] = this.productHead[c]!;
@@ -321,9 +357,11 @@ export class InMemoryCustomers {
     if (b !== NONE) this.freeBucket = this.bucketNext[b]!;
     else {
       b = this.buckets++;
-      this.bucketDay = room(this.bucketDay, this.buckets);
-      this.bucketNext = room(this.bucketNext, this.buckets);
-      this.bucketTotals = room(this.bucketTotals, this.buckets * TOTALS);
+      if (this.buckets > this.bucketNext.length) {
+        this.bucketNext = room(this.bucketNext, this.buckets);
+        this.bucketDay = room(this.bucketDay, this.bucketNext.length);
+        this.bucketTotals = room(this.bucketTotals, this.bucketNext.length * TOTALS);
+      }
     }
     this.bucketDay[b] = day;
     this.bucketTotals.fill(0, b * TOTALS, (b + 1) * TOTALS);

@@ -47,6 +47,34 @@ describe('fitModel', () => {
   });
 });
 
+describe('fitModel reading customers by id', () => {
+  // ids sharing their first 7 characters and more, ids that are prefixes of others, and ids
+  // beyond ASCII: all ordered by their code units, whatever order they come in
+  const ids = Array.from({ length: 240 }, (_, i) =>
+    i % 3 === 0 ? `customer-${i % 7}${'0'.repeat(i % 4)}${i}` : i % 3 === 1 ? `${i}` : `Ö${i}é`,
+  );
+  const rng = createRng(5);
+  const customers = ids.map((id, i) =>
+    customer(id, [200, 3_000, 40_000][i % 3]! * (0.5 + rng()), 5 + Math.floor(300 * rng()), 2 + (i % 50)),
+  );
+
+  it('gives the same model for the same customers in any order', () => {
+    const a = fitModel(customers, { seed: 4, k: 3 });
+    const shuffled = [...customers];
+    const order = createRng(9);
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(order() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    const sorted = [...customers].sort((x, y) => (x.customerId < y.customerId ? -1 : 1));
+    for (const rows of [shuffled, [...customers].reverse(), sorted]) {
+      const b = fitModel(rows, { seed: 4, k: 3 });
+      expect(Array.from(b.centres.data)).toEqual(Array.from(a.centres.data));
+      expect(b.inertia).toBe(a.inertia);
+    }
+  });
+});
+
 describe('fitModel and the Insiders policy', () => {
   // Two well-separated groups: 60 % big spenders, 40 % small ones; within the big spenders a tight
   // tenth spends four times more. The silhouette prefers k = 2, whose Insiders are 60 %; at
