@@ -126,8 +126,13 @@ local function applyCustomer(key, marksKey, digest, isOrder, tsText, lines, item
     nm = nm + 1
     marks[nm] = 'p:' .. ARGV[i]
   end
-  local seenDays = {}
-  hmgetInto(marksKey, marks, 1, nm, seenDays)
+  local seenDays
+  if nm <= SLICE then
+    seenDays = redis.call('HMGET', marksKey, unpack(marks, 1, nm))
+  else
+    seenDays = {}
+    hmgetInto(marksKey, marks, 1, nm, seenDays)
+  end
   if seenDays[1] then return seenOutcome(seenDays[1], content) end
 
   local latestText = current[isOrder and 7 or 4]
