@@ -13,7 +13,7 @@ import { InsidersError, isRetryable } from '../errors.js';
 import { productWindowOfDays } from '../features/features.js';
 import {
   decodeCustomerState,
-  decodePlacementState,
+  decodePlacementStates,
   type CustomerState,
   type PlacementState,
 } from './customer-state.js';
@@ -535,11 +535,8 @@ export class StateStore {
       productWindowOfDays(lastBoughtByDay, nowMs, this.windowDays);
     const states: PlacementState[] = [];
     for (const [c, [, reply]] of replies.entries()) {
-      const lines = String(reply).split('\n');
-      for (const [j, line] of lines.entries()) {
-        const state = decodePlacementState(customerIds[c * READS_PER_CALL + j]!, line, productsOf);
-        if (state) states.push(state);
-      }
+      const from = c * READS_PER_CALL;
+      decodePlacementStates(String(reply), customerIds.slice(from, from + READS_PER_CALL), productsOf, states);
     }
     return states;
   }
