@@ -20,6 +20,8 @@
 //
 // npx tsx bench/model/sweep.ts [--sizes 100000] [--orders 5] [--k 8] [--sample 200000] [--shards 6]
 //   [--parallel-shards 2]   shards a pass works on at once
+//   [--own-redis]           a private redis-server instead of the stack's, so that its CPU is this
+//                           benchmark's alone
 import { mkdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import path from 'node:path';
@@ -34,7 +36,7 @@ import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
-import { benchConfig, note, redisCpuSeconds, uniqueName, unlinkPrefix } from '../ingest/lib.js';
+import { benchConfig, note, redisCpuSeconds, startOwnRedis, uniqueName, unlinkPrefix } from '../ingest/lib.js';
 import { fillSyntheticState } from './fill-state.js';
 import { startSklearn, writeMatrix } from './sklearn-client.js';
 
@@ -79,11 +81,16 @@ async function costOf<T>(
 }
 
 mkdirSync(outDir, { recursive: true });
+const ownRedis = process.argv.includes('--own-redis') ? await startOwnRedis(false) : undefined;
 const sklearn = await startSklearn({ python: flag('python', '/usr/bin/python3'), dir: outDir, threads: '1' });
 for (const n of sizes) {
   const prefix = uniqueName('benchsweep');
   const topic = uniqueName('bench.changes');
-  const config = benchConfig({ REDIS_KEY_PREFIX: prefix, STATE_SHARDS: shards });
+  const config = benchConfig({
+    REDIS_KEY_PREFIX: prefix,
+    STATE_SHARDS: shards,
+    ...(ownRedis === undefined ? {} : { REDIS_URL: ownRedis.url }),
+  });
   const redis = createRedis(config.redis);
   await redis.connect();
   const kafka = createKafka(config.kafka, silentLogger);
@@ -95,9 +102,12 @@ for (const n of sizes) {
   try {
     const store = await StateStore.open(redis, storeOptions(config));
     note(`filling ${n} customers under ${prefix}`);
+    const usedMemory = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]);
+    const memoryBefore = await usedMemory();
     const fillStarted = performance.now();
     await fillSyntheticState(store, config, n, ordersPerCustomer);
     const fillMs = performance.now() - fillStarted;
+    const stateBytes = (await usedMemory()) - memoryBefore;
 
     const models = new ModelStore(redis, store.keys);
     const now = () => store.now('watermark');
@@ -172,6 +182,8 @@ for (const n of sizes) {
           redisCpuMs: placedCost.redisCpuMs,
         },
         dueIndexBytesPerCustomer: round(dueBytes / n),
+        // used_memory grown by the fill, per customer: both hashes, the due index, Redis's overhead
+        stateBytesPerCustomer: round(stateBytes / n),
         tick1pc: {
           ms: round(tick.ms),
           madeDue,
@@ -214,3 +226,4 @@ for (const n of sizes) {
   }
 }
 sklearn.close();
+await ownRedis?.stop();
