@@ -1,5 +1,5 @@
-// What a placement pass reads per customer: read-placement.lua's compact line (scalars, day
-// buckets, products reduced to a count in the window) against the whole hash (HGETALL, decoded),
+// What a placement pass reads per customer: read-placement.lua's compact line (the customer hash's
+// scalars and day buckets) against the whole state (HGETALL of both hashes, decoded),
 // on the synthetic customers of bench/ingest/synthetic-data.ts in one shard of a key prefix of its
 // own, on a private redis-server (so that INFO cpu counts this benchmark alone): Redis CPU per
 // customer, and wall time per customer as the client sees it, alternating, --rounds times.
@@ -40,7 +40,7 @@ try {
   const fields = await redis.hlen(store.keys.customer(ids[0]!));
   const reads: Record<string, () => Promise<readonly unknown[]>> = {
     'read-placement.lua': () => store.placementStates(ids, nowMs),
-    'HGETALL, decoded': () => store.customersById(ids),
+    'HGETALL of both hashes, decoded': () => store.customersById(ids),
   };
   for (let pass = 0; pass < rounds; pass++) {
     for (const [read, run] of Object.entries(reads)) {

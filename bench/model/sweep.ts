@@ -15,10 +15,13 @@
 // with, for both refits, the time of the same fitModel call on the same sample in process (the
 // model's share; the rest is reading the sample from Redis), the due index's memory per customer
 // (MEMORY USAGE of every shard's index), and scikit-learn's MiniBatchKMeans and full KMeans on the
-// refit's sample (the same scaled matrix). One JSON line per size.
+// refit's sample (the same scaled matrix); for each timed step the CPU it cost this process and
+// Redis (INFO cpu: on a Redis shared with other clients, theirs too). One JSON line per size.
 //
 // npx tsx bench/model/sweep.ts [--sizes 100000] [--orders 5] [--k 8] [--sample 200000] [--shards 6]
 //   [--parallel-shards 2]   shards a pass works on at once
+//   [--own-redis]           a private redis-server instead of the stack's, so that its CPU is this
+//                           benchmark's alone
 import { mkdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import path from 'node:path';
@@ -33,7 +36,7 @@ import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
-import { benchConfig, note, uniqueName, unlinkPrefix } from '../ingest/lib.js';
+import { benchConfig, note, redisCpuSeconds, startOwnRedis, uniqueName, unlinkPrefix } from '../ingest/lib.js';
 import { fillSyntheticState } from './fill-state.js';
 import { startSklearn, writeMatrix } from './sklearn-client.js';
 
@@ -61,12 +64,33 @@ async function dueIndexBytes(redis: Redis, store: StateStore): Promise<number> {
   return bytes;
 }
 
+/**
+ * Runs a step and notes the CPU it cost this process and Redis (INFO cpu: Redis's whole CPU in
+ * the meantime, so other clients of the same Redis count too), in ms.
+ */
+async function costOf<T>(
+  redis: Redis,
+  step: () => Promise<T>,
+): Promise<{ result: T; nodeCpuMs: number; redisCpuMs: number }> {
+  const redis0 = await redisCpuSeconds(redis);
+  const node0 = process.cpuUsage();
+  const result = await step();
+  const node = process.cpuUsage(node0);
+  const redisCpuMs = ((await redisCpuSeconds(redis)) - redis0) * 1000;
+  return { result, nodeCpuMs: round((node.user + node.system) / 1000), redisCpuMs: round(redisCpuMs) };
+}
+
 mkdirSync(outDir, { recursive: true });
+const ownRedis = process.argv.includes('--own-redis') ? await startOwnRedis(false) : undefined;
 const sklearn = await startSklearn({ python: flag('python', '/usr/bin/python3'), dir: outDir, threads: '1' });
 for (const n of sizes) {
   const prefix = uniqueName('benchsweep');
   const topic = uniqueName('bench.changes');
-  const config = benchConfig({ REDIS_KEY_PREFIX: prefix, STATE_SHARDS: shards });
+  const config = benchConfig({
+    REDIS_KEY_PREFIX: prefix,
+    STATE_SHARDS: shards,
+    ...(ownRedis === undefined ? {} : { REDIS_URL: ownRedis.url }),
+  });
   const redis = createRedis(config.redis);
   await redis.connect();
   const kafka = createKafka(config.kafka, silentLogger);
@@ -78,19 +102,24 @@ for (const n of sizes) {
   try {
     const store = await StateStore.open(redis, storeOptions(config));
     note(`filling ${n} customers under ${prefix}`);
+    const usedMemory = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]);
+    const memoryBefore = await usedMemory();
     const fillStarted = performance.now();
     await fillSyntheticState(store, config, n, ordersPerCustomer);
     const fillMs = performance.now() - fillStarted;
+    const stateBytes = (await usedMemory()) - memoryBefore;
 
     const models = new ModelStore(redis, store.keys);
     const now = () => store.now('watermark');
     const refitOptions = { sampleSize, windowDays: config.state.windowDays, leaseTtlMs: LEASE_TTL_MS, now, fit: { k } };
-    const first = await refit(redis, store, models, refitOptions);
+    const firstCost = await costOf(redis, () => refit(redis, store, models, refitOptions));
+    const first = firstCost.result;
     if (first.kind !== 'fitted') throw new Error(`refit: ${first.kind}`);
     const assigner = new SegmentAssigner(store, new KafkaChangeSink(producer, topic), config.state.windowDays);
     assigner.useModel(first.model);
     const passOptions = { leaseTtlMs: LEASE_TTL_MS, now, batchSize: 1000, parallelShards };
-    const placed = await sweep(redis, store, assigner, passOptions);
+    const placedCost = await costOf(redis, () => sweep(redis, store, assigner, passOptions));
+    const placed = placedCost.result;
     const dueBytes = await dueIndexBytes(redis, store);
     // 1 % of the customers come due: their due time set to "now", as time passing would.
     const nowMs = await now();
@@ -103,14 +132,17 @@ for (const n of sizes) {
       await pipeline.exec();
       madeDue += ids.length;
     }
-    const tick = await sweep(redis, store, assigner, passOptions);
+    const tickCost = await costOf(redis, () => sweep(redis, store, assigner, passOptions));
+    const tick = tickCost.result;
     const idle = await sweep(redis, store, assigner, passOptions);
-    const warm = await refit(redis, store, models, refitOptions);
+    const warmCost = await costOf(redis, () => refit(redis, store, models, refitOptions));
+    const warm = warmCost.result;
     if (warm.kind !== 'fitted') throw new Error(`warm refit: ${warm.kind}`);
     // The usual placement after a refit: everyone placed under the warm-started version, which
     // keeps almost every customer where they were (few changes to record and publish).
     assigner.useModel(warm.model);
-    const warmPlaced = await sweep(redis, store, assigner, passOptions);
+    const warmPlacedCost = await costOf(redis, () => sweep(redis, store, assigner, passOptions));
+    const warmPlaced = warmPlacedCost.result;
     if (placed.kind !== 'swept' || tick.kind !== 'swept' || idle.kind !== 'swept' || warmPlaced.kind !== 'swept')
       throw new Error('a pass was skipped');
 
@@ -139,16 +171,41 @@ for (const n of sizes) {
           fitModelMs: round(coldFitMs),
           sampled: first.sampled,
           inertia: round(first.model.inertia, 3),
+          nodeCpuMs: firstCost.nodeCpuMs,
+          redisCpuMs: firstCost.redisCpuMs,
         },
-        placement: { ms: round(placed.ms), customers: placed.placedForModel, changes: placed.changes },
+        placement: {
+          ms: round(placed.ms),
+          customers: placed.placedForModel,
+          changes: placed.changes,
+          nodeCpuMs: placedCost.nodeCpuMs,
+          redisCpuMs: placedCost.redisCpuMs,
+        },
         dueIndexBytesPerCustomer: round(dueBytes / n),
-        tick1pc: { ms: round(tick.ms), madeDue, placed: tick.due, changes: tick.changes },
+        // used_memory grown by the fill, per customer: both hashes, the due index, Redis's overhead
+        stateBytesPerCustomer: round(stateBytes / n),
+        tick1pc: {
+          ms: round(tick.ms),
+          madeDue,
+          placed: tick.due,
+          changes: tick.changes,
+          nodeCpuMs: tickCost.nodeCpuMs,
+          redisCpuMs: tickCost.redisCpuMs,
+        },
         tickIdle: { ms: round(idle.ms), placed: idle.due },
-        warmRefit: { ms: round(warm.ms), fitModelMs: round(warmFitMs), inertia: round(warm.model.inertia, 3) },
+        warmRefit: {
+          ms: round(warm.ms),
+          fitModelMs: round(warmFitMs),
+          inertia: round(warm.model.inertia, 3),
+          nodeCpuMs: warmCost.nodeCpuMs,
+          redisCpuMs: warmCost.redisCpuMs,
+        },
         placementAfterWarmRefit: {
           ms: round(warmPlaced.ms),
           customers: warmPlaced.placedForModel,
           changes: warmPlaced.changes,
+          nodeCpuMs: warmPlacedCost.nodeCpuMs,
+          redisCpuMs: warmPlacedCost.redisCpuMs,
         },
         sklearn: {
           ...sklearn.info,
@@ -169,3 +226,4 @@ for (const n of sizes) {
   }
 }
 sklearn.close();
+await ownRedis?.stop();

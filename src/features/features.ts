@@ -2,8 +2,9 @@
 // the window is the last `windowDays` UTC days up to and including now's day; recency is
 // lifetime. Money in mills. These are the numbers the model clusters and marketing reads.
 // Two inputs give the same features: a customer's whole state (computeFeatures), and the compact
-// one the placement passes read from Redis (featuresAt over a PlacementState, whose products are
-// already reduced to a ProductWindow by read-placement.lua, the same way productWindow does here).
+// one the placement passes read from Redis (featuresAt over a PlacementState, whose products come
+// as counts in the day buckets, reduced by productWindowOfDays the way productWindow reduces the
+// whole state's per-product days).
 import { dayOf, MS_PER_DAY, type CustomerState, type ProductWindow, type Totals } from '../state/customer-state.js';
 
 export interface Features {
@@ -72,19 +73,51 @@ export function nextWindowChangeMs(days: Iterable<number>, nowMs: number, window
 }
 
 /**
- * Products (their latest purchase days) reduced to what the features and the due time read, as of
- * now's day. read-placement.lua computes the same in Redis from the p:<sku> fields.
+ * The first day a state still keeps: day buckets before it were dropped (apply-events.lua keeps
+ * those from the customer's latest day - windowDays + 1), and products last bought before it are
+ * not counted, as the buckets' product counts no longer hold them. -Infinity: everything kept.
  */
-export function productWindow(lastDays: Iterable<number>, nowMs: number, windowDays: number): ProductWindow {
+export function keptFromDay(latestDay: number | undefined, windowDays: number): number {
+  return latestDay === undefined ? -Infinity : latestDay - windowDays + 1;
+}
+
+/**
+ * Products (their latest purchase days) reduced to what the features and the due time read, as of
+ * now's day; days before `keptFrom` (keptFromDay) are left out. The day buckets' product counts
+ * give the same through productWindowOfDays.
+ */
+export function productWindow(
+  lastDays: Iterable<number>,
+  nowMs: number,
+  windowDays: number,
+  keptFrom = -Infinity,
+): ProductWindow {
   const day = dayOf(nowMs);
   const start = windowStartDay(nowMs, windowDays);
   let inWindow = 0;
   const days: number[] = [];
   for (const d of lastDays) {
+    if (d < keptFrom) continue;
     if (d >= start && d <= day) inWindow++;
     days.push(d);
   }
   return { day, inWindow, changeMs: nextWindowChangeMs(days, nowMs, windowDays) };
+}
+
+/**
+ * The same from how many products were last bought on each kept day (the customer hash's day
+ * buckets: apply-events.lua keeps these counts so placements never read the per-product fields).
+ */
+export function productWindowOfDays(
+  lastBoughtByDay: ReadonlyMap<number, number>,
+  nowMs: number,
+  windowDays: number,
+): ProductWindow {
+  const day = dayOf(nowMs);
+  const start = windowStartDay(nowMs, windowDays);
+  let inWindow = 0;
+  for (const [d, products] of lastBoughtByDay) if (d >= start && d <= day) inWindow += products;
+  return { day, inWindow, changeMs: nextWindowChangeMs(lastBoughtByDay.keys(), nowMs, windowDays) };
 }
 
 /** The features of a whole customer state at `nowMs`. */
@@ -95,7 +128,12 @@ export function computeFeatures(state: CustomerState, nowMs: number, windowDays:
       lastPurchaseMs: state.lastPurchaseMs,
       lifetime: state.lifetime,
       days: state.days,
-      products: productWindow(state.productLastDay.values(), nowMs, windowDays),
+      products: productWindow(
+        state.productLastDay.values(),
+        nowMs,
+        windowDays,
+        keptFromDay(state.latestDay, windowDays),
+      ),
     },
     nowMs,
     windowDays,

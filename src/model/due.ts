@@ -8,18 +8,24 @@
 // recency s whose s² terms are equal for every centre, so ‖x − c‖² − ‖x − a‖² is linear in s: each
 // rival centre c of the current one a gives one crossing point, mapped back to a recency in days.
 // Times are epoch milliseconds (integers, as the customer state stores them); days are UTC days.
-import { nextWindowChangeMs, type Features, type WindowInput } from '../features/features.js';
+import { keptFromDay, nextWindowChangeMs, type Features, type WindowInput } from '../features/features.js';
 import { MS_PER_DAY, type CustomerState } from '../state/customer-state.js';
 
 export { nextWindowChangeMs };
 import { isEligible } from './model.js';
 import type { FeatureName, ModelVersion } from './types.js';
 
-/** nextWindowChangeMs over every day a customer's window features read: day buckets and products' last purchase days. */
+/**
+ * nextWindowChangeMs over every day a customer's window features read: day buckets and products'
+ * last purchase days (those the state still keeps, see keptFromDay).
+ */
 export function customerWindowChangeMs(state: CustomerState, nowMs: number, windowDays: number): number {
+  const keptFrom = keptFromDay(state.latestDay, windowDays);
+  const productDays: number[] = [];
+  for (const d of state.productLastDay.values()) if (d >= keptFrom) productDays.push(d);
   return Math.min(
     nextWindowChangeMs(state.days.keys(), nowMs, windowDays),
-    nextWindowChangeMs(state.productLastDay.values(), nowMs, windowDays),
+    nextWindowChangeMs(productDays, nowMs, windowDays),
   );
 }
 

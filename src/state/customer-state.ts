@@ -1,19 +1,22 @@
-// A customer's state as stored in their Redis hash, and its decoding. Pure.
+// A customer's state as stored in their two Redis hashes, and its decoding. Pure.
 //
-// Hash fields (all integers as decimal strings; money in mills, times in epoch ms, days are UTC
-// day numbers = floor(ms / 86400000)):
+// The customer hash (all integers as decimal strings; money in mills, times in epoch ms, days are
+// UTC day numbers = floor(ms / 86400000)): what a placement reads.
 //   o n i r        lifetime orders, product lines, units, revenue
 //   ro rq rv       lifetime return events, returned units, returned value
 //   f l            first and last purchase time
 //   x              latest day of any event (drives bucket expiry)
 //   dm             oldest day bucket present
-//   d:<day>        "orders,lines,items,revenue,returns,returnedItems,returnedValue" of that day
-//   p:<sku>        the latest day the product was bought
-//   e:<digest>     marks an applied event (idempotency)
+//   d:<day>        "orders,lines,items,revenue,returns,returnedItems,returnedValue,products" of that
+//                  day; products: how many of the customer's products were last bought that day
 //   s sv sc        current segment id, the model version that placed it, changes so far
+//   pn             change records not yet cleared as published
 //   pc:<seq>       a segment change not yet published (see set-segments.lua)
 //   z              erased on the customer's request (GDPR), epoch ms: then the only field, and the
 //                  customer has no state (see forget-customer.lua)
+// The marks hash: what only the write path reads (apply-events.lua).
+//   e:<digest>     marks an applied event (idempotency): the digest of its content
+//   p:<sku>        the latest day the product was bought
 
 export interface Totals {
   readonly orders: number;
@@ -34,6 +37,12 @@ export interface CustomerState {
   readonly days: ReadonlyMap<number, Totals>;
   /** latest purchase day per stock code */
   readonly productLastDay: ReadonlyMap<string, number>;
+  /**
+   * the latest day of any event ("x"): day buckets before latestDay - window + 1 are no longer kept,
+   * and products last bought then are not counted either (features.ts: productWindow). Absent: all
+   * kept (a state held in memory)
+   */
+  readonly latestDay?: number | undefined;
   /** the segment the customer is in, null when none yet */
   readonly segmentId: number | null;
   /** the model version that placed the customer there */
@@ -55,9 +64,9 @@ export interface ProductWindow {
 }
 
 /**
- * What a placement pass reads of a customer, as of one day: the state without its event marks
- * and change records (only their count), its products reduced to a ProductWindow. Built in Redis by
- * read-placement.lua, so the marks and per-product fields never leave Redis.
+ * What a placement pass reads of a customer, as of one day: the customer hash without its change
+ * records (only their count), its products reduced to a ProductWindow from the day buckets' product
+ * counts. Read by read-placement.lua, so the marks hash never leaves Redis.
  */
 export interface PlacementState {
   readonly customerId: string;
@@ -104,9 +113,12 @@ function lifetimeTotals(...[o, n, i, r, ro, rq, rv]: (string | undefined)[]): To
   };
 }
 
-function bucket(value: string): Totals {
-  const [orders, lines, items, revenueMills, returns, returnedItems, returnedMills] = value.split(',').map(Number);
-  return {
+/** A day bucket's totals, and how many products were last bought that day. */
+function bucket(value: string): [Totals, number] {
+  const [orders, lines, items, revenueMills, returns, returnedItems, returnedMills, products] = value
+    .split(',')
+    .map(Number);
+  const totals = {
     orders: orders ?? 0,
     lines: lines ?? 0,
     items: items ?? 0,
@@ -115,44 +127,96 @@ function bucket(value: string): Totals {
     returnedItems: returnedItems ?? 0,
     returnedMills: returnedMills ?? 0,
   };
+  return [totals, products ?? 0];
 }
 
 /**
- * Decodes one customer's line of read-placement.lua's reply (see its header), read as of UTC day
- * `day`. Undefined for an empty line: no such customer, or erased.
+ * Decodes read-placement.lua's reply (see its header): one line per customer id, in order, into
+ * `out` (unknown and erased customers, empty lines, are left out). `productsOf` reduces the
+ * buckets' product counts (by day) to the customer's ProductWindow as of the day read for.
+ * A scan over the characters, numbers read digit by digit: this reply is read for every customer
+ * a placement or a refit touches, and splitting it into strings first cost more than the rest.
  */
-export function decodePlacementState(customerId: string, line: string, day: number): PlacementState | undefined {
-  if (line === '') return undefined;
-  const f = line.split(' ');
-  const days = new Map<number, Totals>();
-  for (let k = 13; k < f.length; k++) {
-    const bucketField = f[k]!;
-    const eq = bucketField.indexOf('=');
-    days.set(Number(bucketField.slice(0, eq)), bucket(bucketField.slice(eq + 1)));
-  }
-  const text = (k: number): string | undefined => (f[k] === '' ? undefined : f[k]);
-  const [l, o, n, i, r, ro, rq, rv, s, sv, pn] = Array.from({ length: 11 }, (_, k) => text(k));
-  const changeDay = text(12);
-  return {
-    customerId,
-    lastPurchaseMs: l === undefined ? undefined : Number(l),
-    lifetime: lifetimeTotals(o, n, i, r, ro, rq, rv),
-    days,
-    products: {
-      day,
-      inWindow: Number(f[11]),
-      changeMs: changeDay === undefined ? Infinity : Number(changeDay) * MS_PER_DAY,
-    },
-    segmentId: s === undefined ? null : Number(s),
-    segmentModelVersion: sv === undefined ? null : Number(sv),
-    pendingChanges: int(pn),
+export function decodePlacementStates(
+  reply: string,
+  customerIds: readonly string[],
+  productsOf: (lastBoughtByDay: ReadonlyMap<number, number>) => ProductWindow,
+  out: PlacementState[],
+): void {
+  const end = reply.length;
+  let at = 0;
+  // The integer at `at` up to the next non-digit (a leading '-' allowed); NaN when there is none.
+  const integer = (): number => {
+    let negative = false;
+    if (reply.charCodeAt(at) === 45) {
+      negative = true;
+      at++;
+    }
+    const from = at;
+    let value = 0;
+    for (let c = reply.charCodeAt(at); c >= 48 && c <= 57; c = reply.charCodeAt(++at)) value = value * 10 + (c - 48);
+    if (at === from) return NaN;
+    return negative ? -value : value;
   };
+  const scalars = new Array<number>(11);
+  const bucketValues = new Array<number>(8);
+  for (const customerId of customerIds) {
+    if (at >= end || reply.charCodeAt(at) === 10) {
+      at++; // an empty line: no such customer, or erased
+      continue;
+    }
+    for (let k = 0; k < 11; k++) {
+      scalars[k] = integer(); // NaN: absent
+      at++; // the space (or the line's end after the last scalar without buckets)
+    }
+    const days = new Map<number, Totals>();
+    const lastBought = new Map<number, number>();
+    // "<day>=<8 values>" separated by spaces, up to the line's end
+    while (at < end && reply.charCodeAt(at - 1) === 32) {
+      const day = integer();
+      at++; // '='
+      for (let v = 0; v < 8; v++) {
+        bucketValues[v] = integer();
+        at++; // ',' or the separator after the last value
+      }
+      days.set(day, {
+        orders: bucketValues[0]!,
+        lines: bucketValues[1]!,
+        items: bucketValues[2]!,
+        revenueMills: bucketValues[3]!,
+        returns: bucketValues[4]!,
+        returnedItems: bucketValues[5]!,
+        returnedMills: bucketValues[6]!,
+      });
+      if (bucketValues[7]! > 0) lastBought.set(day, bucketValues[7]!);
+    }
+    const [l, o, n, i, r, ro, rq, rv, seg, sv, pn] = scalars as [number, ...number[]];
+    const or0 = (v: number | undefined): number => (v === undefined || Number.isNaN(v) ? 0 : v);
+    out.push({
+      customerId,
+      lastPurchaseMs: Number.isNaN(l) ? undefined : l,
+      lifetime: {
+        orders: or0(o),
+        lines: or0(n),
+        items: or0(i),
+        revenueMills: or0(r),
+        returns: or0(ro),
+        returnedItems: or0(rq),
+        returnedMills: or0(rv),
+      },
+      days,
+      products: productsOf(lastBought),
+      segmentId: seg === undefined || Number.isNaN(seg) ? null : seg,
+      segmentModelVersion: sv === undefined || Number.isNaN(sv) ? null : sv,
+      pendingChanges: or0(pn),
+    });
+  }
 }
 
 /**
- * Decodes a customer hash as HGETALL sends it: field, value, field, value, ... (the flat reply:
- * building an object of it first cost more than the decoding, for the sweep and the refit that read
- * every customer). Undefined when it is empty (no such customer) or erased.
+ * Decodes a customer's two hashes as HGETALL sends them, one after the other: field, value, field,
+ * value, ... (the flat reply: building an object of it first cost more than the decoding).
+ * Undefined when it is empty (no such customer) or erased.
  */
 export function decodeCustomerState(customerId: string, reply: readonly string[]): CustomerState | undefined {
   if (reply.length === 0) return undefined;
@@ -169,10 +233,10 @@ export function decodeCustomerState(customerId: string, reply: readonly string[]
       if (field === 'z') return undefined;
       scalars[field] = value;
     } else if (field.startsWith('p:')) productLastDay.set(field.slice(2), Number(value));
-    else if (field.startsWith('d:')) days.set(Number(field.slice(2)), bucket(value));
+    else if (field.startsWith('d:')) days.set(Number(field.slice(2)), bucket(value)[0]);
     else if (field.startsWith('pc:')) pendingChanges.set(Number(field.slice(3)), value);
   }
-  const { f, l, o, n, i, r, ro, rq, rv, s, sv } = scalars;
+  const { f, l, o, n, i, r, ro, rq, rv, s, sv, x } = scalars;
   return {
     customerId,
     firstPurchaseMs: f === undefined ? undefined : Number(f),
@@ -180,6 +244,7 @@ export function decodeCustomerState(customerId: string, reply: readonly string[]
     lifetime: lifetimeTotals(o, n, i, r, ro, rq, rv),
     days,
     productLastDay,
+    latestDay: x === undefined ? undefined : Number(x),
     segmentId: s === undefined || s === '' ? null : Number(s),
     segmentModelVersion: sv === undefined ? null : Number(sv),
     pendingChanges,

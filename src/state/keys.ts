@@ -2,7 +2,11 @@
 // share the hash tag {s<shard>}, so a script or pipeline that stays within one shard touches one
 // hash slot and the layout runs unchanged on Redis Cluster.
 //
-//   <prefix>:{s<n>}:c:<customerId>   hash   one customer's whole state (see customer-state.ts)
+//   <prefix>:{s<n>}:c:<customerId>   hash   one customer's totals, day buckets, segment and change
+//                                           records (see customer-state.ts): what placing them reads
+//   <prefix>:{s<n>}:m:<customerId>   hash   the same customer's marks: the events applied (e:<digest>)
+//                                           and each product's latest purchase day (p:<sku>), which
+//                                           only the write path and whole-state reads need
 //   <prefix>:{s<n>}:due              zset   customer id -> due time, epoch ms (event time): when the
 //                                           customer's placement may next change with no new event
 //   <prefix>:{s<n>}:placed           string the model version every customer of the shard has been
@@ -16,7 +20,7 @@
 //                                           set-segments.lua with every change)
 //   <prefix>:{s<n>}:guests:stats     hash   guest orders/returns of the shard: counted, never segmented
 //   <prefix>:{s<n>}:guests:seen      hash   event digests of the shard's guest events already applied
-//   <prefix>:layout                  string the state layout and its shard count ("2:<shards>")
+//   <prefix>:layout                  string the state layout and its shard count ("3:<shards>")
 //   <prefix>:watermark               string latest event time seen, epoch ms (the service's "now")
 //   <prefix>:{model}:current         string the current model version (JSON)
 //   <prefix>:{model}:lock            string the refit lease: holder's token, with a TTL
@@ -29,6 +33,8 @@ import { shardOf } from './shards.js';
 export interface ShardKeys {
   readonly shard: number;
   customer(customerId: string): string;
+  /** the customer's marks hash: applied events and products' latest days */
+  customerMarks(customerId: string): string;
   /** SCAN pattern matching every customer key of the shard */
   readonly customerPattern: string;
   readonly due: string;
@@ -51,6 +57,8 @@ export interface StateKeys {
   shard(shard: number): ShardKeys;
   /** the customer's hash, in their shard */
   customer(customerId: string): string;
+  /** the customer's marks hash, in their shard */
+  customerMarks(customerId: string): string;
   /** SCAN pattern matching every customer key of every shard (benchmarks and tests) */
   readonly customerPattern: string;
   /** the customer id inside a customer key, or undefined for other keys */
@@ -64,15 +72,20 @@ export interface StateKeys {
   readonly modelChannel: string;
 }
 
-/** The layout written by this version: customers sharded as the orders topic is partitioned. */
-export const STATE_LAYOUT = 2;
+/**
+ * The layout written by this version: customers sharded as the orders topic is partitioned (2), and
+ * each customer's event marks and product days kept apart from the hash placements read (3).
+ */
+export const STATE_LAYOUT = 3;
 
 function shardKeys(prefix: string, shard: number): ShardKeys {
   const head = `${prefix}:{s${shard}}:`;
   const customerHead = `${head}c:`;
+  const marksHead = `${head}m:`;
   return {
     shard,
     customer: (customerId) => `${customerHead}${customerId}`,
+    customerMarks: (customerId) => `${marksHead}${customerId}`,
     customerPattern: `${customerHead}*`,
     due: `${head}due`,
     placed: `${head}placed`,
@@ -101,6 +114,7 @@ export function stateKeys(prefix: string, shards: number): StateKeys {
       return keys;
     },
     customer: (customerId) => all[shardOf(customerId, shards)]!.customer(customerId),
+    customerMarks: (customerId) => all[shardOf(customerId, shards)]!.customerMarks(customerId),
     customerPattern: `${prefix}:{s*}:c:*`,
     customerIdOf: (key) => {
       if (!key.startsWith(head)) return undefined;

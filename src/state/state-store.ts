@@ -10,10 +10,10 @@ import type { Config } from '../config.js';
 import type { RedisClient } from '../infra/redis.js';
 import type { AcceptedEvent, EventLine } from '../events/decode.js';
 import { InsidersError, isRetryable } from '../errors.js';
+import { productWindowOfDays } from '../features/features.js';
 import {
-  dayOf,
   decodeCustomerState,
-  decodePlacementState,
+  decodePlacementStates,
   type CustomerState,
   type PlacementState,
 } from './customer-state.js';
@@ -30,6 +30,7 @@ declare module 'ioredis' {
       dueKey: string,
       pendingKey: string,
       sizesKey: string,
+      marksKey: string,
       atMs: number,
       customerId: string,
     ): Result<[number, number], Context>;
@@ -306,7 +307,8 @@ export class StateStore {
     if (Number(layout) !== STATE_LAYOUT) {
       throw new InsidersError(
         'CONFIG_INVALID',
-        `Redis under prefix "${prefix}" holds state layout ${layout}; this version reads layout ${STATE_LAYOUT}`,
+        `Redis under prefix "${prefix}" holds state layout ${layout}; this version reads layout ${STATE_LAYOUT}: ` +
+          'rebuild it by replaying the orders topic into an empty prefix (docs/operations.md: "State layout")',
       );
     }
     if (options.shards !== undefined && options.shards !== shards) {
@@ -367,8 +369,9 @@ export class StateStore {
   ): Promise<{ applied: number; erased: number; conflicts: number[] }> {
     const keys = this.keys.shard(shard);
     const pipeline = this.redis.pipeline();
-    // One apply-events call per run of events (see its header): its keys after the shard's three,
-    // then the window and the customer keys' head length, then one record per event. Passed to
+    // One apply-events call per run of events (see its header): its keys after the shard's three
+    // (each customer event's two hashes), then the window and the customer keys' head length, then
+    // one record per event. Passed to
     // ioredis as one array (it flattens it): spreading thousands of arguments would copy them twice more.
     const head = [this.windowDays, keys.customer('').length].map(String);
     let customerKeys: string[] = [];
@@ -401,7 +404,7 @@ export class StateStore {
       if (customerId === null) {
         args.push(isOrder ? 'go' : 'gr', digest, at, String(lines.length), String(items), String(valueMills), '0');
       } else {
-        customerKeys.push(keys.customer(customerId));
+        customerKeys.push(keys.customer(customerId), keys.customerMarks(customerId));
         args.push(isOrder ? 'o' : 'r', digest, at, String(lines.length), String(items), String(valueMills));
         if (isOrder) {
           const skus = new Set<string>();
@@ -452,6 +455,7 @@ export class StateStore {
       shard.due,
       shard.pending,
       shard.sizes,
+      shard.customerMarks(customerId),
       atMs,
       customerId,
     );
@@ -483,20 +487,28 @@ export class StateStore {
   }
 
   /**
-   * The hashes of these customers of one shard (one pipeline), decoded. HGETALL goes through
-   * `call`, which leaves the reply flat (field, value, ...): ioredis' `hgetall` would first build an
-   * object of it, which cost the placement passes and the refit more than decoding.
+   * The whole state of these customers of one shard, both hashes (one pipeline), decoded. HGETALL
+   * goes through `call`, which leaves the reply flat (field, value, ...): ioredis' `hgetall` would
+   * first build an object of it.
    */
   private async readShard(shard: ShardKeys, customerIds: readonly string[]): Promise<CustomerState[]> {
     const pipeline = this.redis.pipeline();
-    for (const id of customerIds) pipeline.call('HGETALL', shard.customer(id));
+    for (const id of customerIds) {
+      pipeline.call('HGETALL', shard.customer(id));
+      pipeline.call('HGETALL', shard.customerMarks(id));
+    }
     const replies = (await pipeline.exec()) ?? [];
-    const states: CustomerState[] = [];
-    for (const [i, id] of customerIds.entries()) {
+    const flat = (i: number, key: string): string[] => {
       const [err, reply] = replies[i] ?? [new Error('no reply'), null];
       if (err) throw err;
-      if (!Array.isArray(reply)) throw new Error(`HGETALL ${shard.customer(id)}: expected a flat reply`);
-      const state = decodeCustomerState(id, reply as string[]);
+      if (!Array.isArray(reply)) throw new Error(`HGETALL ${key}: expected a flat reply`);
+      return reply as string[];
+    };
+    const states: CustomerState[] = [];
+    for (const [i, id] of customerIds.entries()) {
+      const customer = flat(2 * i, shard.customer(id));
+      const marks = flat(2 * i + 1, shard.customerMarks(id));
+      const state = decodeCustomerState(id, marks.length === 0 ? customer : [...customer, ...marks]);
       if (state) states.push(state);
     }
     return states;
@@ -511,24 +523,20 @@ export class StateStore {
     customerIds: readonly string[],
     nowMs: number,
   ): Promise<PlacementState[]> {
-    const day = dayOf(nowMs);
-    const args = [String(day - this.windowDays + 1), String(day), String(this.windowDays)];
     const pipeline = this.redis.pipeline();
     for (let from = 0; from < customerIds.length; from += READS_PER_CALL) {
       const run = customerIds.slice(from, from + READS_PER_CALL);
       const command: string[] = [String(run.length)];
       for (const id of run) command.push(shard.customer(id));
-      for (const a of args) command.push(a);
       pipeline.readPlacement(command);
     }
     const replies = await exec(pipeline, 'read-placement');
+    const productsOf = (lastBoughtByDay: ReadonlyMap<number, number>) =>
+      productWindowOfDays(lastBoughtByDay, nowMs, this.windowDays);
     const states: PlacementState[] = [];
     for (const [c, [, reply]] of replies.entries()) {
-      const lines = String(reply).split('\n');
-      for (const [j, line] of lines.entries()) {
-        const state = decodePlacementState(customerIds[c * READS_PER_CALL + j]!, line, day);
-        if (state) states.push(state);
-      }
+      const from = c * READS_PER_CALL;
+      decodePlacementStates(String(reply), customerIds.slice(from, from + READS_PER_CALL), productsOf, states);
     }
     return states;
   }

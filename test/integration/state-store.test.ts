@@ -127,6 +127,7 @@ describe('state store: Lua scripts on real Redis', () => {
     const hashA = await redis.hgetall(a.keys.customer('c1'));
     const hashB = await redis.hgetall(b.keys.customer('c1'));
     expect(hashB).toEqual(hashA);
+    expect(await redis.hgetall(b.keys.customerMarks('c1'))).toEqual(await redis.hgetall(a.keys.customerMarks('c1')));
     // 30-day window: the January order's bucket is gone, lifetime totals keep it.
     expect(
       Object.keys(hashA)
@@ -136,6 +137,33 @@ describe('state store: Lua scripts on real Redis', () => {
       ['d:15034', 'd:15035'].sort(), // 2011-03-01 and 2011-03-02
     );
     expect(hashA.o).toBe('3');
+  });
+
+  it('keeps in each day bucket how many products were last bought that day, as products move on', async () => {
+    const store = await freshStore(30);
+    await store.applyBatch(asChanges(history), undefined);
+    // o1 (Jan 10) is outside the window kept from Mar 2 back; o2 and o3 bought 85123A and 22423 on Mar 1
+    const hash = await redis.hgetall(store.keys.customer('c1'));
+    expect(hash['d:15034']).toBe('2,2,3,28050,0,0,0,2');
+    expect(hash['d:15035']).toBe('0,0,0,0,1,1,3390,0');
+    const marks = await redis.hgetall(store.keys.customerMarks('c1'));
+    expect(marks).toMatchObject({ 'p:85123A': '15034', 'p:71053': '14984', 'p:22423': '15034' });
+    expect(Object.keys(marks).filter((f) => f.startsWith('e:'))).toHaveLength(4);
+    // a later order of 85123A moves it from Mar 1's bucket to Mar 5's
+    await store.applyBatch(
+      asChanges([order('c1', 'o4', '2011-03-05T10:00:00Z', [line('85123A', 1, 2550)])]),
+      undefined,
+    );
+    const after = await redis.hmget(store.keys.customer('c1'), 'd:15034', 'd:15038');
+    expect(after).toEqual(['2,2,3,28050,0,0,0,1', '1,1,1,2550,0,0,0,1']);
+  });
+
+  it('refuses a state written with another layout, naming both', async () => {
+    const prefix = `${config.redis.keyPrefix}:${Math.random().toString(36).slice(2)}`;
+    await redis.set(`${prefix}:layout`, '2:3');
+    await expect(StateStore.open(redis, { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
+      /holds state layout 2; this version reads layout 3: rebuild it by replaying/,
+    );
   });
 
   it('moves orders out of the window as now moves on, without a new event', async () => {
@@ -217,7 +245,7 @@ describe('state store: Lua scripts on real Redis', () => {
     const store = await freshStore(365);
     const event = order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550)]);
     expect((await store.applyBatch(asChanges([event]), undefined)).applied).toBe(1);
-    const key = store.keys.customer('c1');
+    const key = store.keys.customerMarks('c1');
     const dedupe = (await redis.hkeys(key)).filter((f) => f.startsWith('e:'));
     expect(dedupe).toHaveLength(1);
     expect(await redis.hget(key, dedupe[0]!)).toMatch(/^[A-Za-z0-9_-]{8}$/);
@@ -277,6 +305,9 @@ describe('state store: Lua scripts on real Redis', () => {
     const customers = [...new Set(events.map((e) => e.customerId ?? 'none'))];
     for (const id of customers) {
       expect(await redis.hgetall(batched.keys.customer(id))).toEqual(await redis.hgetall(single.keys.customer(id)));
+      expect(await redis.hgetall(batched.keys.customerMarks(id))).toEqual(
+        await redis.hgetall(single.keys.customerMarks(id)),
+      );
     }
     expect(await batched.guestStats()).toEqual(await single.guestStats());
     expect((await batched.customer('m-huge'))?.productLastDay.size).toBe(25_000);

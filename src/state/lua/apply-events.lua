@@ -6,7 +6,8 @@
 -- KEYS[1]  the shard's guest stats hash
 -- KEYS[2]  the shard's hash of guest event digests already applied
 -- KEYS[3]  the shard's due index (zset: customer id -> due time, epoch ms)
--- KEYS[3+j] the hash of the j-th customer event's customer (guest events take no key)
+-- KEYS[2+2j], KEYS[3+2j]  the j-th customer event's customer hash and marks hash (guest events take
+--          no keys)
 -- ARGV[1]  window length in days
 -- ARGV[2]  length of the customer keys' head ("<prefix>:{s<n>}:c:"): the customer id follows it
 -- then one record per event, in order, of 7 + nskus values:
@@ -28,33 +29,37 @@
 -- "3" its id was applied before with other content (a conflict): nothing written. A dedupe field
 -- holding "1" (written before content digests were stored) has unknown content: a duplicate.
 --
--- A customer event reads and writes only its customer's hash. Day buckets ("d:<day>" ->
--- "orders,lines,items,revenue,returns,returnedItems,returnedValue") hold the rolling window. A
--- bucket is kept while day >= maxDay - window + 1, where maxDay ("x") is the latest day of any
--- event of this customer: the global clock is always at or past maxDay, so dropped buckets are
--- outside every future window, and the final state is the same whatever the order the events
--- arrived in.
+-- A customer's state is two hashes (customer-state.ts). The customer hash holds what placing them
+-- reads: lifetime totals, first and last purchase, the latest day of any event ("x"), and day
+-- buckets ("d:<day>" -> "orders,lines,items,revenue,returns,returnedItems,returnedValue,products",
+-- products = how many of the customer's products were last bought that day). The marks hash holds
+-- what only this script needs to read: the events applied ("e:<digest>") and each product's latest
+-- purchase day ("p:<sku>"). A bucket is kept while day >= maxDay - window + 1, where maxDay is "x":
+-- the global clock is always at or past maxDay, so dropped buckets are outside every future window,
+-- and the final state is the same whatever the order the events arrived in. A product moving to a
+-- later day leaves its old day's bucket count (when that bucket is still kept) and enters the new
+-- one's: the products bought inside any window the state can still be read for are the sum of the
+-- kept buckets' counts, so placements never read the per-product fields.
 --
--- Cost: one HMGET and one HSET per customer event whatever its size; the dedupe field is read by
--- the HMGET and written by the HSET. An event no older than the customer's latest ("x") writes its
--- products' days without reading them: every stored p:<sku> day is <= x <= this day, so the write
--- is what a read-and-compare would decide; an older event (out of order: rare, a customer's events
--- share a partition) reads them first, with a second HMGET. A prune (rare) adds an HKEYS and an
--- HDEL. Counters are read and written back rather than HINCRBY'd, which is exact: every value stays
--- below 2^53 (see src/money.ts). Numbers are written with '%d', which Lua 5.1 formats as a C long
--- (64 bits where Redis runs): exact for every integer below 2^53, and 2-3x faster than '%.0f',
--- whose digit generation took about 6 % of Redis's CPU. Large orders go in slices: unpack() is
--- limited by Lua's C stack (~8000 values). A failure part-way leaves the events before it
--- applied: calling again with the same events is safe (each is applied at most once).
-local fmt = string.format
+-- Cost: per customer event one HMGET of each hash and one HSET of each (the marks' HMGET reads the
+-- dedupe field and the event's products' days together); a product last bought on another kept day
+-- adds one HMGET of those days' buckets. A prune (rare) adds an HKEYS and an HDEL, over the small
+-- customer hash. Counters are read and written back rather than HINCRBY'd, which is exact: every
+-- value stays below 2^53 (see src/money.ts). Numbers are written with '%d', which Lua 5.1 formats as
+-- a C long (64 bits where Redis runs): exact for every integer below 2^53, and 2-3x faster than
+-- '%.0f'. Large orders go in slices: unpack() is limited by Lua's C stack (~8000 values). A failure
+-- part-way leaves the events before it applied: calling again with the same events is safe (each is
+-- applied at most once).
+local fmt, sub, match, floor = string.format, string.sub, string.match, math.floor
 local SLICE = 2000
 local MS_PER_DAY = 86400000
+local BUCKET = '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$'
 local window = tonumber(ARGV[1])
 local keyHead = tonumber(ARGV[2])
--- One field list and one HSET argument list serve every event of the call: filled from index 1 and
--- always read up to an explicit count (unpack(t, 1, n), loops to n), so what an earlier, longer
--- event left beyond that count is never seen. Saves building and growing two tables per event.
-local fieldsBuffer, outBuffer = {}, {}
+-- One field list and one HSET argument list of each kind serve every event of the call: filled
+-- from index 1 and always read up to an explicit count (unpack(t, 1, n), loops to n), so what an
+-- earlier, longer event left beyond that count is never seen.
+local fieldsBuffer, outBuffer, marksBuffer, marksOutBuffer = {}, {}, {}, {}
 
 -- "0" for a duplicate, "3" for a conflict: `seen` is the dedupe value stored, `content` this event's.
 local function seenOutcome(seen, content)
@@ -63,7 +68,7 @@ local function seenOutcome(seen, content)
 end
 
 local function applyGuest(digest, isOrder, items, value)
-  local field, content = string.sub(digest, 1, 16), string.sub(digest, 17)
+  local field, content = sub(digest, 1, 16), sub(digest, 17)
   if redis.call('HSETNX', KEYS[2], field, content) == 0 then
     return seenOutcome(redis.call('HGET', KEYS[2], field), content)
   end
@@ -79,115 +84,163 @@ local function applyGuest(digest, isOrder, items, value)
   return '1'
 end
 
+-- HMGET of fields[from .. to] in slices, into values[from .. to].
+local function hmgetInto(key, fields, from, to, values)
+  for s = from, to, SLICE do
+    local e = math.min(s + SLICE - 1, to)
+    local part = redis.call('HMGET', key, unpack(fields, s, e))
+    for j = s, e do values[j] = part[j - s + 1] end
+  end
+end
+
+local function hsetAll(key, out, n)
+  for s = 1, n, SLICE do redis.call('HSET', key, unpack(out, s, math.min(s + SLICE - 1, n))) end
+end
+
 -- The event's stock codes are ARGV[skuFrom .. skuTo].
-local function applyCustomer(key, digest, isOrder, tsText, lines, items, value, skuFrom, skuTo)
+local function applyCustomer(key, marksKey, digest, isOrder, tsText, lines, items, value, skuFrom, skuTo)
   local ts = tonumber(tsText)
-  local day = math.floor(ts / MS_PER_DAY)
+  local day = floor(ts / MS_PER_DAY)
   local dayText = fmt('%d', day)
-  local dedupeField, content = 'e:' .. string.sub(digest, 1, 16), string.sub(digest, 17)
+  local dedupeField, content = 'e:' .. sub(digest, 1, 16), sub(digest, 17)
   local bucketField = 'd:' .. dayText
   local fields = fieldsBuffer
-  local skuBase
-  fields[1] = dedupeField
+  local nf
   if isOrder then
-    fields[2], fields[3], fields[4], fields[5], fields[6], fields[7] = 'o', 'n', 'i', 'r', 'f', 'l'
-    fields[8], fields[9], fields[10], fields[11] = 'x', 'dm', bucketField, 'z'
-    skuBase = 11
+    fields[1], fields[2], fields[3], fields[4], fields[5], fields[6] = 'o', 'n', 'i', 'r', 'f', 'l'
+    fields[7], fields[8], fields[9], fields[10] = 'x', 'dm', bucketField, 'z'
+    nf = 10
   else
-    fields[2], fields[3], fields[4], fields[5] = 'ro', 'rq', 'rv', 'x'
-    fields[6], fields[7], fields[8] = 'dm', bucketField, 'z'
-    skuBase = 8
+    fields[1], fields[2], fields[3], fields[4], fields[5], fields[6] = 'ro', 'rq', 'rv', 'x', 'dm', bucketField
+    fields[7] = 'z'
+    nf = 7
   end
-  local nf = skuBase
+  local current = redis.call('HMGET', key, unpack(fields, 1, nf))
+  if current[nf] then return '2' end
+
+  -- The dedupe mark and the event's products' latest days, in one read of the marks hash.
+  local marks = marksBuffer
+  marks[1] = dedupeField
+  local nm = 1
   for i = skuFrom, skuTo do
-    nf = nf + 1
-    fields[nf] = 'p:' .. ARGV[i]
+    nm = nm + 1
+    marks[nm] = 'p:' .. ARGV[i]
   end
-  -- The scalars first; the products' days only when this event is older than the latest one.
-  local current = redis.call('HMGET', key, unpack(fields, 1, skuBase))
-  if current[skuBase] then return '2' end
-  if current[1] then return seenOutcome(current[1], content) end
-  local latestText = current[isOrder and 8 or 5]
-  if not latestText then redis.call('ZADD', KEYS[3], 'NX', 0, string.sub(key, keyHead + 1)) end
-  local latest = tonumber(latestText or '-1')
-  local readProducts = isOrder and nf > skuBase and day < latest
-  if readProducts then
-    for s = skuBase + 1, nf, SLICE do
-      local e = math.min(s + SLICE - 1, nf)
-      local part = redis.call('HMGET', key, unpack(fields, s, e))
-      for j = s, e do current[j] = part[j - s + 1] end
-    end
-  end
-
-  local out = outBuffer
-  out[1], out[2] = dedupeField, content
-  local n = 2
-  local maxDay, oldest, bucket
-  if isOrder then
-    out[3] = 'o'; out[4] = fmt('%d', tonumber(current[2] or 0) + 1)
-    out[5] = 'n'; out[6] = fmt('%d', tonumber(current[3] or 0) + lines)
-    out[7] = 'i'; out[8] = fmt('%d', tonumber(current[4] or 0) + items)
-    out[9] = 'r'; out[10] = fmt('%d', tonumber(current[5] or 0) + value)
-    n = 10
-    local first, last = current[6], current[7]
-    if not first or ts < tonumber(first) then out[n + 1] = 'f'; out[n + 2] = tsText; n = n + 2 end
-    if not last or ts > tonumber(last) then out[n + 1] = 'l'; out[n + 2] = tsText; n = n + 2 end
-    maxDay, oldest, bucket = tonumber(current[8] or '-1'), current[9], current[10]
-    if readProducts then
-      for i = skuBase + 1, nf do
-        local seen = current[i]
-        if not seen or tonumber(seen) < day then out[n + 1] = fields[i]; out[n + 2] = dayText; n = n + 2 end
-      end
-    else
-      for i = skuBase + 1, nf do out[n + 1] = fields[i]; out[n + 2] = dayText; n = n + 2 end
-    end
+  local seenDays
+  if nm <= SLICE then
+    seenDays = redis.call('HMGET', marksKey, unpack(marks, 1, nm))
   else
-    out[3] = 'ro'; out[4] = fmt('%d', tonumber(current[2] or 0) + 1)
-    out[5] = 'rq'; out[6] = fmt('%d', tonumber(current[3] or 0) + items)
-    out[7] = 'rv'; out[8] = fmt('%d', tonumber(current[4] or 0) + value)
-    n = 8
-    maxDay, oldest, bucket = tonumber(current[5] or '-1'), current[6], current[7]
+    seenDays = {}
+    hmgetInto(marksKey, marks, 1, nm, seenDays)
   end
+  if seenDays[1] then return seenOutcome(seenDays[1], content) end
 
+  local latestText = current[isOrder and 7 or 4]
+  if not latestText then redis.call('ZADD', KEYS[3], 'NX', 0, sub(key, keyHead + 1)) end
+  local maxDay = tonumber(latestText or '-1')
+  local wroteMax = false
   if day > maxDay then
     maxDay = day
-    out[n + 1] = 'x'; out[n + 2] = dayText; n = n + 2
+    wroteMax = true
   end
   local cutoff = maxDay - window + 1
 
+  local out = outBuffer
+  local n
+  local oldest, bucket
+  local markOut = marksOutBuffer
+  markOut[1], markOut[2] = dedupeField, content
+  local nmo = 2
+  -- products whose latest day becomes this day, and per earlier kept day how many leave it
+  local gained, lost, lostDays = 0, nil, 0
+  if isOrder then
+    out[1] = 'o'; out[2] = fmt('%d', tonumber(current[1] or 0) + 1)
+    out[3] = 'n'; out[4] = fmt('%d', tonumber(current[2] or 0) + lines)
+    out[5] = 'i'; out[6] = fmt('%d', tonumber(current[3] or 0) + items)
+    out[7] = 'r'; out[8] = fmt('%d', tonumber(current[4] or 0) + value)
+    n = 8
+    local first, last = current[5], current[6]
+    if not first or ts < tonumber(first) then out[n + 1] = 'f'; out[n + 2] = tsText; n = n + 2 end
+    if not last or ts > tonumber(last) then out[n + 1] = 'l'; out[n + 2] = tsText; n = n + 2 end
+    oldest, bucket = current[8], current[9]
+    for i = 2, nm do
+      local seen = seenDays[i]
+      local seenDay = seen and tonumber(seen)
+      if not seenDay or seenDay < day then
+        markOut[nmo + 1] = marks[i]; markOut[nmo + 2] = dayText; nmo = nmo + 2
+        gained = gained + 1
+        if seenDay and seenDay >= cutoff then
+          if not lost then lost = {} end
+          local c = lost[seenDay]
+          if c then
+            lost[seenDay] = c + 1
+          else
+            lost[seenDay] = 1
+            lostDays = lostDays + 1
+          end
+        end
+      end
+    end
+  else
+    out[1] = 'ro'; out[2] = fmt('%d', tonumber(current[1] or 0) + 1)
+    out[3] = 'rq'; out[4] = fmt('%d', tonumber(current[2] or 0) + items)
+    out[5] = 'rv'; out[6] = fmt('%d', tonumber(current[3] or 0) + value)
+    n = 6
+    oldest, bucket = current[5], current[6]
+  end
+  if wroteMax then out[n + 1] = 'x'; out[n + 2] = dayText; n = n + 2 end
+
   if day >= cutoff then
-    local b1, b2, b3, b4, b5, b6, b7 = 0, 0, 0, 0, 0, 0, 0
+    local b1, b2, b3, b4, b5, b6, b7, b8 = 0, 0, 0, 0, 0, 0, 0, 0
     if bucket then
-      local s1, s2, s3, s4, s5, s6, s7 = string.match(bucket, '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
+      local s1, s2, s3, s4, s5, s6, s7, s8 = match(bucket, BUCKET)
       b1, b2, b3, b4 = tonumber(s1), tonumber(s2), tonumber(s3), tonumber(s4)
-      b5, b6, b7 = tonumber(s5), tonumber(s6), tonumber(s7)
+      b5, b6, b7, b8 = tonumber(s5), tonumber(s6), tonumber(s7), tonumber(s8)
     end
     if isOrder then
-      b1, b2, b3, b4 = b1 + 1, b2 + lines, b3 + items, b4 + value
+      b1, b2, b3, b4, b8 = b1 + 1, b2 + lines, b3 + items, b4 + value, b8 + gained
     else
       b5, b6, b7 = b5 + 1, b6 + items, b7 + value
     end
     out[n + 1] = bucketField
-    out[n + 2] = fmt('%d,%d,%d,%d,%d,%d,%d', b1, b2, b3, b4, b5, b6, b7)
+    out[n + 2] = fmt('%d,%d,%d,%d,%d,%d,%d,%d', b1, b2, b3, b4, b5, b6, b7, b8)
     n = n + 2
     if not oldest or day < tonumber(oldest) then
       oldest = dayText
       out[n + 1] = 'dm'; out[n + 2] = dayText; n = n + 2
     end
   end
-  if n <= SLICE then
-    redis.call('HSET', key, unpack(out, 1, n))
-  else
-    for s = 1, n, SLICE do redis.call('HSET', key, unpack(out, s, math.min(s + SLICE - 1, n))) end
+
+  -- The kept buckets of the days products left: their product counts go down.
+  if lost then
+    local lostFields, lf = {}, 0
+    for d in pairs(lost) do
+      lf = lf + 1
+      lostFields[lf] = 'd:' .. fmt('%d', d)
+    end
+    local buckets = redis.call('HMGET', key, unpack(lostFields, 1, lf))
+    for j = 1, lf do
+      local b = buckets[j]
+      if b then
+        local s1, s2, s3, s4, s5, s6, s7, s8 = match(b, BUCKET)
+        local d = tonumber(sub(lostFields[j], 3))
+        out[n + 1] = lostFields[j]
+        out[n + 2] = s1 .. ',' .. s2 .. ',' .. s3 .. ',' .. s4 .. ',' .. s5 .. ',' .. s6 .. ',' .. s7 .. ','
+          .. fmt('%d', tonumber(s8) - lost[d])
+        n = n + 2
+      end
+    end
   end
+  hsetAll(key, out, n)
+  hsetAll(marksKey, markOut, nmo)
 
   -- Drop buckets that left the window; "dm" (oldest bucket day) makes this rare and cheap.
   if oldest and tonumber(oldest) < cutoff then
     local stale = {}
     local keep = nil
     for _, f in ipairs(redis.call('HKEYS', key)) do
-      if string.sub(f, 1, 2) == 'd:' then
-        local d = tonumber(string.sub(f, 3))
+      if sub(f, 1, 2) == 'd:' then
+        local d = tonumber(sub(f, 3))
         if d < cutoff then
           stale[#stale + 1] = f
         elseif not keep or d < keep then
@@ -212,9 +265,9 @@ while a <= nargs do
   local skuTo = skuFrom + nskus - 1
   local isOrder = kind == 'o' or kind == 'go'
   if kind == 'o' or kind == 'r' then
-    results[#results + 1] = applyCustomer(KEYS[nextKey], ARGV[a + 1], isOrder, ARGV[a + 2],
+    results[#results + 1] = applyCustomer(KEYS[nextKey], KEYS[nextKey + 1], ARGV[a + 1], isOrder, ARGV[a + 2],
       tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), skuFrom, skuTo)
-    nextKey = nextKey + 1
+    nextKey = nextKey + 2
   elseif kind == 'go' or kind == 'gr' then
     results[#results + 1] = applyGuest(ARGV[a + 1], isOrder, ARGV[a + 4], ARGV[a + 5])
   else

@@ -8,10 +8,13 @@
 -- then per customer, in the order of their keys: how many sequence numbers follow, and those
 -- (the changes published)
 -- returns how many records were removed. Idempotent: a record already removed counts 0.
+-- Customers with none left leave the pending index in one ZREM at the end of the call.
 local head = tonumber(ARGV[1])
+local SLICE = 2000
 local total = 0
 local a = 2
 local fields = {}
+local done, nd = {}, 0
 for j = 2, #KEYS do
   local key = KEYS[j]
   local n = tonumber(ARGV[a])
@@ -27,7 +30,11 @@ for j = 2, #KEYS do
       redis.call('HDEL', key, 'pn')
     end
   end
-  if left <= 0 then redis.call('ZREM', KEYS[1], string.sub(key, head + 1)) end
+  if left <= 0 then
+    nd = nd + 1
+    done[nd] = string.sub(key, head + 1)
+  end
   total = total + removed
 end
+for s = 1, nd, SLICE do redis.call('ZREM', KEYS[1], unpack(done, s, math.min(s + SLICE - 1, nd))) end
 return total

@@ -1,21 +1,23 @@
 -- forget-customer.lua: erases a customer's state (GDPR) and leaves only the erasure marker, so
 -- that no later event of theirs rebuilds it: a late duplicate of an event applied before the
 -- erasure (its dedupe field is gone with the state) or any event consumed after it.
--- keys: 4
+-- keys: 5
 -- KEYS[1]  the customer's hash
 -- KEYS[2]  the shard's due index
 -- KEYS[3]  the shard's pending index
 -- KEYS[4]  the shard's segment sizes (the customer leaves their segment's count)
+-- KEYS[5]  the customer's marks hash (applied events, products' days): removed
 -- ARGV[1]  time of the erasure, epoch ms
 -- ARGV[2]  the customer id (the indexes' member)
 -- returns {state removed (0|1), already erased (0|1)}
--- Afterwards the hash holds the single field z = time of the first erasure, and the customer is in
--- neither index. Idempotent: a second call finds z and changes nothing. Atomic, so it is safe while
+-- Afterwards the customer hash holds the single field z = time of the first erasure, the marks hash
+-- is gone, and the customer is in neither index. Idempotent: a second call finds z and changes nothing. Atomic, so it is safe while
 -- consumers and placement passes run: apply-events.lua and set-segments.lua see either the whole
 -- state or the marker.
 local erasedAt = redis.call('HGET', KEYS[1], 'z')
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('DEL', KEYS[5])
 if erasedAt then
   return { 0, 1 }
 end

@@ -20,8 +20,21 @@
 -- sequence number
 -- Fields: s (segment id), sv (model version of the assignment), sc (changes so far), pn (changes
 -- recorded and not yet cleared), "pc:<seq>" -> "from|to|version|reason|at" for those changes.
+-- The shard's indexes and sizes are written once per call, after the customers: one ZADD of every
+-- due time, one of every new pending entry, one HINCRBY per segment whose size moved (a call is
+-- atomic, so no reader sees the customers without their index entries).
 local version, at, wall, head = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local SLICE = 2000
 local out = {}
+local dueArgs, nd = {}, 0
+local pendingArgs, np = {}, 0
+local gone, ng = {}, 0
+local sizeDelta = {}
+
+local function flushPairs(key, args, n)
+  for s = 1, n, SLICE do redis.call('ZADD', key, unpack(args, s, math.min(s + SLICE - 1, n))) end
+end
+
 for j = 4, #KEYS do
   local key = KEYS[j]
   local a = 5 + (j - 4) * 3
@@ -31,10 +44,12 @@ for j = 4, #KEYS do
   local n = #out
   if current[5] or not current[4] then
     -- erased (forget-customer.lua), or never seen (every applied event sets x): nothing to assign
-    redis.call('ZREM', KEYS[1], id)
+    ng = ng + 1
+    gone[ng] = id
     out[n + 1], out[n + 2], out[n + 3] = -1, '', 0
   else
-    redis.call('ZADD', KEYS[1], due, id)
+    dueArgs[nd + 1], dueArgs[nd + 2] = due, id
+    nd = nd + 2
     local previous = current[1] or ''
     local seq = tonumber(current[2] or '0')
     if previous == segment then
@@ -45,11 +60,18 @@ for j = 4, #KEYS do
       local record = previous .. '|' .. segment .. '|' .. version .. '|' .. reason .. '|' .. at
       redis.call('HSET', key, 's', segment, 'sv', version, 'sc', seq, 'pn', tonumber(current[3] or '0') + 1,
         'pc:' .. seq, record)
-      redis.call('ZADD', KEYS[2], wall, id)
-      if previous ~= '' then redis.call('HINCRBY', KEYS[3], previous, -1) end
-      if segment ~= '' then redis.call('HINCRBY', KEYS[3], segment, 1) end
+      pendingArgs[np + 1], pendingArgs[np + 2] = wall, id
+      np = np + 2
+      if previous ~= '' then sizeDelta[previous] = (sizeDelta[previous] or 0) - 1 end
+      if segment ~= '' then sizeDelta[segment] = (sizeDelta[segment] or 0) + 1 end
       out[n + 1], out[n + 2], out[n + 3] = 1, previous, seq
     end
   end
+end
+for s = 1, ng, SLICE do redis.call('ZREM', KEYS[1], unpack(gone, s, math.min(s + SLICE - 1, ng))) end
+flushPairs(KEYS[1], dueArgs, nd)
+flushPairs(KEYS[2], pendingArgs, np)
+for segment, delta in pairs(sizeDelta) do
+  if delta ~= 0 then redis.call('HINCRBY', KEYS[3], segment, delta) end
 end
 return out
