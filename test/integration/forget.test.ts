@@ -3,25 +3,22 @@
 // change topic; and neither the whole history replayed again (late duplicates of their events)
 // nor a new order of theirs, nor a placement row written after the erasure brings them back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { createProducer } from '../../src/infra/kafka.js';
-import { silentLogger } from '../../src/log.js';
-import { startService, type Service } from '../../src/service/service.js';
+import { type Service } from '../../src/service/service.js';
 import { customerRow, TABLES } from '../../src/sinks/schema.js';
 import { exited, spawnCli } from '../support/cli.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { replayDataSet } from '../support/pipeline.js';
+import { modelDrivenByTest } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
-import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
 describe('insiders forget', () => {
   const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
   const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
@@ -39,7 +36,6 @@ describe('insiders forget', () => {
   };
   let ch: ClickHouseClient;
   let service: Service | undefined;
-  let reader: Consumer | undefined;
   /** the change topic as read so far: key and value (null for a tombstone), in partition order */
   const topicMessages: { key: string; value: string | null; offset: number; partition: number }[] = [];
 
@@ -56,15 +52,13 @@ describe('insiders forget', () => {
   });
 
   afterAll(async () => {
-    await reader?.disconnect();
-    await service?.close();
     await ch.close();
   });
 
   it('erases an Insider everywhere, for good, while the service runs', async () => {
     await replayDataSet(config, { limit: 6000 });
-    service = await startService(config, silentLogger);
-    await caughtUp(pipeline.admin, config);
+    service = await pipeline.startService();
+    await pipeline.caughtUp();
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;
@@ -124,19 +118,13 @@ describe('insiders forget', () => {
     );
 
     // The change topic: their changes, then the tombstone (key = customer id, null value).
-    reader = pipeline.kafka.consumer({ groupId: uniqueName('changes-reader') });
-    await reader.connect();
-    await reader.subscribe({ topic: changesTopic, fromBeginning: true });
-    await reader.run({
-      eachMessage: ({ partition, message }) => {
-        topicMessages.push({
-          key: message.key?.toString() ?? '',
-          value: message.value === null ? null : message.value.toString(),
-          offset: Number(message.offset),
-          partition,
-        });
-        return Promise.resolve();
-      },
+    await pipeline.readTopic(changesTopic, (message, partition) => {
+      topicMessages.push({
+        key: message.key?.toString() ?? '',
+        value: message.value === null ? null : message.value.toString(),
+        offset: Number(message.offset),
+        partition,
+      });
     });
     const theirs = () => topicMessages.filter((m) => m.key === id);
     await waitFor(() => theirs().some((m) => m.value === null), { what: 'the tombstone' });
@@ -160,7 +148,7 @@ describe('insiders forget', () => {
     };
     await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
     await producer.disconnect();
-    await caughtUp(pipeline.admin, config);
+    await pipeline.caughtUp();
     await waitFor(() => service!.consumer!.totals.erased - erasedBefore > 1, { what: 'their events to be dropped' });
     expect((await service.sweepNow()).kind).toBe('swept');
     await service.results.flush();
@@ -222,7 +210,7 @@ describe('insiders forget', () => {
     };
     await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
     await producer.disconnect();
-    await caughtUp(pipeline.admin, config);
+    await pipeline.caughtUp();
     await waitFor(() => service!.consumer!.totals.erased - erasedBefore >= 1, { what: 'the event to be dropped' });
     expect(service!.consumer!.totals.erased - erasedBefore).toBe(1);
     expect(Object.keys(await pipeline.redis.hgetall(customerKey(id)))).toEqual(['z']);

@@ -14,6 +14,7 @@ import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { launchChromium } from '../support/browser.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
+import { modelDrivenByTest } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
@@ -155,8 +156,7 @@ describe('the segment report in headless Chromium', () => {
     const pipeline = usePipeline({
       ORDERS_PARTITIONS: '2',
       MODEL_K: '4',
-      REFIT_INTERVAL_MS: '3600000',
-      SWEEP_INTERVAL_MS: '3600000',
+      ...modelDrivenByTest,
     });
     const { config } = pipeline;
     let service: ServiceProcess | undefined;

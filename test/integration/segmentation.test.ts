@@ -1,43 +1,33 @@
 // The model loop on the real services: a refit under the lease stores and announces a model, every
 // customer is placed, and a customer who bought heavily and then stopped leaves the Insiders
 // through the sweep as the watermark moves on — reason "time", with no event of theirs.
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Consumer } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { createProducer } from '../../src/infra/kafka.js';
-import { silentLogger } from '../../src/log.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
-import { startService, type Service } from '../../src/service/service.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { type Service } from '../../src/service/service.js';
+import { replayDataSet } from '../support/pipeline.js';
+import { modelDrivenByTest } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
-import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 
 describe('segmentation loop: refit, placement, and leaving the Insiders as time passes', () => {
   const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
-    // schedules far off: the test drives refit and sweep itself
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
   const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
   const { keys } = pipeline;
   let service: Service | undefined;
-  let reader: Consumer | undefined;
-
-  afterAll(async () => {
-    await reader?.disconnect();
-    await service?.close();
-  });
 
   it('moves a lapsed Insider out through the sweep, with reason "time"', async () => {
     // Half a year of real history: 2010-12 to about 2011-06.
     await replayDataSet(config, { limit: 9000 });
 
-    service = await startService(config, silentLogger);
-    await caughtUp(pipeline.admin, config);
+    service = await pipeline.startService();
+    await pipeline.caughtUp();
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;
@@ -87,15 +77,9 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
 
     // The change stream says so: the whale's last change left the Insiders, for reason "time".
     const changes: Record<string, unknown>[] = [];
-    reader = pipeline.kafka.consumer({ groupId: uniqueName('changes-reader') });
-    await reader.connect();
-    await reader.subscribe({ topic: `${topic}.changes`, fromBeginning: true });
-    await reader.run({
-      eachMessage: ({ message }) => {
-        if (message.key?.toString() === whale)
-          changes.push(JSON.parse(message.value!.toString()) as Record<string, unknown>);
-        return Promise.resolve();
-      },
+    await pipeline.readTopic(config.model.changesTopic, (message) => {
+      if (message.key?.toString() === whale)
+        changes.push(JSON.parse(message.value!.toString()) as Record<string, unknown>);
     });
     await waitFor(() => changes.some((c) => c.reason === 'time'), { what: "the whale's time change" });
     const last = changes[changes.length - 1]!;

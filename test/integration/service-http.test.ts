@@ -4,6 +4,7 @@
 // the admin-only refit — and a SIGTERM that ends it cleanly.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
+import { modelDrivenByTest } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
@@ -27,9 +28,7 @@ describe('insiders run: the HTTP API and a clean stop', () => {
   const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
-    // no refit or sweep of their own: the test asks for the refit
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
   const { config } = pipeline;
   const topic = config.kafka.ordersTopic;

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
+import { modelDrivenByTest } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
@@ -20,8 +21,7 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
   const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '3',
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
   const { config } = pipeline;
   let clickhouse: ClickHouseClient;

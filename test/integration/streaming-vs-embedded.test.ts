@@ -3,16 +3,15 @@
 // >= 0.9), the Insiders fall in the policy's band with >= 40 % of revenue, every name is distinct
 // and no clustered segment is without revenue; a second refit on unchanged data keeps >= 99 % of
 // customers in their segment, the Insiders' id and every name.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { silentLogger } from '../../src/log.js';
 import { adjustedRandIndex } from '../../src/model/agreement.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
-import { startService, type Service } from '../../src/service/service.js';
+import { type Service } from '../../src/service/service.js';
 import { onlineRetailCsv } from '../support/data-set.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
+import { replayDataSet } from '../support/pipeline.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { customerFields } from '../support/state.js';
 
@@ -25,10 +24,6 @@ describe('streaming and embedded segmentation agree', () => {
   const { config } = pipeline;
   let service: Service | undefined;
 
-  afterAll(async () => {
-    await service?.close();
-  });
-
   async function streamingSegments(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const [id, [s]] of await customerFields(pipeline.redis, config, ['s'])) {
@@ -39,8 +34,8 @@ describe('streaming and embedded segmentation agree', () => {
 
   it('gives the same partition of customers, and keeps it across a refit', async () => {
     await replayDataSet(config);
-    service = await startService(config, silentLogger);
-    await caughtUp(pipeline.admin, config);
+    service = await pipeline.startService();
+    await pipeline.caughtUp();
     const first = await service.refitNow();
     expect(first.kind).toBe('fitted');
     if (first.kind !== 'fitted') return;

@@ -43,6 +43,9 @@ export function integrationConfig(overrides: Record<string, string> = {}): Confi
   });
 }
 
+/** Refit and sweep schedules an hour off: the test asks for refits and sweeps itself. */
+export const modelDrivenByTest = { REFIT_INTERVAL_MS: '3600000', SWEEP_INTERVAL_MS: '3600000' } as const;
+
 /**
  * integrationConfig plus an orders topic, its dead-letter and change topics and a consumer group of
  * the test's own: everything a test of the whole pipeline writes to. removePipeline() removes it.

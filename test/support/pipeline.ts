@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { expect, inject } from 'vitest';
-import type { Admin } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config } from '../../src/config.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { OrderConsumer, type ConsumerTotals } from '../../src/consumers/order-consumer.js';
@@ -13,6 +13,7 @@ import type { CheckoutEvent } from '../../src/events/schema.js';
 import { publishEvents } from '../../src/replay/publish.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
+import { uniqueName } from './names.js';
 import { redisState } from './service-process.js';
 import { waitFor } from './wait.js';
 import type { RedisClient } from '../../src/infra/redis.js';
@@ -89,4 +90,25 @@ export async function cleanPass(
   await caughtUp(admin, config);
   await consumer.close();
   return { state: await redisState(redis, config), totals: consumer.totals };
+}
+
+/**
+ * Reads `topic` from its beginning in a consumer group of its own, handing every message to
+ * `onMessage`; the caller disconnects the consumer it returns.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (message: KafkaMessage, partition: number) => void,
+): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId: uniqueName('topic-reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: ({ partition, message }) => {
+      onMessage(message, partition);
+      return Promise.resolve();
+    },
+  });
+  return consumer;
 }
