@@ -52,7 +52,6 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
-          maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
       },
