@@ -1,4 +1,21 @@
 import { defineConfig } from 'vitest/config';
+import LaneSequencer from './test/support/lane-sequencer.js';
+
+/**
+ * The fault lane: tests that start servers of their own (and stop, kill or lock them down), or kill
+ * and restart the service or its consumers. They wait more than they compute, so they share the
+ * workers with the shared-stack lane rather than run after it.
+ */
+const faultLane = [
+  'test/integration/own-servers.test.ts',
+  'test/integration/*-restart.test.ts',
+  'test/integration/*-security.test.ts',
+  'test/integration/clickhouse-outage.test.ts',
+  'test/integration/consumer-failure.test.ts',
+  'test/integration/consumer-script-failure.test.ts',
+  'test/integration/ingest-exactly-once.test.ts',
+  'test/integration/service-kill.test.ts',
+];
 
 /** The integration test files that run on both ClickHouse engines. */
 const clickhouseLane = [
@@ -8,9 +25,27 @@ const clickhouseLane = [
   'test/integration/clickhouse-sink-reads.test.ts',
 ];
 
+/**
+ * Every lane but the unit tests runs at once, three files at a time: on two cores most of a file's
+ * time is spent waiting (on the broker, a server of its own starting, a killed process's leases),
+ * so a third file keeps the cores busy without starving the broker and the consumers.
+ */
+const together = { groupOrder: 1 };
+const integrationWorkers = 3;
+
+const integration = {
+  environment: 'node' as const,
+  globalSetup: ['test/integration/global-setup.ts', 'test/integration/data-set-setup.ts'],
+  testTimeout: 120_000,
+  hookTimeout: 180_000,
+  maxWorkers: integrationWorkers,
+  sequence: together,
+};
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
+    sequence: { sequencer: LaneSequencer },
     projects: [
       {
         test: {
@@ -21,22 +56,23 @@ export default defineConfig({
         },
       },
       {
+        // Kafka, Redis and ClickHouse of the stack, shared with other runs: every file in topics,
+        // key prefixes and databases of its own.
         test: {
+          ...integration,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/integration/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          // Two cores: a couple of files at once keeps the broker and the consumers responsive.
-          maxWorkers: 2,
-          sequence: { groupOrder: 1 },
+          exclude: faultLane,
         },
+      },
+      {
+        test: { ...integration, name: 'faults', include: faultLane },
       },
       {
         // The tests that hold the state to account, again with the state on the stack's 3-master
         // Redis Cluster: every command and script must stay within one hash slot there.
         test: {
+          ...integration,
           name: 'integration-cluster',
           include: [
             'test/integration/ingest-exactly-once.test.ts',
@@ -45,13 +81,7 @@ export default defineConfig({
             'test/integration/due-times.test.ts',
             'test/integration/read-placement.test.ts',
           ],
-          environment: 'node',
           env: { INSIDERS_TEST_REDIS: 'cluster' },
-          globalSetup: ['test/integration/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          maxWorkers: 2,
-          sequence: { groupOrder: 2 },
         },
       },
       {
@@ -60,18 +90,13 @@ export default defineConfig({
         // releases, the stack runs 18.16. Tests that need a second server, an outage or TLS stay
         // on the stack only (test/README.md).
         test: {
+          ...integration,
           name: 'clickhouse-26.7',
           include: clickhouseLane,
-          environment: 'node',
-          globalSetup: ['test/integration/global-setup.ts'],
           setupFiles: ['test/support/chdb-lane.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
           // one engine per process: a fresh worker process for every file
           pool: 'forks',
           isolate: true,
-          maxWorkers: 2,
-          sequence: { groupOrder: 3 },
         },
       },
     ],

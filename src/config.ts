@@ -113,6 +113,19 @@ export const configSchema = z.object({
   KAFKA_FETCH_BYTES: integer(64 * 1024, 64 * 1024 * 1024)
     .default(4 * 1024 * 1024)
     .describe('bytes a fetch takes per partition (64 KiB–64 MiB)'),
+  // kafkajs retries a failed request this many times, waiting 200 ms, then about twice as long each
+  // time (capped at 30 s): 8 rides out about 50 s of a broker away. A consumer's group work retries
+  // at most 5 times (kafkajs' own), then the consumer crashes and restarts itself.
+  KAFKA_RETRIES: integer(0, 100)
+    .default(8)
+    .describe(
+      'retries of a failed Kafka request, 200 ms apart, then twice as long each time (0–100); a consumer: 5 at most',
+    ),
+  // A consumer that stops heartbeating (a killed process) keeps its partitions this long, until the
+  // group coordinator drops it; the broker accepts 6 s to 300 s by default.
+  KAFKA_SESSION_TIMEOUT_MS: integer(6000, 300_000)
+    .default(30_000)
+    .describe("ms a consumer that stopped heartbeating keeps its partitions (6000–300000, within the broker's limits)"),
   // A partition with messages pending and no offset committed for this long fails readiness.
   CONSUMER_STALL_SECONDS: integer(10, 86_400)
     .default(300)
@@ -135,6 +148,10 @@ export const configSchema = z.object({
     .describe("Kafka topic name: customers' segment changes out"),
   REFIT_INTERVAL_MS: integer(1000, 86_400_000).default(300_000).describe('time between refits, in ms (1000–86400000)'),
   SWEEP_INTERVAL_MS: integer(1000, 86_400_000).default(60_000).describe('time between sweeps, in ms (1000–86400000)'),
+  // A refit or a shard's sweep renews its lease between batches; a holder that died frees it after this.
+  LEASE_TTL_MS: integer(5000, 3_600_000)
+    .default(60_000)
+    .describe('ms a refit or sweep lease lasts unrenewed: how long a crashed holder blocks the next (5000–3600000)'),
   REFIT_SAMPLE_SIZE: integer(100, 10_000_000).default(200_000).describe('customers sampled for a refit (100–10000000)'),
   MODEL_K: integer(2, 50)
     .optional()
@@ -252,6 +269,10 @@ export interface Config {
     readonly fetchBytesPerPartition: number;
     /** seconds a partition may have messages pending without an offset committed before /readyz fails */
     readonly stallSeconds: number;
+    /** times kafkajs retries a failed request before giving up (a consumer then crashes and restarts) */
+    readonly retries: number;
+    /** ms a consumer that stopped heartbeating keeps its partitions */
+    readonly sessionTimeoutMs: number;
     /** undefined: no authentication */
     readonly sasl:
       { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string } | undefined;
@@ -299,6 +320,8 @@ export interface Config {
     readonly changesTopic: string;
     readonly refitIntervalMs: number;
     readonly sweepIntervalMs: number;
+    /** ms a refit or sweep lease lasts unrenewed */
+    readonly leaseTtlMs: number;
     /** customers sampled for a refit */
     readonly refitSampleSize: number;
     /** a fixed k, or undefined to choose k by silhouette in kRange */
@@ -368,6 +391,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ordersPartitions: c.ORDERS_PARTITIONS,
       fetchBytesPerPartition: c.KAFKA_FETCH_BYTES,
       stallSeconds: c.CONSUMER_STALL_SECONDS,
+      retries: c.KAFKA_RETRIES,
+      sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
       sasl:
         c.KAFKA_SASL_MECHANISM === undefined
           ? undefined
@@ -422,6 +447,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       changesTopic: c.SEGMENT_CHANGES_TOPIC,
       refitIntervalMs: c.REFIT_INTERVAL_MS,
       sweepIntervalMs: c.SWEEP_INTERVAL_MS,
+      leaseTtlMs: c.LEASE_TTL_MS,
       refitSampleSize: c.REFIT_SAMPLE_SIZE,
       k: c.MODEL_K,
       kRange: c.MODEL_K_RANGE,

@@ -24,7 +24,7 @@ import type { Config } from '../config.js';
 import { ConsumerFailedError, InsidersError, isRetryable } from '../errors.js';
 import { EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../events/decode.js';
 import type { BusinessRules } from '../features/filters.js';
-import { createProducer, ensureTopics } from '../infra/kafka.js';
+import { consumerRetry, createProducer, ensureTopics } from '../infra/kafka.js';
 import type { Logger } from '../log.js';
 import { RetryAbandoned, retryUntilDone } from '../retry.js';
 import type { SegmentAssigner } from '../segmentation/assigner.js';
@@ -176,8 +176,10 @@ export class OrderConsumer {
       groupId: options.config.kafka.consumerGroup,
       maxBytesPerPartition: this.fetch.maxBytesPerPartition,
       maxBytes: this.fetch.maxBytes,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.config.kafka.sessionTimeoutMs,
+      // a third of the session at most, so that one lost heartbeat never ends it
+      heartbeatInterval: Math.min(3_000, Math.floor(options.config.kafka.sessionTimeoutMs / 3)),
+      retry: consumerRetry(options.config.kafka),
     });
     this.producer = createProducer(options.kafka);
     this.log = options.logger.child({ component: 'order-consumer' });

@@ -1,5 +1,5 @@
 // Kafka client factory: kafkajs with its log lines routed into pino, and SASL and TLS from the config.
-import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type Producer, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { tlsConnectionOptions } from './tls.js';
@@ -31,6 +31,9 @@ export function kafkaLogLevel(level: logLevel, entry: LogEntry['log']): 'error' 
   return levels[level] ?? 'info';
 }
 
+/** The first wait before a retry; kafkajs doubles it (randomised by a fifth) up to 30 s. */
+const INITIAL_RETRY_MS = 200;
+
 export function createKafka(config: Config['kafka'], logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
@@ -43,10 +46,21 @@ export function createKafka(config: Config['kafka'], logger: Logger): Kafka {
         const { message, ...context } = entry;
         log[kafkaLogLevel(level, entry)](context, message);
       },
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: { initialRetryTime: INITIAL_RETRY_MS, retries: config.retries },
     ...(config.tls && { ssl: tlsConnectionOptions(config.tls) }),
     ...(config.sasl && { sasl: saslOptions(config.sasl) }),
   });
+}
+
+/** kafkajs' own retries for a consumer's group work, whatever the client's. */
+const CONSUMER_RETRIES = 5;
+
+/**
+ * A consumer's retry settings: kafkajs' five, fewer when KAFKA_RETRIES asks for fewer, so that a
+ * broker away ends in the consumer's crash and restart as soon as the setting says.
+ */
+export function consumerRetry(config: Pick<Config['kafka'], 'retries'>): RetryOptions {
+  return { initialRetryTime: INITIAL_RETRY_MS, retries: Math.min(CONSUMER_RETRIES, config.retries) };
 }
 
 function saslOptions(sasl: NonNullable<Config['kafka']['sasl']>): SASLOptions {

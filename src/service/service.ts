@@ -68,7 +68,6 @@ export interface Service {
   close(): Promise<void>;
 }
 
-const LEASE_TTL_MS = 60_000;
 const READINESS_TIMEOUT_MS = 2_000;
 const RECENT_CHANGES = 10;
 
@@ -212,7 +211,7 @@ async function start(
 
   const sweepOnce = () =>
     exclusive(async () => {
-      const outcome = await sweep(redis, store, assigner, { leaseTtlMs: LEASE_TTL_MS, now, startedAtMs });
+      const outcome = await sweep(redis, store, assigner, { leaseTtlMs: config.model.leaseTtlMs, now, startedAtMs });
       if (outcome.kind === 'swept') {
         const { lateness, ...counts } = outcome;
         const model = assigner.currentModel;
@@ -253,7 +252,7 @@ async function start(
         refit(redis, store, models, {
           sampleSize: config.model.refitSampleSize,
           windowDays: config.state.windowDays,
-          leaseTtlMs: LEASE_TTL_MS,
+          leaseTtlMs: config.model.leaseTtlMs,
           now,
           fit: {
             scaler: config.model.scaler,

@@ -2,21 +2,15 @@
 // slice of the data set goes through the service with two refits, further events and a sweep after
 // the clock has moved on, so changes of every reason (event, refit, time) occur; then the whole
 // topic is read back and compared with segment_changes_dedup, change by change.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
+import { createProducer } from '../../src/infra/kafka.js';
 import { segmentChangeSchema, type SegmentChangeMessage } from '../../src/segmentation/change-schema.js';
-import { startService, type Service } from '../../src/service/service.js';
-import { removePipeline } from '../support/cleanup.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { pipelineConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { type Service } from '../../src/service/service.js';
+import { replayDataSet } from '../support/pipeline.js';
+import { modelDrivenByTest } from '../support/integration.js';
+import { usePipeline, type Pipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
-import { keysOf } from '../support/state.js';
 
 interface ChangeRow {
   change_id: string;
@@ -31,77 +25,49 @@ interface ChangeRow {
 
 /** Every message of `topic` up to its end offsets as they are now, in partition order. */
 async function readWholeTopic(
-  kafka: Kafka,
-  admin: Admin,
+  pipeline: Pipeline,
   topic: string,
-): Promise<{ consumer: Consumer; messages: { key: string; value: SegmentChangeMessage }[] }> {
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+): Promise<{ key: string; value: SegmentChangeMessage }[]> {
+  const ends = new Map((await pipeline.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
   const reached = new Map<number, number>();
   const messages: { key: string; value: SegmentChangeMessage }[] = [];
-  const consumer = kafka.consumer({ groupId: uniqueName('changes-reader') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: ({ partition, message }) => {
-      messages.push({
-        key: message.key?.toString() ?? '',
-        value: JSON.parse(message.value!.toString()) as SegmentChangeMessage,
-      });
-      reached.set(partition, Number(message.offset) + 1);
-      return Promise.resolve();
-    },
+  await pipeline.readTopic(topic, (message, partition) => {
+    messages.push({
+      key: message.key?.toString() ?? '',
+      value: JSON.parse(message.value!.toString()) as SegmentChangeMessage,
+    });
+    reached.set(partition, Number(message.offset) + 1);
   });
   await waitFor(() => [...ends].every(([p, end]) => (reached.get(p) ?? 0) >= end), {
     timeoutMs: 60_000,
     what: 'the change topic to be read to its end',
   });
-  return { consumer, messages };
+  return messages;
 }
 
 describe('change topic against ClickHouse', () => {
-  const config = pipelineConfig({
+  const pipeline = usePipeline({
     ORDERS_PARTITIONS: '3',
     MODEL_K: '4',
-    // schedules far off: the test drives refit and sweep itself
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
+  const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
   const changesTopic = config.model.changesTopic;
-  let kafka: Kafka;
-  let admin: Admin;
-  let redis: Redis;
   let service: Service | undefined;
-  let reader: Consumer | undefined;
-
-  beforeAll(async () => {
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    await reader?.disconnect();
-    await service?.close();
-    await removePipeline(config, redis, admin);
-    await redis.quit();
-    await admin.disconnect();
-  });
 
   it('holds the same changes, each once, in seq order per customer, each starting where the last ended', async () => {
     // 2010-12 to about 2011-05, then a model; then events to about 2011-09, with every changed
     // customer placed at once; a second refit; then the clock jumps a year on and a sweep runs.
     await replayDataSet(config, { limit: 7000 });
-    service = await startService(config, silentLogger);
-    await caughtUp(admin, config);
+    service = await pipeline.startService();
+    await pipeline.caughtUp();
     expect((await service.refitNow()).kind).toBe('fitted');
     await replayDataSet(config, { limit: 14_000 });
-    await caughtUp(admin, config);
+    await pipeline.caughtUp();
     expect((await service.refitNow()).kind).toBe('fitted');
 
-    const producer = createProducer(kafka);
+    const producer = createProducer(pipeline.kafka);
     await producer.connect();
     const later = {
       schemaVersion: 1,
@@ -115,12 +81,11 @@ describe('change topic against ClickHouse', () => {
     };
     await producer.send({ topic, messages: [{ key: later.customerId, value: JSON.stringify(later) }] });
     await producer.disconnect();
-    await caughtUp(admin, config);
+    await pipeline.caughtUp();
     expect((await service.sweepNow()).kind).toBe('swept');
     await service.results.flush();
 
-    const read = await readWholeTopic(kafka, admin, changesTopic);
-    reader = read.consumer;
+    const messages = await readWholeTopic(pipeline, changesTopic);
     const ch = createClickHouse(config.clickhouse);
     const rows = async <T>(query: string) => (await ch.query({ query, format: 'JSONEachRow' })).json<T>();
     const recorded = await rows<ChangeRow>(
@@ -130,7 +95,6 @@ describe('change topic against ClickHouse', () => {
     await ch.close();
 
     // Every reason occurred, and the slice is large enough to mean something.
-    const messages = read.messages;
     for (const m of messages) expect(segmentChangeSchema.safeParse(m.value).success, m.value.changeId).toBe(true);
     for (const m of messages) expect(m.key).toBe(m.value.customerId);
     expect(new Set(messages.map((m) => m.value.reason))).toEqual(new Set(['event', 'refit', 'time']));
@@ -201,9 +165,9 @@ describe('change topic against ClickHouse', () => {
 
     // And Redis counted the same number of changes per customer (sc).
     const sample = [...topicByCustomer.keys()].slice(0, 500);
-    const pipeline = redis.pipeline();
-    for (const id of sample) pipeline.hget(keysOf(config).customer(id), 'sc');
-    const counts = ((await pipeline.exec()) ?? []).map(([, v]) => Number(v));
+    const reads = pipeline.redis.pipeline();
+    for (const id of sample) reads.hget(pipeline.keys.customer(id), 'sc');
+    const counts = ((await reads.exec()) ?? []).map(([, v]) => Number(v));
     expect(counts).toEqual(sample.map((id) => topicByCustomer.get(id)!.length));
   });
 });

@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { unlinkPrefix } from '../support/cleanup.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { integrationConfig } from '../support/integration.js';
+import { integrationConfig, modelDrivenByTest } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownClickHouse, type OwnClickHouse } from '../support/own-clickhouse.js';
 import { customerFields } from '../support/state.js';
@@ -37,8 +37,7 @@ describe('ClickHouse outage during a replay', () => {
       CONSUMER_GROUP: uniqueName('state'),
       ORDERS_PARTITIONS: '3',
       MODEL_K: '4',
-      REFIT_INTERVAL_MS: '3600000',
-      SWEEP_INTERVAL_MS: '3600000',
+      ...modelDrivenByTest,
     });
     admin = createKafka(config.kafka, silentLogger).admin();
     await admin.connect();

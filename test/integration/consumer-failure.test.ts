@@ -15,9 +15,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
-import { exited, spawnCli } from '../support/cli.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { onlineRetailCsv } from '../support/data-set.js';
+import { replayDataSet } from '../support/pipeline.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
@@ -102,6 +101,8 @@ describe('a consumer whose group an ACL refuses', () => {
       DEAD_LETTER_TOPIC: `${topic}.dlq`,
       SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
       CONSUMER_GROUP: uniqueName('denied'),
+      // the test's own clients (replayDataSet's producer) connect as the ingest user too
+      ...asIngest,
       ORDERS_PARTITIONS: '2',
       REFIT_INTERVAL_MS: String(86_400_000),
       SWEEP_INTERVAL_MS: String(86_400_000),
@@ -190,11 +191,7 @@ describe('a consumer whose group an ACL refuses', () => {
 
   /** Publishes the data set's first 300 events to `config`'s orders topic. */
   async function publish(config: Config): Promise<void> {
-    const replay = spawnCli(['replay', onlineRetailCsv, '--limit', '300', '--topic', config.kafka.ordersTopic], {
-      ...serviceEnv(config, asIngest),
-      LOG_LEVEL: 'warn',
-    });
-    expect(await exited(replay), replay.output()).toBe(0);
+    await replayDataSet(config, { limit: 300 });
   }
 
   it('insiders run refused its group while it consumes exits with code 1 the same way', async () => {

@@ -2,20 +2,17 @@
 // dead-letter topic with its reason and original bytes, every valid one is applied once, and the
 // consumer keeps running.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Consumer, Kafka, Message } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import type { Consumer, Message } from 'kafkajs';
 import { OrderConsumer } from '../../src/consumers/order-consumer.js';
 import type { RejectReason } from '../../src/events/decode.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
+import { createProducer } from '../../src/infra/kafka.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
-import { integrationConfig } from '../support/integration.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
-import { keysOf } from '../support/state.js';
 
 const validOrder = (n: number) => ({
   schemaVersion: 1,
@@ -66,37 +63,20 @@ function corpus(): [RejectReason, string | Buffer][] {
 }
 
 describe('dead-letter topic: malformed messages never stop the partition', () => {
-  const topic = uniqueName('orders');
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    CONSUMER_GROUP: uniqueName('state'),
-    ORDERS_PARTITIONS: '2',
-  });
-  let kafka: Kafka;
-  let admin: Admin;
-  let redis: Redis;
+  const pipeline = usePipeline({ ORDERS_PARTITIONS: '2' });
+  const { config } = pipeline;
+  const topic = config.kafka.ordersTopic;
   let consumer: OrderConsumer;
   let reader: Consumer | undefined;
 
   beforeAll(async () => {
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
-    const store = await StateStore.open(redis, storeOptions(config));
-    consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger: silentLogger });
+    const store = await StateStore.open(pipeline.redis, storeOptions(config));
+    consumer = new OrderConsumer({ kafka: pipeline.kafka, store, config, rules: defaultRules, logger: silentLogger });
   });
 
   afterAll(async () => {
     await reader?.disconnect();
     await consumer.close();
-    const keys = await redis.keys(`${config.redis.keyPrefix}:*`);
-    if (keys.length > 0) await redis.unlink(...keys);
-    await redis.quit();
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
-    await admin.disconnect();
   });
 
   it('dead-letters each bad message with its reason and applies each valid one once', async () => {
@@ -112,11 +92,11 @@ describe('dead-letter topic: malformed messages never stop the partition', () =>
       }
     }
     await consumer.start();
-    const producer = createProducer(kafka);
+    const producer = createProducer(pipeline.kafka);
     await producer.connect();
     // The 5 MB message goes alone: one produce request stays under the broker's limit.
     for (const m of messages) await producer.send({ topic, acks: -1, messages: [m] });
-    await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
+    await waitFor(async () => (await consumerLag(pipeline.admin, config.kafka.consumerGroup, topic)) === 0, {
       timeoutMs: 120_000,
       intervalMs: 250,
       what: 'the consumer to get through the corpus',
@@ -124,7 +104,7 @@ describe('dead-letter topic: malformed messages never stop the partition', () =>
 
     // Every bad message is in the dead-letter topic: its bytes, key and reason.
     const dead = new Map<number, { reason: string; value: Buffer | null; key: string; source: string }>();
-    reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxBytesPerPartition: 8 * 1024 * 1024 });
+    reader = pipeline.kafka.consumer({ groupId: uniqueName('dlq-reader'), maxBytesPerPartition: 8 * 1024 * 1024 });
     await reader.connect();
     await reader.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
     await reader.run({
@@ -151,12 +131,13 @@ describe('dead-letter topic: malformed messages never stop the partition', () =>
     // Valid ones applied once each, and the consumer is still consuming.
     const late = validOrder(++valid);
     await producer.send({ topic, acks: -1, messages: [{ key: late.customerId, value: JSON.stringify(late) }] });
-    await waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
+    await waitFor(async () => (await consumerLag(pipeline.admin, config.kafka.consumerGroup, topic)) === 0, {
       what: 'the late valid event',
     });
     await producer.disconnect();
     let orders = 0;
-    for (let c = 0; c < 7; c++) orders += Number((await redis.hget(keysOf(config).customer(`c${c}`), 'o')) ?? 0);
+    for (let c = 0; c < 7; c++)
+      orders += Number((await pipeline.redis.hget(pipeline.keys.customer(`c${c}`), 'o')) ?? 0);
     expect(orders).toBe(valid);
     expect(consumer.totals.applied).toBe(valid);
   });

@@ -3,47 +3,36 @@
 // and when they come due — never by reading every customer. After each part and a sweep, every
 // customer's segment in Redis is what a brute-force placement of every customer at the same "now"
 // gives, and every customer has a due entry.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { computeFeatures } from '../../src/features/features.js';
-import type { RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { placeCustomers } from '../../src/model/model.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
-import { removePipeline } from '../support/cleanup.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { connectClients, pipelineConfig } from '../support/integration.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { customerFields, keysOf } from '../support/state.js';
 
 describe('placement by due times', () => {
-  const config = pipelineConfig({
+  const pipeline = usePipeline({
     ORDERS_PARTITIONS: '3',
     MODEL_K: '5',
     // schedules far off: the test drives refit and sweep itself
     REFIT_INTERVAL_MS: '3600000',
     SWEEP_INTERVAL_MS: '3600000',
   });
-  let admin: Admin;
-  let redis: RedisClient;
+  const { config } = pipeline;
   let service: Service | undefined;
-
-  beforeAll(async () => {
-    ({ admin, redis } = await connectClients(config));
-  });
 
   afterAll(async () => {
     await service?.close();
-    await removePipeline(config, redis, admin);
-    await redis.quit();
-    await admin.disconnect();
   });
 
   /** Customers whose segment in Redis differs from placing every customer at the watermark. */
   async function differencesFromBruteForce(store: StateStore): Promise<string[]> {
     const model = service!.assigner.currentModel!;
     const nowMs = (await store.watermarkMs())!;
-    const stored = await customerFields(redis, config, ['s']);
+    const stored = await customerFields(pipeline.redis, config, ['s']);
     const states = await store.customersById([...stored.keys()]);
     const features = states.map((s) => computeFeatures(s, nowMs, config.state.windowDays));
     const placed = new Map(placeCustomers(model, features).map((p) => [p.customerId, String(p.segmentId)]));
@@ -55,7 +44,7 @@ describe('placement by due times', () => {
     // Every customer has a due entry.
     let indexed = 0;
     const keys = keysOf(config);
-    for (let shard = 0; shard < keys.shards; shard++) indexed += await redis.zcard(keys.shard(shard).due);
+    for (let shard = 0; shard < keys.shards; shard++) indexed += await pipeline.redis.zcard(keys.shard(shard).due);
     expect(indexed).toBe(stored.size);
     return differing;
   }
@@ -64,10 +53,10 @@ describe('placement by due times', () => {
     // Part 1 (about five months of history), then a refit: every customer placed under it.
     await replayDataSet(config, { limit: 8000 });
     service = await startService(config, silentLogger);
-    await caughtUp(admin, config);
+    await caughtUp(pipeline.admin, config);
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
-    const store = await StateStore.open(redis, storeOptions(config));
+    const store = await StateStore.open(pipeline.redis, storeOptions(config));
     expect(await differencesFromBruteForce(store)).toEqual([]);
 
     // Parts 2 and 3: later events (the earlier ones again, deduplicated). Customers with events are
@@ -75,7 +64,7 @@ describe('placement by due times', () => {
     let timeMoves = 0;
     for (const limit of [16_000, 26_000]) {
       await replayDataSet(config, { limit });
-      await caughtUp(admin, config);
+      await caughtUp(pipeline.admin, config);
       const swept = await service.sweepNow();
       expect(swept.kind).toBe('swept');
       if (swept.kind !== 'swept') return;

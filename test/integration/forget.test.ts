@@ -3,30 +3,24 @@
 // change topic; and neither the whole history replayed again (late duplicates of their events)
 // nor a new order of theirs, nor a placement row written after the erasure brings them back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
-import { startService, type Service } from '../../src/service/service.js';
+import { createProducer } from '../../src/infra/kafka.js';
+import { type Service } from '../../src/service/service.js';
 import { customerRow, TABLES } from '../../src/sinks/schema.js';
-import { removePipeline } from '../support/cleanup.js';
 import { exited, spawnCli } from '../support/cli.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { pipelineConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { replayDataSet } from '../support/pipeline.js';
+import { modelDrivenByTest } from '../support/integration.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
-import { keysOf } from '../support/state.js';
 
 describe('insiders forget', () => {
-  const config = pipelineConfig({
+  const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
+  const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
   const changesTopic = config.model.changesTopic;
   const cliEnv: Record<string, string> = {
@@ -40,12 +34,8 @@ describe('insiders forget', () => {
     SEGMENT_CHANGES_TOPIC: changesTopic,
     LOG_LEVEL: 'warn',
   };
-  let kafka: Kafka;
-  let admin: Admin;
-  let redis: Redis;
   let ch: ClickHouseClient;
   let service: Service | undefined;
-  let reader: Consumer | undefined;
   /** the change topic as read so far: key and value (null for a tombstone), in partition order */
   const topicMessages: { key: string; value: string | null; offset: number; partition: number }[] = [];
 
@@ -55,30 +45,20 @@ describe('insiders forget', () => {
     expect(await exited(child), child.output()).toBe(0);
     return child.output();
   };
-  const customerKey = (id: string) => keysOf(config).customer(id);
+  const customerKey = (id: string) => pipeline.keys.customer(id);
 
-  beforeAll(async () => {
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
+  beforeAll(() => {
     ch = createClickHouse(config.clickhouse);
   });
 
   afterAll(async () => {
-    await reader?.disconnect();
-    await service?.close();
     await ch.close();
-    await removePipeline(config, redis, admin);
-    await redis.quit();
-    await admin.disconnect();
   });
 
   it('erases an Insider everywhere, for good, while the service runs', async () => {
     await replayDataSet(config, { limit: 6000 });
-    service = await startService(config, silentLogger);
-    await caughtUp(admin, config);
+    service = await pipeline.startService();
+    await pipeline.caughtUp();
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;
@@ -95,13 +75,13 @@ describe('insiders forget', () => {
     const [before] = await rows<{ customers: string; changes: string }>(
       `SELECT (SELECT count() FROM current_customers) AS customers, (SELECT count() FROM segment_changes_dedup) AS changes`,
     );
-    expect(Number((await redis.hget(customerKey(id), 'o')) ?? 0)).toBeGreaterThan(0);
+    expect(Number((await pipeline.redis.hget(customerKey(id), 'o')) ?? 0)).toBeGreaterThan(0);
 
     const output = await forget(id);
     expect(output).toContain(`customer ${id} erased: state removed`);
 
     // Redis: nothing of theirs but the erasure marker; the store knows no such customer.
-    const hash = await redis.hgetall(customerKey(id));
+    const hash = await pipeline.redis.hgetall(customerKey(id));
     expect(Object.keys(hash)).toEqual(['z']);
     expect(Number(hash.z)).toBeGreaterThan(Date.parse('2020-01-01'));
     // ClickHouse: gone from every view; everyone else still there.
@@ -138,19 +118,13 @@ describe('insiders forget', () => {
     );
 
     // The change topic: their changes, then the tombstone (key = customer id, null value).
-    reader = kafka.consumer({ groupId: uniqueName('changes-reader') });
-    await reader.connect();
-    await reader.subscribe({ topic: changesTopic, fromBeginning: true });
-    await reader.run({
-      eachMessage: ({ partition, message }) => {
-        topicMessages.push({
-          key: message.key?.toString() ?? '',
-          value: message.value === null ? null : message.value.toString(),
-          offset: Number(message.offset),
-          partition,
-        });
-        return Promise.resolve();
-      },
+    await pipeline.readTopic(changesTopic, (message, partition) => {
+      topicMessages.push({
+        key: message.key?.toString() ?? '',
+        value: message.value === null ? null : message.value.toString(),
+        offset: Number(message.offset),
+        partition,
+      });
     });
     const theirs = () => topicMessages.filter((m) => m.key === id);
     await waitFor(() => theirs().some((m) => m.value === null), { what: 'the tombstone' });
@@ -160,7 +134,7 @@ describe('insiders forget', () => {
     // Late duplicates (the whole slice again) and a new order of theirs: dropped, nothing comes back.
     const erasedBefore = service.consumer!.totals.erased;
     await replayDataSet(config, { limit: 6000 });
-    const producer = createProducer(kafka);
+    const producer = createProducer(pipeline.kafka);
     await producer.connect();
     const order = {
       schemaVersion: 1,
@@ -174,11 +148,11 @@ describe('insiders forget', () => {
     };
     await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
     await producer.disconnect();
-    await caughtUp(admin, config);
+    await pipeline.caughtUp();
     await waitFor(() => service!.consumer!.totals.erased - erasedBefore > 1, { what: 'their events to be dropped' });
     expect((await service.sweepNow()).kind).toBe('swept');
     await service.results.flush();
-    expect(Object.keys(await redis.hgetall(customerKey(id)))).toEqual(['z']);
+    expect(Object.keys(await pipeline.redis.hgetall(customerKey(id)))).toEqual(['z']);
     expect(sorted(await shown())).toEqual(none);
 
     // A placement row written after the erasure (one already in flight when it ran) shows nothing.
@@ -222,7 +196,7 @@ describe('insiders forget', () => {
     const id = 'never-seen-1';
     expect(await forget(id)).toContain(`customer ${id} erased: no state was held`);
     const erasedBefore = service!.consumer!.totals.erased;
-    const producer = createProducer(kafka);
+    const producer = createProducer(pipeline.kafka);
     await producer.connect();
     const order = {
       schemaVersion: 1,
@@ -236,10 +210,10 @@ describe('insiders forget', () => {
     };
     await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
     await producer.disconnect();
-    await caughtUp(admin, config);
+    await pipeline.caughtUp();
     await waitFor(() => service!.consumer!.totals.erased - erasedBefore >= 1, { what: 'the event to be dropped' });
     expect(service!.consumer!.totals.erased - erasedBefore).toBe(1);
-    expect(Object.keys(await redis.hgetall(customerKey(id)))).toEqual(['z']);
+    expect(Object.keys(await pipeline.redis.hgetall(customerKey(id)))).toEqual(['z']);
     await service!.results.flush();
     expect(await rows(`SELECT customer_id FROM current_customers WHERE customer_id = '${id}'`)).toEqual([]);
   });

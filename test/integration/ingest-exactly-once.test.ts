@@ -10,7 +10,7 @@ import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { exited, spawnCli } from '../support/cli.js';
-import { onlineRetailCsv } from '../support/data-set.js';
+import { replayDataSet } from '../support/pipeline.js';
 import { integrationConfig } from '../support/integration.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { uniqueName } from '../support/names.js';
@@ -19,8 +19,7 @@ import { keysOf } from '../support/state.js';
 import { redisEnv, redisState } from '../support/service-process.js';
 import { unlinkPrefix } from '../support/cleanup.js';
 
-const dataSet = onlineRetailCsv;
-const LIMIT = '12000';
+const LIMIT = 12_000;
 
 function pipelineConfig(): Config {
   const topic = uniqueName('orders');
@@ -41,13 +40,13 @@ function cliEnv(config: Config): Record<string, string> {
     DEAD_LETTER_TOPIC: config.kafka.deadLetterTopic,
     CONSUMER_GROUP: config.kafka.consumerGroup,
     ORDERS_PARTITIONS: String(config.kafka.ordersPartitions),
+    KAFKA_SESSION_TIMEOUT_MS: String(config.kafka.sessionTimeoutMs),
     LOG_LEVEL: 'warn',
   };
 }
 
 async function replay(config: Config): Promise<void> {
-  const child = spawnCli(['replay', dataSet, '--limit', LIMIT], cliEnv(config));
-  expect(await exited(child), child.output()).toBe(0);
+  await replayDataSet(config, { limit: LIMIT });
 }
 
 /** Every key of a prefix with its full content (hash fields sorted), keyed without the prefix. */

@@ -1,60 +1,38 @@
 // The whole data set through the real pipeline — CSV replayer -> Kafka -> consumer -> Redis — and
 // every customer's features compared with an independent batch computation over the same CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import { OrderConsumer } from '../../src/consumers/order-consumer.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { featuresAt } from '../../src/features/features.js';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
-import { unlinkPrefix } from '../support/cleanup.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { referenceFeatures, type ReferenceFeatures } from '../support/reference-features.js';
 
 const dataSet = onlineRetailCsv;
 
 describe('ingest: the full Online Retail data set through Kafka into Redis', () => {
-  const topic = uniqueName('orders');
-  const config = integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    CONSUMER_GROUP: uniqueName('state'),
-    ORDERS_PARTITIONS: '3',
-  });
-  let admin: Admin;
-  let redis: Redis;
+  const pipeline = usePipeline({ ORDERS_PARTITIONS: '3' });
+  const { config } = pipeline;
   let consumer: OrderConsumer;
   let store: StateStore;
 
   beforeAll(async () => {
-    const kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
-    store = await StateStore.open(redis, storeOptions(config));
-    consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger: silentLogger });
+    store = await StateStore.open(pipeline.redis, storeOptions(config));
+    consumer = new OrderConsumer({ kafka: pipeline.kafka, store, config, rules: defaultRules, logger: silentLogger });
   });
 
   afterAll(async () => {
     await consumer.close();
-    await unlinkPrefix(redis, config.redis.keyPrefix);
-    await redis.quit();
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
-    await admin.disconnect();
   });
 
   it('gives every customer the features of an independent batch computation, to the penny', async () => {
     await replayDataSet(config);
 
     await consumer.start();
-    await caughtUp(admin, config, 240_000);
+    await caughtUp(pipeline.admin, config, 240_000);
     expect(consumer.totals.deadLettered).toBe(0);
 
     const reference = await referenceFeatures(dataSet, config.state.windowDays);

@@ -8,19 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { launchChromium } from '../support/browser.js';
-import { removePipeline } from '../support/cleanup.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
-import { pipelineConfig } from '../support/integration.js';
+import { modelDrivenByTest } from '../support/integration.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
   ADMIN_TOKEN,
@@ -158,35 +153,23 @@ describe('the segment report in headless Chromium', () => {
   });
 
   describe('GET /report from a running service', () => {
-    const config = pipelineConfig({
+    const pipeline = usePipeline({
       ORDERS_PARTITIONS: '2',
       MODEL_K: '4',
-      REFIT_INTERVAL_MS: '3600000',
-      SWEEP_INTERVAL_MS: '3600000',
+      ...modelDrivenByTest,
     });
-    let admin: Admin;
-    let redis: Redis;
+    const { config } = pipeline;
     let service: ServiceProcess | undefined;
 
-    beforeAll(async () => {
-      admin = createKafka(config.kafka, silentLogger).admin();
-      await admin.connect();
-      redis = createRedis(config.redis);
-      await redis.connect();
-    });
-
-    afterAll(async () => {
+    afterAll(() => {
       if (service?.child.exitCode === null) service.child.kill('SIGKILL');
-      await removePipeline(config, redis, admin);
-      await redis.quit();
-      await admin.disconnect();
     });
 
     it('serves the current model over the state: no request, no error, every chart, the exact sizes kept in Redis', async () => {
       await replayDataSet(config, { limit: 3000 });
       service = await startServiceProcess([], serviceEnv(config));
       const { base } = service;
-      await caughtUp(admin, config);
+      await caughtUp(pipeline.admin, config);
       // before a model: a clear answer, no page
       expect((await fetch(`${base}/report`)).status).toBe(503);
       const refit = await fetch(`${base}/refit`, {
@@ -204,7 +187,7 @@ describe('the segment report in headless Chromium', () => {
       expectEveryChart(opened, 5);
       expect(opened.marks['scatter-recency']!.marks).toBeGreaterThan(100);
 
-      const store = await StateStore.open(redis, storeOptions(config));
+      const store = await StateStore.open(pipeline.redis, storeOptions(config));
       const sizes = await store.segmentSizes();
       const total = [...sizes.values()].reduce((a, b) => a + b, 0);
       expect(opened.table).toHaveLength(5);

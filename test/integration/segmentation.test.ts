@@ -1,76 +1,49 @@
 // The model loop on the real services: a refit under the lease stores and announces a model, every
 // customer is placed, and a customer who bought heavily and then stopped leaves the Insiders
 // through the sweep as the watermark moves on — reason "time", with no event of theirs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
+import { createProducer } from '../../src/infra/kafka.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
-import { startService, type Service } from '../../src/service/service.js';
-import { removePipeline } from '../support/cleanup.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { pipelineConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { type Service } from '../../src/service/service.js';
+import { replayDataSet } from '../support/pipeline.js';
+import { modelDrivenByTest } from '../support/integration.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
-import { keysOf } from '../support/state.js';
 
 describe('segmentation loop: refit, placement, and leaving the Insiders as time passes', () => {
-  const config = pipelineConfig({
+  const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
-    // schedules far off: the test drives refit and sweep itself
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
+  const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
-  const keys = keysOf(config);
-  let kafka: Kafka;
-  let admin: Admin;
-  let redis: Redis;
+  const { keys } = pipeline;
   let service: Service | undefined;
-  let reader: Consumer | undefined;
-
-  beforeAll(async () => {
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    await reader?.disconnect();
-    await service?.close();
-    await removePipeline(config, redis, admin);
-    await redis.quit();
-    await admin.disconnect();
-  });
 
   it('moves a lapsed Insider out through the sweep, with reason "time"', async () => {
     // Half a year of real history: 2010-12 to about 2011-06.
     await replayDataSet(config, { limit: 9000 });
 
-    service = await startService(config, silentLogger);
-    await caughtUp(admin, config);
+    service = await pipeline.startService();
+    await pipeline.caughtUp();
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;
     const model = fitted.model;
     expect(model.k).toBe(4);
-    expect(await redis.get(keys.model)).toContain(`"version":${model.version}`);
+    expect(await pipeline.redis.get(keys.model)).toContain(`"version":${model.version}`);
 
     // Every customer who ever bought is placed; pick the Insider with the highest revenue.
     const insiders: { id: string; revenue: number }[] = [];
     let cursor = '0';
     let placed = 0;
     do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', keys.customerPattern, 'COUNT', 2000);
+      const [next, found] = await pipeline.redis.scan(cursor, 'MATCH', keys.customerPattern, 'COUNT', 2000);
       cursor = next;
       for (const key of found) {
-        const [segment, revenue] = await redis.hmget(key, 's', 'r');
+        const [segment, revenue] = await pipeline.redis.hmget(key, 's', 'r');
         if (segment !== null && segment !== '') placed++;
         if (segment === String(model.insidersId))
           insiders.push({ id: keys.customerIdOf(key)!, revenue: Number(revenue) });
@@ -81,7 +54,7 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     const whale = insiders.sort((a, b) => b.revenue - a.revenue)[0]!.id;
 
     // Time moves on: another customer orders a year and a half later. The whale buys nothing.
-    const producer = createProducer(kafka);
+    const producer = createProducer(pipeline.kafka);
     await producer.connect();
     const later = {
       schemaVersion: 1,
@@ -95,24 +68,18 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     };
     await producer.send({ topic, messages: [{ key: 'newcomer-1', value: JSON.stringify(later) }] });
     await producer.disconnect();
-    await waitFor(async () => (await redis.get(keys.watermark)) === String(Date.parse(later.occurredAt)), {
+    await waitFor(async () => (await pipeline.redis.get(keys.watermark)) === String(Date.parse(later.occurredAt)), {
       what: 'the watermark to move',
     });
     const swept = await service.sweepNow();
     expect(swept.kind).toBe('swept');
-    expect(await redis.hget(keys.customer(whale), 's')).not.toBe(String(model.insidersId));
+    expect(await pipeline.redis.hget(keys.customer(whale), 's')).not.toBe(String(model.insidersId));
 
     // The change stream says so: the whale's last change left the Insiders, for reason "time".
     const changes: Record<string, unknown>[] = [];
-    reader = kafka.consumer({ groupId: uniqueName('changes-reader') });
-    await reader.connect();
-    await reader.subscribe({ topic: `${topic}.changes`, fromBeginning: true });
-    await reader.run({
-      eachMessage: ({ message }) => {
-        if (message.key?.toString() === whale)
-          changes.push(JSON.parse(message.value!.toString()) as Record<string, unknown>);
-        return Promise.resolve();
-      },
+    await pipeline.readTopic(config.model.changesTopic, (message) => {
+      if (message.key?.toString() === whale)
+        changes.push(JSON.parse(message.value!.toString()) as Record<string, unknown>);
     });
     await waitFor(() => changes.some((c) => c.reason === 'time'), { what: "the whale's time change" });
     const last = changes[changes.length - 1]!;
@@ -144,7 +111,7 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     expect(whaleRow?.is_insider).toBe(0);
     let compared = 0;
     for (const r of current.slice(0, 300)) {
-      const s = await redis.hget(keys.customer(r.customer_id), 's');
+      const s = await pipeline.redis.hget(keys.customer(r.customer_id), 's');
       expect(String(r.segment_id)).toBe(s === '' || s === null ? '0' : s);
       compared++;
     }
@@ -158,6 +125,8 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     await ch.close();
 
     // Nothing left pending in the whale's hash.
-    expect(Object.keys(await redis.hgetall(keys.customer(whale))).filter((f) => f.startsWith('pc:'))).toEqual([]);
+    expect(Object.keys(await pipeline.redis.hgetall(keys.customer(whale))).filter((f) => f.startsWith('pc:'))).toEqual(
+      [],
+    );
   });
 });

@@ -2,15 +2,10 @@
 // set replayed into it, then every HTTP endpoint — health, readiness (failing until a model
 // exists), metrics with the replay's counts, a customer with segment, explanation and changes,
 // the admin-only refit — and a SIGTERM that ends it cleanly.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
-import { removePipeline } from '../support/cleanup.js';
-import { pipelineConfig } from '../support/integration.js';
+import { modelDrivenByTest } from '../support/integration.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
@@ -30,32 +25,19 @@ function metric(text: string, series: string): number | undefined {
 }
 
 describe('insiders run: the HTTP API and a clean stop', () => {
-  const config = pipelineConfig({
+  const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '4',
-    // no refit or sweep of their own: the test asks for the refit
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
+  const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
-  let admin: Admin;
-  let redis: Redis;
   let service: ServiceProcess | undefined;
   let stray: ChildProcess | undefined;
 
-  beforeAll(async () => {
-    admin = createKafka(config.kafka, silentLogger).admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     if (service?.child.exitCode === null) service.child.kill('SIGKILL');
     if (stray?.exitCode === null) stray.kill('SIGKILL');
-    await removePipeline(config, redis, admin);
-    await redis.quit();
-    await admin.disconnect();
   });
 
   it('serves health, readiness, metrics, customers and an admin refit, then stops on SIGTERM', async () => {
@@ -65,7 +47,7 @@ describe('insiders run: the HTTP API and a clean stop', () => {
     const get = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
 
     expect((await get('/healthz')).status).toBe(200);
-    await caughtUp(admin, config);
+    await caughtUp(pipeline.admin, config);
 
     // Reachable services but no model yet: not ready, and it says why.
     const notReady = await get('/readyz');
@@ -113,7 +95,7 @@ describe('insiders run: the HTTP API and a clean stop', () => {
     // A real customer, placed in a clustered segment by the refit's sweep (Lapsed, -1, has no explanation).
     let id: string | undefined;
     let segment: string | null = null;
-    for (const [customerId, [s]] of await customerFields(redis, config, ['s'])) {
+    for (const [customerId, [s]] of await customerFields(pipeline.redis, config, ['s'])) {
       segment = s ?? null;
       if (segment !== null && segment !== '' && segment !== '-1') {
         id = customerId;

@@ -2,15 +2,10 @@
 // The second fits the model and sweeps; the first loads it through the announcement and places
 // customers on their events, its results in ClickHouse before its offsets are committed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
-import { removePipeline } from '../support/cleanup.js';
-import { pipelineConfig } from '../support/integration.js';
+import { modelDrivenByTest } from '../support/integration.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
   ADMIN_TOKEN,
@@ -23,31 +18,22 @@ import { waitFor } from '../support/wait.js';
 import { customerFields } from '../support/state.js';
 
 describe('insiders run --roles: a consumer process and a refit/sweep process together', () => {
-  const config = pipelineConfig({
+  const pipeline = usePipeline({
     ORDERS_PARTITIONS: '2',
     MODEL_K: '3',
-    REFIT_INTERVAL_MS: '3600000',
-    SWEEP_INTERVAL_MS: '3600000',
+    ...modelDrivenByTest,
   });
-  let admin: Admin;
-  let redis: Redis;
+  const { config } = pipeline;
   let clickhouse: ClickHouseClient;
   const processes: ServiceProcess[] = [];
 
-  beforeAll(async () => {
-    admin = createKafka(config.kafka, silentLogger).admin();
-    await admin.connect();
-    redis = createRedis(config.redis);
-    await redis.connect();
+  beforeAll(() => {
     clickhouse = createClickHouse(config.clickhouse);
   });
 
   afterAll(async () => {
     for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await clickhouse.close();
-    await removePipeline(config, redis, admin);
-    await redis.quit();
-    await admin.disconnect();
   });
 
   const count = async (query: string) => {
@@ -61,7 +47,7 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
     processes.push(consumer);
     const modeller = await startServiceProcess(['--roles', 'refit,sweep'], serviceEnv(config));
     processes.push(modeller);
-    await caughtUp(admin, config);
+    await caughtUp(pipeline.admin, config);
 
     const refit = await fetch(`${modeller.base}/refit`, {
       method: 'POST',
@@ -79,7 +65,7 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
 
     // 1,500 later events (the first 2,000 again are duplicates): placed by the consumer process.
     await replayDataSet(config, { limit: 3500 });
-    await caughtUp(admin, config);
+    await caughtUp(pipeline.admin, config);
     // Committed offsets come after the sink's flush: caught up means the results are stored.
     const placedByEvents = await count(
       `SELECT count() AS n FROM segment_changes_dedup WHERE reason = 'event' AND model_version = ${version}`,
@@ -100,7 +86,7 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
     let placed = 0;
     let boughtAndPlaced = 0;
     const neverBoughtSegments = new Set<string>();
-    for (const [last, segment] of (await customerFields(redis, config, ['l', 's'])).values()) {
+    for (const [last, segment] of (await customerFields(pipeline.redis, config, ['l', 's'])).values()) {
       const hasSegment = segment !== null && segment !== '';
       if (last !== null) bought++;
       if (hasSegment) placed++;

@@ -3,46 +3,30 @@
 // >= 0.9), the Insiders fall in the policy's band with >= 40 % of revenue, every name is distinct
 // and no clustered segment is without revenue; a second refit on unchanged data keeps >= 99 % of
 // customers in their segment, the Insiders' id and every name.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
-import type { RedisClient } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
 import { adjustedRandIndex } from '../../src/model/agreement.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
-import { startService, type Service } from '../../src/service/service.js';
-import { removePipeline } from '../support/cleanup.js';
+import { type Service } from '../../src/service/service.js';
 import { onlineRetailCsv } from '../support/data-set.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { connectClients, pipelineConfig } from '../support/integration.js';
+import { replayDataSet } from '../support/pipeline.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { customerFields } from '../support/state.js';
 
 describe('streaming and embedded segmentation agree', () => {
-  const config = pipelineConfig({
+  const pipeline = usePipeline({
     ORDERS_PARTITIONS: '3',
     REFIT_INTERVAL_MS: '3600000',
     SWEEP_INTERVAL_MS: '3600000',
   });
-  let admin: Admin;
-  let redis: RedisClient;
+  const { config } = pipeline;
   let service: Service | undefined;
-
-  beforeAll(async () => {
-    ({ admin, redis } = await connectClients(config));
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await removePipeline(config, redis, admin);
-    await redis.quit();
-    await admin.disconnect();
-  });
 
   async function streamingSegments(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const [id, [s]] of await customerFields(redis, config, ['s'])) {
+    for (const [id, [s]] of await customerFields(pipeline.redis, config, ['s'])) {
       if (typeof s === 'string' && s !== '') out.set(id, Number(s));
     }
     return out;
@@ -50,8 +34,8 @@ describe('streaming and embedded segmentation agree', () => {
 
   it('gives the same partition of customers, and keeps it across a refit', async () => {
     await replayDataSet(config);
-    service = await startService(config, silentLogger);
-    await caughtUp(admin, config);
+    service = await pipeline.startService();
+    await pipeline.caughtUp();
     const first = await service.refitNow();
     expect(first.kind).toBe('fitted');
     if (first.kind !== 'fitted') return;

@@ -23,16 +23,28 @@ export function testRedisSettings(): Record<string, string> {
   return { REDIS_URL: '', REDIS_CLUSTER_NODES: nodes };
 }
 
+/**
+ * What a killed process leaves behind lasts less than in production, so that the tests that kill
+ * and restart the service do not wait out the defaults: its consumers' partitions stay taken for
+ * 10 s rather than 30 s, its leases for 20 s rather than 60 s (still above a refit's fit on the
+ * test data sets on a loaded machine, so a live holder never loses one).
+ */
+const shortTimeouts = { KAFKA_SESSION_TIMEOUT_MS: '10000', LEASE_TTL_MS: '20000' };
+
 export function integrationConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     ...inject('stackEnv'),
     ...testRedisSettings(),
+    ...shortTimeouts,
     REDIS_KEY_PREFIX: uniqueName('t'),
     CLICKHOUSE_DATABASE: uniqueName('t'),
     LOG_LEVEL: 'silent',
     ...overrides,
   });
 }
+
+/** Refit and sweep schedules an hour off: the test asks for refits and sweeps itself. */
+export const modelDrivenByTest = { REFIT_INTERVAL_MS: '3600000', SWEEP_INTERVAL_MS: '3600000' } as const;
 
 /**
  * integrationConfig plus an orders topic, its dead-letter and change topics and a consumer group of

@@ -1,30 +1,62 @@
-// Steps the pipeline tests share: publishing the bundled data set to a topic with the CLI, and
+// Steps the pipeline tests share: publishing the bundled data set to a topic, and
 // waiting until a consumer group has caught up with it.
-import { expect } from 'vitest';
-import type { Admin } from 'kafkajs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { expect, inject } from 'vitest';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config } from '../../src/config.js';
 import { consumerLag } from '../../src/consumers/lag.js';
 import { OrderConsumer, type ConsumerTotals } from '../../src/consumers/order-consumer.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { createKafka } from '../../src/infra/kafka.js';
+import { createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.js';
+import type { CheckoutEvent } from '../../src/events/schema.js';
+import { publishEvents } from '../../src/replay/publish.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
-import { exited, spawnCli } from './cli.js';
-import { onlineRetailCsv } from './data-set.js';
+import { uniqueName } from './names.js';
 import { redisState } from './service-process.js';
 import { waitFor } from './wait.js';
 import type { RedisClient } from '../../src/infra/redis.js';
 
-/** `insiders replay` of the bundled data set (its first `limit` events) to `config`'s orders topic. */
+/** The data set's events in replay order, read once per test process from data-set-setup.ts's file. */
+let dataSetEvents: Promise<CheckoutEvent[]> | undefined;
+
+function eventsOfDataSet(): Promise<CheckoutEvent[]> {
+  dataSetEvents ??= readFile(inject('dataSetEvents'), 'utf8').then((text) =>
+    text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as CheckoutEvent),
+  );
+  return dataSetEvents;
+}
+
+/**
+ * The bundled data set (its first `limit` events) on `config`'s orders topic, as `insiders replay`
+ * publishes it: the topic created with ORDERS_PARTITIONS when missing, the same messages and
+ * batches (publishEvents). The CSV itself is read once per run (data-set-setup.ts); replay.test.ts
+ * holds the command to account.
+ */
 export async function replayDataSet(config: Config, options: { limit?: number; topic?: string } = {}): Promise<void> {
-  const args = ['replay', onlineRetailCsv, '--topic', options.topic ?? config.kafka.ordersTopic];
-  if (options.limit !== undefined) args.push('--limit', String(options.limit));
-  const child = spawnCli(args, {
-    KAFKA_BROKERS: config.kafka.brokers.join(','),
-    ORDERS_PARTITIONS: String(config.kafka.ordersPartitions),
-    LOG_LEVEL: 'warn',
-  });
-  expect(await exited(child), child.output()).toBe(0);
+  const topic = options.topic ?? config.kafka.ordersTopic;
+  const all = await eventsOfDataSet();
+  const events = options.limit === undefined ? all : all.slice(0, options.limit);
+  const kafka = createKafka(config.kafka, silentLogger);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [{ topic, numPartitions: config.kafka.ordersPartitions }]);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createProducer(kafka);
+  await producer.connect();
+  try {
+    const published = await publishEvents(Readable.from(events) as AsyncIterable<CheckoutEvent>, producer, { topic });
+    expect(published).toBe(events.length);
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 /** Waits until `config`'s consumer group has no lag left on its orders topic. */
@@ -58,4 +90,25 @@ export async function cleanPass(
   await caughtUp(admin, config);
   await consumer.close();
   return { state: await redisState(redis, config), totals: consumer.totals };
+}
+
+/**
+ * Reads `topic` from its beginning in a consumer group of its own, handing every message to
+ * `onMessage`; the caller disconnects the consumer it returns.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (message: KafkaMessage, partition: number) => void,
+): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId: uniqueName('topic-reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: ({ partition, message }) => {
+      onMessage(message, partition);
+      return Promise.resolve();
+    },
+  });
+  return consumer;
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { applyEnvFile, loadConfig, readEnvFile } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { fetchSettings } from '../../src/consumers/order-consumer.js';
+import { consumerRetry } from '../../src/infra/kafka.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -64,6 +65,26 @@ describe('loadConfig', () => {
     });
     expect(fetchSettings(loadConfig({ ORDERS_PARTITIONS: '48' })).partitionsConcurrently).toBe(6);
     expect(() => loadConfig({ KAFKA_FETCH_BYTES: '1000' })).toThrow(/KAFKA_FETCH_BYTES/);
+  });
+
+  it('retries Kafka requests 8 times by default, a consumer 5 times at most', () => {
+    expect(loadConfig({}).kafka.retries).toBe(8);
+    expect(consumerRetry(loadConfig({}).kafka)).toEqual({ initialRetryTime: 200, retries: 5 });
+    const few = loadConfig({ KAFKA_RETRIES: '2' });
+    expect(few.kafka.retries).toBe(2);
+    expect(consumerRetry(few.kafka)).toEqual({ initialRetryTime: 200, retries: 2 });
+    expect(() => loadConfig({ KAFKA_RETRIES: '-1' })).toThrow(/KAFKA_RETRIES/);
+    expect(() => loadConfig({ KAFKA_RETRIES: '101' })).toThrow(/KAFKA_RETRIES/);
+  });
+
+  it('gives a dead consumer 30 s and a dead lease holder 60 s by default, less when asked', () => {
+    expect(loadConfig({}).kafka.sessionTimeoutMs).toBe(30_000);
+    expect(loadConfig({}).model.leaseTtlMs).toBe(60_000);
+    const short = loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '6000', LEASE_TTL_MS: '5000' });
+    expect(short.kafka.sessionTimeoutMs).toBe(6000);
+    expect(short.model.leaseTtlMs).toBe(5000);
+    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '5999' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS/);
+    expect(() => loadConfig({ LEASE_TTL_MS: '4999' })).toThrow(/LEASE_TTL_MS/);
   });
 
   it('reads lists and treats empty strings as unset', () => {
