@@ -40,7 +40,7 @@ for j = 4, #KEYS do
   local a = 5 + (j - 4) * 3
   local segment, reason, due = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   local id = string.sub(key, head + 1)
-  local current = redis.call('HMGET', key, 's', 'sc', 'pn', 'x', 'z')
+  local current = redis.call('HMGET', key, 's', 'sc', 'pn', 'x', 'z', 'sv')
   local n = #out
   if current[5] or not current[4] then
     -- erased (forget-customer.lua), or never seen (every applied event sets x): nothing to assign
@@ -53,7 +53,8 @@ for j = 4, #KEYS do
     local previous = current[1] or ''
     local seq = tonumber(current[2] or '0')
     if previous == segment then
-      redis.call('HSET', key, 'sv', version)
+      -- a due pass under the same model leaves the hash as it is: only the due time moves
+      if current[6] ~= version then redis.call('HSET', key, 'sv', version) end
       out[n + 1], out[n + 2], out[n + 3] = 0, previous, seq
     else
       seq = seq + 1
