@@ -16,7 +16,8 @@
 // model's share; the rest is reading the sample from Redis), the due index's memory per customer
 // (MEMORY USAGE of every shard's index), and scikit-learn's MiniBatchKMeans and full KMeans on the
 // refit's sample (the same scaled matrix); for each timed step the CPU it cost this process and
-// Redis (INFO cpu: on a Redis shared with other clients, theirs too). One JSON line per size.
+// Redis (INFO cpu: on a Redis shared with other clients, theirs too), and for the placements
+// Redis's time per command (INFO commandstats). One JSON line per size.
 //
 // npx tsx bench/model/sweep.ts [--sizes 100000] [--orders 5] [--k 8] [--sample 200000] [--shards 6]
 //   [--parallel-shards 2]   shards a pass works on at once
@@ -36,7 +37,16 @@ import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
-import { benchConfig, note, redisCpuSeconds, startOwnRedis, uniqueName, unlinkPrefix } from '../ingest/lib.js';
+import {
+  benchConfig,
+  commandStats,
+  diffCommandStats,
+  note,
+  redisCpuSeconds,
+  startOwnRedis,
+  uniqueName,
+  unlinkPrefix,
+} from '../ingest/lib.js';
 import { fillSyntheticState } from './fill-state.js';
 import { startSklearn, writeMatrix } from './sklearn-client.js';
 
@@ -71,13 +81,20 @@ async function dueIndexBytes(redis: Redis, store: StateStore): Promise<number> {
 async function costOf<T>(
   redis: Redis,
   step: () => Promise<T>,
-): Promise<{ result: T; nodeCpuMs: number; redisCpuMs: number }> {
+): Promise<{ result: T; nodeCpuMs: number; redisCpuMs: number; commands: Record<string, number> }> {
+  const commands0 = await commandStats(redis);
   const redis0 = await redisCpuSeconds(redis);
   const node0 = process.cpuUsage();
   const result = await step();
   const node = process.cpuUsage(node0);
   const redisCpuMs = ((await redisCpuSeconds(redis)) - redis0) * 1000;
-  return { result, nodeCpuMs: round((node.user + node.system) / 1000), redisCpuMs: round(redisCpuMs) };
+  // Redis's own time per command, ms (INFO commandstats; a script's time includes the commands it
+  // calls, which are also counted under their own names)
+  const commands: Record<string, number> = {};
+  for (const [name, { usec }] of Object.entries(diffCommandStats(commands0, await commandStats(redis)))) {
+    if (usec >= 10_000) commands[name] = round(usec / 1000);
+  }
+  return { result, nodeCpuMs: round((node.user + node.system) / 1000), redisCpuMs: round(redisCpuMs), commands };
 }
 
 mkdirSync(outDir, { recursive: true });
@@ -180,6 +197,7 @@ for (const n of sizes) {
           changes: placed.changes,
           nodeCpuMs: placedCost.nodeCpuMs,
           redisCpuMs: placedCost.redisCpuMs,
+          redisCommandMs: placedCost.commands,
         },
         dueIndexBytesPerCustomer: round(dueBytes / n),
         // used_memory grown by the fill, per customer: both hashes, the due index, Redis's overhead
@@ -206,6 +224,7 @@ for (const n of sizes) {
           changes: warmPlaced.changes,
           nodeCpuMs: warmPlacedCost.nodeCpuMs,
           redisCpuMs: warmPlacedCost.redisCpuMs,
+          redisCommandMs: warmPlacedCost.commands,
         },
         sklearn: {
           ...sklearn.info,
