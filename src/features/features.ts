@@ -120,24 +120,20 @@ export function productWindowOfDays(
   return { day, inWindow, changeMs: nextWindowChangeMs(lastBoughtByDay.keys(), nowMs, windowDays) };
 }
 
+/** What a whole customer state gives featuresAt and the due time at `nowMs`: its products reduced. */
+export function windowInput(state: CustomerState, nowMs: number, windowDays: number): WindowInput {
+  return {
+    customerId: state.customerId,
+    lastPurchaseMs: state.lastPurchaseMs,
+    lifetime: state.lifetime,
+    days: state.days,
+    products: productWindow(state.productLastDay.values(), nowMs, windowDays, keptFromDay(state.latestDay, windowDays)),
+  };
+}
+
 /** The features of a whole customer state at `nowMs`. */
 export function computeFeatures(state: CustomerState, nowMs: number, windowDays: number): Features {
-  return featuresAt(
-    {
-      customerId: state.customerId,
-      lastPurchaseMs: state.lastPurchaseMs,
-      lifetime: state.lifetime,
-      days: state.days,
-      products: productWindow(
-        state.productLastDay.values(),
-        nowMs,
-        windowDays,
-        keptFromDay(state.latestDay, windowDays),
-      ),
-    },
-    nowMs,
-    windowDays,
-  );
+  return featuresAt(windowInput(state, nowMs, windowDays), nowMs, windowDays);
 }
 
 /** The features at `nowMs`; `input.products` must be as of now's day. */

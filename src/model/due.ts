@@ -8,7 +8,7 @@
 // recency s whose s² terms are equal for every centre, so ‖x − c‖² − ‖x − a‖² is linear in s: each
 // rival centre c of the current one a gives one crossing point, mapped back to a recency in days.
 // Times are epoch milliseconds (integers, as the customer state stores them); days are UTC days.
-import { keptFromDay, nextWindowChangeMs, type Features, type WindowInput } from '../features/features.js';
+import { nextWindowChangeMs, windowInput, type Features, type WindowInput } from '../features/features.js';
 import { MS_PER_DAY, type CustomerState } from '../state/customer-state.js';
 
 export { nextWindowChangeMs };
@@ -20,16 +20,10 @@ import type { FeatureName, ModelVersion } from './types.js';
  * last purchase days (those the state still keeps, see keptFromDay).
  */
 export function customerWindowChangeMs(state: CustomerState, nowMs: number, windowDays: number): number {
-  const keptFrom = keptFromDay(state.latestDay, windowDays);
-  const productDays: number[] = [];
-  for (const d of state.productLastDay.values()) if (d >= keptFrom) productDays.push(d);
-  return Math.min(
-    nextWindowChangeMs(state.days.keys(), nowMs, windowDays),
-    nextWindowChangeMs(productDays, nowMs, windowDays),
-  );
+  return windowChangeMs(windowInput(state, nowMs, windowDays), nowMs, windowDays);
 }
 
-/** The same for the compact input of a placement, whose products come reduced (productWindow). */
+/** The same for the compact input of a placement, whose products come reduced (productWindowOfDays). */
 export function windowChangeMs(input: WindowInput, nowMs: number, windowDays: number): number {
   return Math.min(nextWindowChangeMs(input.days.keys(), nowMs, windowDays), input.products.changeMs);
 }

@@ -113,12 +113,10 @@ function lifetimeTotals(...[o, n, i, r, ro, rq, rv]: (string | undefined)[]): To
   };
 }
 
-/** A day bucket's totals, and how many products were last bought that day. */
-function bucket(value: string): [Totals, number] {
-  const [orders, lines, items, revenueMills, returns, returnedItems, returnedMills, products] = value
-    .split(',')
-    .map(Number);
-  const totals = {
+/** A day bucket's totals (its eighth value, the products last bought that day, is for placements). */
+function bucket(value: string): Totals {
+  const [orders, lines, items, revenueMills, returns, returnedItems, returnedMills] = value.split(',').map(Number);
+  return {
     orders: orders ?? 0,
     lines: lines ?? 0,
     items: items ?? 0,
@@ -127,7 +125,6 @@ function bucket(value: string): [Totals, number] {
     returnedItems: returnedItems ?? 0,
     returnedMills: returnedMills ?? 0,
   };
-  return [totals, products ?? 0];
 }
 
 /**
@@ -233,7 +230,7 @@ export function decodeCustomerState(customerId: string, reply: readonly string[]
       if (field === 'z') return undefined;
       scalars[field] = value;
     } else if (field.startsWith('p:')) productLastDay.set(field.slice(2), Number(value));
-    else if (field.startsWith('d:')) days.set(Number(field.slice(2)), bucket(value)[0]);
+    else if (field.startsWith('d:')) days.set(Number(field.slice(2)), bucket(value));
     else if (field.startsWith('pc:')) pendingChanges.set(Number(field.slice(3)), value);
   }
   const { f, l, o, n, i, r, ro, rq, rv, s, sv, x } = scalars;
