@@ -96,12 +96,15 @@ export const zeroTotals: Totals = {
   returnedMills: 0,
 };
 
-function int(value: string | undefined): number {
-  return value === undefined ? 0 : Number(value);
+/** A stored integer, as text or as read digit by digit (NaN: no digits); absent is 0. */
+function int(value: string | number | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number') return Number.isNaN(value) ? 0 : value;
+  return Number(value);
 }
 
 /** Lifetime totals from the hash's scalar fields o n i r ro rq rv (absent: 0). */
-function lifetimeTotals(...[o, n, i, r, ro, rq, rv]: (string | undefined)[]): Totals {
+function lifetimeTotals(...[o, n, i, r, ro, rq, rv]: (string | number | undefined)[]): Totals {
   return {
     orders: int(o),
     lines: int(n),
@@ -188,24 +191,15 @@ export function decodePlacementStates(
       if (bucketValues[7]! > 0) lastBought.set(day, bucketValues[7]!);
     }
     const [l, o, n, i, r, ro, rq, rv, seg, sv, pn] = scalars as [number, ...number[]];
-    const or0 = (v: number | undefined): number => (v === undefined || Number.isNaN(v) ? 0 : v);
     out.push({
       customerId,
       lastPurchaseMs: Number.isNaN(l) ? undefined : l,
-      lifetime: {
-        orders: or0(o),
-        lines: or0(n),
-        items: or0(i),
-        revenueMills: or0(r),
-        returns: or0(ro),
-        returnedItems: or0(rq),
-        returnedMills: or0(rv),
-      },
+      lifetime: lifetimeTotals(o, n, i, r, ro, rq, rv),
       days,
       products: productsOf(lastBought),
       segmentId: seg === undefined || Number.isNaN(seg) ? null : seg,
       segmentModelVersion: sv === undefined || Number.isNaN(sv) ? null : sv,
-      pendingChanges: or0(pn),
+      pendingChanges: int(pn),
     });
   }
 }
