@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Admin } from 'kafkajs';
 import { Cluster } from 'ioredis';
-import { createKafka } from '../../src/infra/kafka.js';
+import { createKafka, ensureTopics } from '../../src/infra/kafka.js';
 import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { scriptsDir } from '../../src/state/scripts.js';
@@ -133,7 +133,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<void> {
   };
 
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: o.partitions }] });
+    await ensureTopics(admin, [{ topic, numPartitions: o.partitions }]);
     note(`${o.workload}: filling ${topic} (${o.partitions} partitions); not measured`);
     filled = await o.fill(topic);
     emit({ kind: 'fill', workload: o.workload, topic, partitions: o.partitions, ...filled });

@@ -91,11 +91,51 @@ export function createProducer(kafka: Kafka): Producer {
 }
 
 /**
- * Creates the topics that do not exist yet; existing ones are left as they are (partition count
- * included). Asking first keeps the broker's "already exists" answers out of the logs.
+ * Broker answers to a metadata request for a topic just created that mean "not yet": the broker
+ * serving the request has not learnt of the topic, or its partitions' leaders are being elected.
  */
-export async function ensureTopics(admin: Pick<Admin, 'listTopics' | 'createTopics'>, topics: readonly ITopicConfig[]): Promise<void> {
+const topicNotReadyYet: ReadonlySet<string> = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** How long a new topic may take to have a leader for every partition before ensureTopics fails. */
+const TOPIC_LEADERS_TIMEOUT_MS = 30_000;
+const TOPIC_LEADERS_POLL_MS = 100;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates the topics that do not exist yet, and returns once each of their partitions has a
+ * leader; existing ones are left as they are (partition count included). Asking first keeps the
+ * broker's "already exists" answers out of the logs.
+ *
+ * Why not kafkajs' own `waitForLeaders`: it retries only LEADER_NOT_AVAILABLE, but a broker whose
+ * metadata cache has not caught up with the controller answers UNKNOWN_TOPIC_OR_PARTITION for a
+ * moment after the creation, and kafkajs gives that up as a failure.
+ */
+export async function ensureTopics(
+  admin: Pick<Admin, 'listTopics' | 'createTopics' | 'fetchTopicMetadata'>,
+  topics: readonly ITopicConfig[],
+  options: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
-  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  if (missing.length === 0) return;
+  await admin.createTopics({ topics: missing });
+  const names = missing.map((t) => t.topic);
+  const deadline = Date.now() + (options.timeoutMs ?? TOPIC_LEADERS_TIMEOUT_MS);
+  for (;;) {
+    let lastAnswer: string;
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
+      const leaderless = found.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (leaderless.length === 0) return;
+      lastAnswer = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !topicNotReadyYet.has(type)) throw error;
+      lastAnswer = type;
+    }
+    if (Date.now() >= deadline)
+      throw new Error(`topics ${names.join(', ')} were created but have no leader for every partition yet (${lastAnswer})`);
+    await sleep(options.pollMs ?? TOPIC_LEADERS_POLL_MS);
+  }
 }

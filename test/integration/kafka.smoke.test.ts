@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
+import { createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.js';
 import { silentLogger } from '../../src/log.js';
 import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
@@ -17,7 +17,7 @@ describe('kafka: produce and consume through a consumer group', () => {
     kafka = createKafka(config.kafka, silentLogger);
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
   });
 
   afterAll(async () => {

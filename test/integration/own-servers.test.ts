@@ -2,7 +2,7 @@
 // SIGKILL, and a Kafka broker keeps its topics and messages across a stop and a restart.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
+import { createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.js';
 import { silentLogger } from '../../src/log.js';
 import { integrationConfig } from '../support/integration.js';
 import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
@@ -39,7 +39,7 @@ describe('servers of a test of its own', () => {
     const kafka = createKafka(config.kafka, silentLogger);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'kept', numPartitions: 2 }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic: 'kept', numPartitions: 2 }]);
     const producer = createProducer(kafka);
     await producer.connect();
     await producer.send({

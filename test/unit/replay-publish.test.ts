@@ -71,22 +71,73 @@ describe('toMessage', () => {
 });
 
 describe('ensureTopics', () => {
-  it('creates only the topics that do not exist yet, with their partitions', async () => {
+  /** An admin whose metadata answers come from `answers`, one per request, the last repeated. */
+  function fakeAdmin(existing: string[], answers: (Error | { name: string; leaders: number[] }[])[]) {
     const calls: unknown[] = [];
-    await ensureTopics(
-      {
-        listTopics: () => Promise.resolve(['orders']),
-        createTopics: (options) => {
+    let asked = 0;
+    return {
+      calls,
+      admin: {
+        listTopics: () => Promise.resolve(existing),
+        createTopics: (options: unknown) => {
           calls.push(options);
           return Promise.resolve(true);
         },
+        fetchTopicMetadata: () => {
+          const answer = answers[Math.min(asked++, answers.length - 1)];
+          if (answer instanceof Error) return Promise.reject(answer);
+          return Promise.resolve({
+            topics: (answer ?? []).map((t) => ({
+              name: t.name,
+              partitions: t.leaders.map((leader, partitionId) => ({
+                partitionErrorCode: 0,
+                partitionId,
+                leader,
+                replicas: [],
+                isr: [],
+                offlineReplicas: [],
+              })),
+            })),
+          });
+        },
       },
+      asked: () => asked,
+    };
+  }
+  const notYet = (type: string) => Object.assign(new Error('This server does not host this topic-partition'), { type });
+
+  it('creates only the topics that do not exist yet, with their partitions', async () => {
+    const { admin, calls } = fakeAdmin(['orders'], [[{ name: 'orders.dlq', leaders: [1] }]]);
+    await ensureTopics(admin, [
+      { topic: 'orders', numPartitions: 6 },
+      { topic: 'orders.dlq', numPartitions: 1 },
+    ]);
+    expect(calls).toEqual([{ topics: [{ topic: 'orders.dlq', numPartitions: 1 }] }]);
+  });
+
+  it('waits while the broker does not know the new topic yet or its partitions have no leader', async () => {
+    const { admin, asked } = fakeAdmin(
+      [],
       [
-        { topic: 'orders', numPartitions: 6 },
-        { topic: 'orders.dlq', numPartitions: 1 },
+        notYet('UNKNOWN_TOPIC_OR_PARTITION'),
+        notYet('LEADER_NOT_AVAILABLE'),
+        [{ name: 't', leaders: [1, -1] }],
+        [{ name: 't', leaders: [1, 1] }],
       ],
     );
-    expect(calls).toEqual([{ topics: [{ topic: 'orders.dlq', numPartitions: 1 }], waitForLeaders: true }]);
+    await ensureTopics(admin, [{ topic: 't', numPartitions: 2 }], { pollMs: 1 });
+    expect(asked()).toBe(4);
+  });
+
+  it('fails on any other answer, and names the topics when leaders do not come in time', async () => {
+    const other = fakeAdmin([], [notYet('TOPIC_AUTHORIZATION_FAILED')]);
+    await expect(ensureTopics(other.admin, [{ topic: 't', numPartitions: 1 }], { pollMs: 1 })).rejects.toThrow(
+      'This server does not host',
+    );
+    const never = fakeAdmin([], [[{ name: 't', leaders: [-1] }]]);
+    await expect(
+      ensureTopics(never.admin, [{ topic: 't', numPartitions: 1 }], { timeoutMs: 5, pollMs: 1 }),
+    ).rejects.toThrow('topics t were created but have no leader for every partition yet (no leader yet for t)');
   });
 });
 

@@ -42,6 +42,8 @@ function fakeKafka(send: (record: ProducerRecord) => Promise<unknown> = () => Pr
         calls.push(`createTopics ${o.topics[0]?.topic} ${o.topics[0]?.numPartitions}`),
         Promise.resolve(true)
       ),
+      fetchTopicMetadata: ({ topics }: { topics: string[] }) =>
+        Promise.resolve({ topics: topics.map((name) => ({ name, partitions: [{ partitionId: 0, leader: 1 }] })) }),
       disconnect: () => (calls.push('admin.disconnect'), Promise.resolve()),
     }),
     producer: () => ({
