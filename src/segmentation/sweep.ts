@@ -9,7 +9,9 @@
 //   - otherwise only the customers whose due time (see src/model/due.ts) is at or before "now" are
 //     placed, earliest first, and get their next due time; they are listed as being placed until
 //     their placements are durable in the sinks, and a pass finding such a list (its predecessor
-//     died) places them again first;
+//     died) places them again first. Once nobody is due at the "now" the shard's pass began with,
+//     it looks once more at a "now" read then: what came due while the pass ran does not wait a
+//     whole period for the next pass, so a time-driven change comes at most about one period late;
 //   - change records left pending by a crash are published again.
 // Work goes in batches with a turn of the event loop between them, so consumption in the same
 // process interleaves with it however many customers fall due at once.
@@ -30,8 +32,8 @@ export type SweepOutcome =
       /** shards this pass worked on, and shards another process held */
       readonly shards: number;
       readonly busyShards: number;
-      /** event time from each due customer's due time to the "now" that placed them, ms */
-      readonly lateness: readonly number[];
+      /** the runs of customers placed because they came due, each at its own "now" */
+      readonly dueRuns: readonly DueRun[];
       /** the latest "now" (event time, epoch ms) a shard of this pass was placed at */
       readonly nowMs: number;
       readonly modelVersion: number;
@@ -39,6 +41,16 @@ export type SweepOutcome =
     }
   | { readonly kind: 'busy' }
   | { readonly kind: 'no-model' };
+
+/** A run of due customers placed at one "now". */
+export interface DueRun {
+  /** the "now" they were placed at (event time, epoch ms) */
+  readonly nowMs: number;
+  /** when their placements were written (wall clock, epoch ms) */
+  readonly placedAtMs: number;
+  /** event time from each one's due time to `nowMs`, ms (due time 0, a first placement, is left out) */
+  readonly lateness: readonly number[];
+}
 
 export interface SweepOptions {
   readonly leaseTtlMs: number;
@@ -78,7 +90,7 @@ export async function sweep(
   let republished = 0;
   let shards = 0;
   let busyShards = 0;
-  const lateness: number[] = [];
+  const dueRuns: DueRun[] = [];
   let latestNowMs = -Infinity;
   // One shard's pass, under its lease.
   const placeShard = async (shard: number): Promise<void> => {
@@ -115,25 +127,45 @@ export async function sweep(
         changes += (await assigner.assign(leftover.states, nowMs, 'time')).changes.length;
       }
       let marked = leftover.ids.length > 0;
+      let runNowMs = nowMs;
+      let lookedAgain = false;
       for (;;) {
-        const batch = await store.dueCustomers(shard, nowMs, batchSize);
-        if (batch.ids.length === 0) break;
-        const found = new Set(batch.states.map((s) => s.customerId));
-        await store.dropFromDue(
-          shard,
-          batch.ids.filter((id) => !found.has(id)),
-        );
-        // Due time 0 marks a customer not placed since their first event (apply-events.lua): not a
-        // time-driven change, so no lateness.
-        for (const dueMs of batch.dueMs) if (dueMs > 0) lateness.push(nowMs - dueMs);
-        // listed before their due times move (set-segments.lua), cleared once the sinks hold them
-        await store.markPlacing(shard, [...found]);
-        marked = true;
-        republished += await assigner.publishPendingOf(batch.states);
-        const result = await assigner.assign(batch.states, nowMs, 'time');
-        due += batch.states.length;
-        changes += result.changes.length;
-        if (batch.ids.length < batchSize || !(await lease.renew())) break;
+        const batch = await store.dueCustomers(shard, runNowMs, batchSize);
+        if (batch.ids.length > 0) {
+          const found = new Set(batch.states.map((s) => s.customerId));
+          await store.dropFromDue(
+            shard,
+            batch.ids.filter((id) => !found.has(id)),
+          );
+          // listed before their due times move (set-segments.lua), cleared once the sinks hold them
+          await store.markPlacing(shard, [...found]);
+          marked = true;
+          republished += await assigner.publishPendingOf(batch.states);
+          const result = await assigner.assign(batch.states, runNowMs, 'time');
+          due += batch.states.length;
+          changes += result.changes.length;
+          // Due time 0 marks a customer not placed since their first event (apply-events.lua): not a
+          // time-driven change, so no lateness.
+          dueRuns.push({
+            nowMs: runNowMs,
+            placedAtMs: Date.now(),
+            lateness: batch.dueMs.filter((dueMs) => dueMs > 0).map((dueMs) => runNowMs - dueMs),
+          });
+        }
+        if (!(await lease.renew())) break;
+        if (batch.ids.length === batchSize) {
+          await yieldToEvents();
+          continue;
+        }
+        // Nobody else is due at this "now". One more look, once, at the "now" of this moment: more
+        // looks could keep a shard's pass going while a steady stream moves "now" on, and the
+        // shards after it waiting.
+        if (lookedAgain) break;
+        lookedAgain = true;
+        const later = await options.now();
+        if (later <= runNowMs) break;
+        runNowMs = later;
+        if (later > latestNowMs) latestNowMs = later;
         await yieldToEvents();
       }
       if (marked) {
@@ -166,7 +198,7 @@ export async function sweep(
     republished,
     shards,
     busyShards,
-    lateness,
+    dueRuns,
     nowMs: latestNowMs,
     modelVersion: model.version,
     ms: performance.now() - started,

@@ -92,6 +92,18 @@ async function check(name: string, probe: () => Promise<string | undefined>): Pr
  * Starts the service. Should start-up fail part-way (a server unreachable), whatever it had
  * opened is closed again before the error is thrown, so the process can end.
  */
+/** Median, 99th percentile and maximum of event-time lateness values, ms (0 for none). */
+function latenessSummary(lateness: readonly number[]): {
+  latenessP50Ms: number;
+  latenessP99Ms: number;
+  latenessMaxMs: number;
+} {
+  const sorted = Float64Array.from(lateness).sort();
+  const at = (q: number) =>
+    sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { latenessP50Ms: at(0.5), latenessP99Ms: at(0.99), latenessMaxMs: at(1) };
+}
+
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
   const opened: (() => unknown)[] = [];
   try {
@@ -213,7 +225,8 @@ async function start(
     exclusive(async () => {
       const outcome = await sweep(redis, store, assigner, { leaseTtlMs: config.model.leaseTtlMs, now, startedAtMs });
       if (outcome.kind === 'swept') {
-        const { lateness, ...counts } = outcome;
+        const { dueRuns, ...counts } = outcome;
+        const lateness = dueRuns.flatMap((run) => run.lateness);
         const model = assigner.currentModel;
         metrics.segmentSizes(
           [...(await store.segmentSizes())].map(([segmentId, customers]) => ({
@@ -225,17 +238,24 @@ async function start(
         );
         metrics.lateness(lateness);
         // event-time lateness of the customers placed because they came due: median, 99th
-        // percentile and maximum (a soak turns them into wall-clock lateness with the watermark's history)
-        const sorted = Float64Array.from(lateness).sort();
-        const at = (q: number) =>
-          sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+        // percentile and maximum, over the pass and per run (a soak turns each run's into
+        // wall-clock lateness with the watermark's history: [placed at, now, p50, p99, max, count])
         log.info(
           {
             ...counts,
             ms: Math.round(outcome.ms),
-            latenessP50Ms: at(0.5),
-            latenessP99Ms: at(0.99),
-            latenessMaxMs: at(1),
+            ...latenessSummary(lateness),
+            dueRuns: dueRuns.map((run) => {
+              const l = latenessSummary(run.lateness);
+              return [
+                run.placedAtMs,
+                run.nowMs,
+                l.latenessP50Ms,
+                l.latenessP99Ms,
+                l.latenessMaxMs,
+                run.lateness.length,
+              ];
+            }),
           },
           'sweep done',
         );

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { computeFeatures } from '../../src/features/features.js';
 import { silentLogger } from '../../src/log.js';
 import { placeCustomers } from '../../src/model/model.js';
+import { sweep } from '../../src/segmentation/sweep.js';
 import { startService, type Service } from '../../src/service/service.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
@@ -28,10 +29,10 @@ describe('placement by due times', () => {
     await service?.close();
   });
 
-  /** Customers whose segment in Redis differs from placing every customer at the watermark. */
-  async function differencesFromBruteForce(store: StateStore): Promise<string[]> {
+  /** Customers whose segment in Redis differs from placing every customer at `at` (default: the watermark). */
+  async function differencesFromBruteForce(store: StateStore, at?: number): Promise<string[]> {
     const model = service!.assigner.currentModel!;
-    const nowMs = (await store.watermarkMs())!;
+    const nowMs = at ?? (await store.watermarkMs())!;
     const stored = await customerFields(pipeline.redis, config, ['s']);
     const states = await store.customersById([...stored.keys()]);
     const features = states.map((s) => computeFeatures(s, nowMs, config.state.windowDays));
@@ -70,9 +71,30 @@ describe('placement by due times', () => {
       if (swept.kind !== 'swept') return;
       expect(swept.placedForModel).toBe(0); // no refit: nobody is read unless due
       timeMoves += swept.due;
-      for (const late of swept.lateness) expect(late).toBeGreaterThanOrEqual(0);
+      for (const run of swept.dueRuns) {
+        expect(run.nowMs).toBeLessThanOrEqual(swept.nowMs);
+        for (const late of run.lateness) expect(late).toBeGreaterThanOrEqual(0);
+      }
       expect(await differencesFromBruteForce(store)).toEqual([]);
     }
     expect(timeMoves).toBeGreaterThan(0);
+
+    // A "now" that moves on while a pass runs: once nobody is due at the "now" a shard's pass
+    // began with, it looks once more, and places at the later "now" whoever came due by then.
+    const first = (await store.watermarkMs())!;
+    const later = first + 45 * 86_400_000;
+    let looks = 0;
+    const moving = await sweep(pipeline.redis, store, service.assigner, {
+      leaseTtlMs: config.model.leaseTtlMs,
+      parallelShards: 1, // one shard after another: each shard's pass asks for "now" twice
+      now: () => Promise.resolve(looks++ % 2 === 0 ? first : later),
+    });
+    expect(moving.kind).toBe('swept');
+    if (moving.kind !== 'swept') return;
+    expect(looks).toBe(2 * keysOf(config).shards);
+    expect(moving.nowMs).toBe(later);
+    const placedLater = moving.dueRuns.filter((run) => run.nowMs === later);
+    expect(placedLater.reduce((n, run) => n + run.lateness.length, 0)).toBeGreaterThan(0);
+    expect(await differencesFromBruteForce(store, later)).toEqual([]);
   }, 400_000);
 });
