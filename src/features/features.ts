@@ -5,7 +5,16 @@
 // one the placement passes read from Redis (featuresAt over a PlacementState, whose products come
 // as counts in the day buckets, reduced by productWindowOfDays the way productWindow reduces the
 // whole state's per-product days).
-import { dayOf, MS_PER_DAY, type CustomerState, type ProductWindow, type Totals } from '../state/customer-state.js';
+import {
+  DAY_FIELDS,
+  dayOf,
+  MS_PER_DAY,
+  packDays,
+  type CustomerState,
+  type PackedDays,
+  type ProductWindow,
+  type Totals,
+} from '../state/customer-state.js';
 
 export interface Features {
   readonly customerId: string;
@@ -46,8 +55,8 @@ export interface WindowInput {
   readonly customerId: string;
   readonly lastPurchaseMs: number | undefined;
   readonly lifetime: Pick<Totals, 'orders' | 'revenueMills'>;
-  /** day buckets, by UTC day number (those outside the window are skipped) */
-  readonly days: ReadonlyMap<number, Totals>;
+  /** day buckets, packed (see PackedDays; those outside the window are skipped) */
+  readonly days: PackedDays;
   /** the customer's products as of the day the features are computed for */
   readonly products: ProductWindow;
 }
@@ -59,13 +68,29 @@ export interface WindowInput {
  * window never matters again. Infinity when none of the days will change the window.
  */
 export function nextWindowChangeMs(days: Iterable<number>, nowMs: number, windowDays: number): number {
+  const packed = [...days];
+  return nextWindowChangeMsOf(packed, 1, packed.length, nowMs, windowDays);
+}
+
+/**
+ * The same over the days of a packed array: `count` entries of `stride` numbers, each entry's day
+ * first (day buckets: stride DAY_FIELDS; products' (day, count) pairs: stride 2).
+ */
+export function nextWindowChangeMsOf(
+  packed: readonly number[],
+  stride: number,
+  count: number,
+  nowMs: number,
+  windowDays: number,
+): number {
   if (!Number.isInteger(windowDays) || windowDays < 1) {
     throw new RangeError(`nextWindowChangeMs: windowDays must be a positive integer, got ${windowDays}`);
   }
   const today = dayOf(nowMs);
   const start = today - windowDays + 1;
   let next = Infinity;
-  for (const day of days) {
+  for (let e = 0; e < count; e++) {
+    const day = packed[e * stride]!;
     const at = day > today ? day * MS_PER_DAY : day >= start ? (day + windowDays) * MS_PER_DAY : Infinity;
     if (at < next) next = at;
   }
@@ -106,18 +131,23 @@ export function productWindow(
 
 /**
  * The same from how many products were last bought on each kept day (the customer hash's day
- * buckets: apply-events.lua keeps these counts so placements never read the per-product fields).
+ * buckets: apply-events.lua keeps these counts so placements never read the per-product fields),
+ * given as `pairs` pairs (day, products) in `lastBought`.
  */
 export function productWindowOfDays(
-  lastBoughtByDay: ReadonlyMap<number, number>,
+  lastBought: readonly number[],
+  pairs: number,
   nowMs: number,
   windowDays: number,
 ): ProductWindow {
   const day = dayOf(nowMs);
   const start = windowStartDay(nowMs, windowDays);
   let inWindow = 0;
-  for (const [d, products] of lastBoughtByDay) if (d >= start && d <= day) inWindow += products;
-  return { day, inWindow, changeMs: nextWindowChangeMs(lastBoughtByDay.keys(), nowMs, windowDays) };
+  for (let e = 0; e < pairs; e++) {
+    const d = lastBought[2 * e]!;
+    if (d >= start && d <= day) inWindow += lastBought[2 * e + 1]!;
+  }
+  return { day, inWindow, changeMs: nextWindowChangeMsOf(lastBought, 2, pairs, nowMs, windowDays) };
 }
 
 /** What a whole customer state gives featuresAt and the due time at `nowMs`: its products reduced. */
@@ -126,7 +156,7 @@ export function windowInput(state: CustomerState, nowMs: number, windowDays: num
     customerId: state.customerId,
     lastPurchaseMs: state.lastPurchaseMs,
     lifetime: state.lifetime,
-    days: state.days,
+    days: packDays(state.days),
     products: productWindow(state.productLastDay.values(), nowMs, windowDays, keptFromDay(state.latestDay, windowDays)),
   };
 }
@@ -155,16 +185,20 @@ export function featuresAt(input: WindowInput, nowMs: number, windowDays: number
   let firstDay = Infinity;
   let lastDay = -Infinity;
   let purchaseDays = 0;
-  for (const [day, t] of input.days) {
+  const days = input.days;
+  for (let b = 0; b < days.length; b += DAY_FIELDS) {
+    const day = days[b]!;
     if (day < start || day > end) continue;
-    orders += t.orders;
-    lines += t.lines;
-    items += t.items;
-    revenueMills += t.revenueMills;
-    returns += t.returnedItems;
-    returnEvents += t.returns;
-    returnedMills += t.returnedMills;
-    if (t.orders > 0) {
+    // the bucket's values in Totals' order: orders, lines, items, revenueMills, returns, returnedItems, returnedMills
+    const dayOrders = days[b + 1]!;
+    orders += dayOrders;
+    lines += days[b + 2]!;
+    items += days[b + 3]!;
+    revenueMills += days[b + 4]!;
+    returnEvents += days[b + 5]!;
+    returns += days[b + 6]!;
+    returnedMills += days[b + 7]!;
+    if (dayOrders > 0) {
       purchaseDays++;
       if (day < firstDay) firstDay = day;
       if (day > lastDay) lastDay = day;

@@ -8,8 +8,14 @@
 // recency s whose s² terms are equal for every centre, so ‖x − c‖² − ‖x − a‖² is linear in s: each
 // rival centre c of the current one a gives one crossing point, mapped back to a recency in days.
 // Times are epoch milliseconds (integers, as the customer state stores them); days are UTC days.
-import { nextWindowChangeMs, windowInput, type Features, type WindowInput } from '../features/features.js';
-import { MS_PER_DAY, type CustomerState } from '../state/customer-state.js';
+import {
+  nextWindowChangeMs,
+  nextWindowChangeMsOf,
+  windowInput,
+  type Features,
+  type WindowInput,
+} from '../features/features.js';
+import { DAY_FIELDS, MS_PER_DAY, type CustomerState } from '../state/customer-state.js';
 
 export { nextWindowChangeMs };
 import { isEligible } from './model.js';
@@ -25,7 +31,8 @@ export function customerWindowChangeMs(state: CustomerState, nowMs: number, wind
 
 /** The same for the compact input of a placement, whose products come reduced (productWindowOfDays). */
 export function windowChangeMs(input: WindowInput, nowMs: number, windowDays: number): number {
-  return Math.min(nextWindowChangeMs(input.days.keys(), nowMs, windowDays), input.products.changeMs);
+  const buckets = input.days.length / DAY_FIELDS;
+  return Math.min(nextWindowChangeMsOf(input.days, DAY_FIELDS, buckets, nowMs, windowDays), input.products.changeMs);
 }
 
 /**

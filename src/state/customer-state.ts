@@ -52,6 +52,24 @@ export interface CustomerState {
 }
 
 /**
+ * Day buckets packed in one array, DAY_FIELDS numbers a bucket: the UTC day, then the bucket's
+ * orders, lines, items, revenueMills, returns, returnedItems and returnedMills (as in Totals). What
+ * a placement reads comes in this form: one array per customer, where a Map and an object per
+ * bucket made decoding a million customers mostly work for the garbage collector.
+ */
+export type PackedDays = readonly number[];
+export const DAY_FIELDS = 8;
+
+/** A state's day buckets in the packed form, in the Map's order. */
+export function packDays(days: ReadonlyMap<number, Totals>): number[] {
+  const packed: number[] = [];
+  for (const [day, t] of days) {
+    packed.push(day, t.orders, t.lines, t.items, t.revenueMills, t.returns, t.returnedItems, t.returnedMills);
+  }
+  return packed;
+}
+
+/**
  * A customer's products reduced to what features and due times read, as of one UTC day: how many
  * were last bought inside the window ending that day, and when that set next changes.
  */
@@ -72,7 +90,8 @@ export interface PlacementState {
   readonly customerId: string;
   readonly lastPurchaseMs: number | undefined;
   readonly lifetime: Totals;
-  readonly days: ReadonlyMap<number, Totals>;
+  /** the day buckets, packed (see PackedDays) */
+  readonly days: PackedDays;
   readonly products: ProductWindow;
   readonly segmentId: number | null;
   readonly segmentModelVersion: number | null;
@@ -133,73 +152,77 @@ function bucket(value: string): Totals {
 /**
  * Decodes read-placement.lua's reply (see its header): one line per customer id, in order, into
  * `out` (unknown and erased customers, empty lines, are left out). `productsOf` reduces the
- * buckets' product counts (by day) to the customer's ProductWindow as of the day read for.
+ * buckets' product counts to the customer's ProductWindow as of the day read for; it gets them as
+ * pairs (day, products last bought that day) in an array it must not keep, as it is reused.
  * A scan over the characters, numbers read digit by digit: this reply is read for every customer
  * a placement or a refit touches, and splitting it into strings first cost more than the rest.
+ * Per customer it allocates the state, its lifetime totals, its packed days and its products.
  */
 export function decodePlacementStates(
   reply: string,
   customerIds: readonly string[],
-  productsOf: (lastBoughtByDay: ReadonlyMap<number, number>) => ProductWindow,
+  productsOf: (lastBought: readonly number[], pairs: number) => ProductWindow,
   out: PlacementState[],
 ): void {
   const end = reply.length;
+  const scalars = new Array<number>(11).fill(0);
+  const lastBought: number[] = [];
   let at = 0;
-  // The integer at `at` up to the next non-digit (a leading '-' allowed); NaN when there is none.
-  const integer = (): number => {
-    let negative = false;
-    if (reply.charCodeAt(at) === 45) {
-      negative = true;
-      at++;
-    }
-    const from = at;
-    let value = 0;
-    for (let c = reply.charCodeAt(at); c >= 48 && c <= 57; c = reply.charCodeAt(++at)) value = value * 10 + (c - 48);
-    if (at === from) return NaN;
-    return negative ? -value : value;
-  };
-  const scalars = new Array<number>(11);
-  const bucketValues = new Array<number>(8);
   for (const customerId of customerIds) {
     if (at >= end || reply.charCodeAt(at) === 10) {
       at++; // an empty line: no such customer, or erased
       continue;
     }
+    // 11 scalars, then "<day>=<8 values>" separated by spaces up to the line's end: every number an
+    // integer with an optional '-', NaN for an absent scalar, each followed by one separator
     for (let k = 0; k < 11; k++) {
-      scalars[k] = integer(); // NaN: absent
-      at++; // the space (or the line's end after the last scalar without buckets)
-    }
-    const days = new Map<number, Totals>();
-    const lastBought = new Map<number, number>();
-    // "<day>=<8 values>" separated by spaces, up to the line's end
-    while (at < end && reply.charCodeAt(at - 1) === 32) {
-      const day = integer();
-      at++; // '='
-      for (let v = 0; v < 8; v++) {
-        bucketValues[v] = integer();
-        at++; // ',' or the separator after the last value
+      let negative = false;
+      if (reply.charCodeAt(at) === 45) {
+        negative = true;
+        at++;
       }
-      days.set(day, {
-        orders: bucketValues[0]!,
-        lines: bucketValues[1]!,
-        items: bucketValues[2]!,
-        revenueMills: bucketValues[3]!,
-        returns: bucketValues[4]!,
-        returnedItems: bucketValues[5]!,
-        returnedMills: bucketValues[6]!,
-      });
-      if (bucketValues[7]! > 0) lastBought.set(day, bucketValues[7]!);
+      const from = at;
+      let value = 0;
+      for (let c = reply.charCodeAt(at); c >= 48 && c <= 57; c = reply.charCodeAt(++at)) value = value * 10 + (c - 48);
+      scalars[k] = at === from ? NaN : negative ? -value : value;
+      at++;
     }
-    const [l, o, n, i, r, ro, rq, rv, seg, sv, pn] = scalars as [number, ...number[]];
+    const days: number[] = [];
+    let pairs = 0;
+    while (at < end && reply.charCodeAt(at - 1) === 32) {
+      // the day, then its 8 values: the 7 totals of the bucket, then its product count
+      for (let v = 0; v < 9; v++) {
+        let negative = false;
+        if (reply.charCodeAt(at) === 45) {
+          negative = true;
+          at++;
+        }
+        let value = 0;
+        for (let c = reply.charCodeAt(at); c >= 48 && c <= 57; c = reply.charCodeAt(++at))
+          value = value * 10 + (c - 48);
+        if (negative) value = -value;
+        if (v < DAY_FIELDS) days.push(value);
+        else if (value > 0) {
+          lastBought[2 * pairs] = days[days.length - DAY_FIELDS]!;
+          lastBought[2 * pairs + 1] = value;
+          pairs++;
+        }
+        at++; // '=', ',' or the separator after the last value
+      }
+    }
+    const l = scalars[0]!;
+    const segment = scalars[8]!;
+    const version = scalars[9]!;
+    const pending = scalars[10]!;
     out.push({
       customerId,
       lastPurchaseMs: Number.isNaN(l) ? undefined : l,
-      lifetime: lifetimeTotals(o, n, i, r, ro, rq, rv),
+      lifetime: lifetimeTotals(scalars[1], scalars[2], scalars[3], scalars[4], scalars[5], scalars[6], scalars[7]),
       days,
-      products: productsOf(lastBought),
-      segmentId: seg === undefined || Number.isNaN(seg) ? null : seg,
-      segmentModelVersion: sv === undefined || Number.isNaN(sv) ? null : sv,
-      pendingChanges: int(pn),
+      products: productsOf(lastBought, pairs),
+      segmentId: Number.isNaN(segment) ? null : segment,
+      segmentModelVersion: Number.isNaN(version) ? null : version,
+      pendingChanges: Number.isNaN(pending) ? 0 : pending,
     });
   }
 }

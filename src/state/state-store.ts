@@ -531,8 +531,8 @@ export class StateStore {
       pipeline.readPlacement(command);
     }
     const replies = await exec(pipeline, 'read-placement');
-    const productsOf = (lastBoughtByDay: ReadonlyMap<number, number>) =>
-      productWindowOfDays(lastBoughtByDay, nowMs, this.windowDays);
+    const productsOf = (lastBought: readonly number[], pairs: number) =>
+      productWindowOfDays(lastBought, pairs, nowMs, this.windowDays);
     const states: PlacementState[] = [];
     for (const [c, [, reply]] of replies.entries()) {
       const from = c * READS_PER_CALL;

@@ -8,7 +8,7 @@ import { computeFeatures, featuresAt } from '../../src/features/features.js';
 import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { customerWindowChangeMs, windowChangeMs } from '../../src/model/due.js';
 import { createRng } from '../../src/model/rng.js';
-import { MS_PER_DAY } from '../../src/state/customer-state.js';
+import { MS_PER_DAY, packDays } from '../../src/state/customer-state.js';
 import { StateStore, type StateChange } from '../../src/state/state-store.js';
 import { unlinkPrefix } from '../support/cleanup.js';
 import { line, order, returned } from '../support/events.js';
@@ -83,7 +83,7 @@ describe('read-placement.lua: a placement reads what the whole state says', () =
         expect(windowChangeMs(compact, nowMs, windowDays)).toBe(customerWindowChangeMs(state, nowMs, windowDays));
         expect(compact.lastPurchaseMs).toBe(state.lastPurchaseMs);
         expect(compact.lifetime).toEqual(state.lifetime);
-        expect(compact.days).toEqual(state.days);
+        expect(compact.days).toEqual(packDays(state.days));
         expect(compact.segmentId).toBe(state.segmentId);
         expect(compact.segmentModelVersion).toBe(state.segmentModelVersion);
         expect(compact.pendingChanges).toBe(state.pendingChanges.size);

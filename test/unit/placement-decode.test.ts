@@ -2,11 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { decodePlacementStates, type PlacementState } from '../../src/state/customer-state.js';
 
-const productsOf = (byDay: ReadonlyMap<number, number>) => ({
-  day: 15_100,
-  inWindow: [...byDay.values()].reduce((a, b) => a + b, 0),
-  changeMs: byDay.size === 0 ? Infinity : Math.min(...byDay.keys()),
-});
+/** Sums the (day, products) pairs, and takes the earliest day for a change time: what was passed shows. */
+const productsOf = (lastBought: readonly number[], pairs: number) => {
+  const days = Array.from({ length: pairs }, (_, e) => lastBought[2 * e]!);
+  return {
+    day: 15_100,
+    inWindow: days.reduce((sum, _, e) => sum + lastBought[2 * e + 1]!, 0),
+    changeMs: pairs === 0 ? Infinity : Math.min(...days),
+  };
+};
 
 describe('decodePlacementStates', () => {
   it('reads scalars, absent ones, buckets with their product counts, and skips empty lines', () => {
@@ -31,7 +35,7 @@ describe('decodePlacementStates', () => {
         returnedItems: 2,
         returnedMills: -300,
       },
-      days: new Map(),
+      days: [],
       products: { day: 15_100, inWindow: 0, changeMs: Infinity },
       segmentId: null,
       segmentModelVersion: null,
@@ -40,15 +44,8 @@ describe('decodePlacementStates', () => {
     expect(out[1]!.segmentId).toBe(4);
     expect(out[1]!.segmentModelVersion).toBe(17);
     expect(out[1]!.pendingChanges).toBe(1);
-    expect(out[1]!.days).toEqual(
-      new Map([
-        [
-          15_034,
-          { orders: 2, lines: 2, items: 3, revenueMills: 28_050, returns: 0, returnedItems: 0, returnedMills: 0 },
-        ],
-        [15_035, { orders: 0, lines: 0, items: 0, revenueMills: 0, returns: 1, returnedItems: 1, returnedMills: 3390 }],
-      ]),
-    );
+    // day, orders, lines, items, revenueMills, returns, returnedItems, returnedMills
+    expect(out[1]!.days).toEqual([15_034, 2, 2, 3, 28_050, 0, 0, 0, 15_035, 0, 0, 0, 0, 1, 1, 3390]);
     expect(out[1]!.products).toEqual({ day: 15_100, inWindow: 2, changeMs: 15_034 });
   });
 
@@ -58,6 +55,6 @@ describe('decodePlacementStates', () => {
     expect(out).toHaveLength(1);
     expect(out[0]!.lastPurchaseMs).toBeUndefined();
     expect(out[0]!.lifetime.returns).toBe(1);
-    expect(out[0]!.days.get(15_035)?.returnedMills).toBe(500);
+    expect(out[0]!.days).toEqual([15_035, 0, 0, 0, 0, 1, 1, 500]);
   });
 });
