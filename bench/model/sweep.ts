@@ -16,8 +16,9 @@
 // model's share; the rest is reading the sample from Redis), the due index's memory per customer
 // (MEMORY USAGE of every shard's index), and scikit-learn's MiniBatchKMeans and full KMeans on the
 // refit's sample (the same scaled matrix); for each timed step the CPU it cost this process and
-// Redis (INFO cpu: on a Redis shared with other clients, theirs too), and for the placements
-// Redis's time per command (INFO commandstats). One JSON line per size.
+// Redis (INFO cpu: on a Redis shared with other clients, theirs too), this process's peak RSS and
+// V8 heap in use during it (sampled every 100 ms), and for the placements Redis's time per command
+// (INFO commandstats). One JSON line per size.
 //
 // npx tsx bench/model/sweep.ts [--sizes 100000] [--orders 5] [--k 8] [--sample 200000] [--shards 6]
 //   [--parallel-shards 2]   shards a pass works on at once
@@ -81,12 +82,30 @@ async function dueIndexBytes(redis: Redis, store: StateStore): Promise<number> {
 async function costOf<T>(
   redis: Redis,
   step: () => Promise<T>,
-): Promise<{ result: T; nodeCpuMs: number; redisCpuMs: number; commands: Record<string, number> }> {
+): Promise<{
+  result: T;
+  nodeCpuMs: number;
+  redisCpuMs: number;
+  commands: Record<string, number>;
+  rssMaxMb: number;
+  heapUsedMaxMb: number;
+}> {
   const commands0 = await commandStats(redis);
   const redis0 = await redisCpuSeconds(redis);
+  // this process's memory during the step, sampled every 100 ms (and at its end)
+  let rssMax = 0;
+  let heapUsedMax = 0;
+  const sampleMemory = () => {
+    const { rss, heapUsed } = process.memoryUsage();
+    rssMax = Math.max(rssMax, rss);
+    heapUsedMax = Math.max(heapUsedMax, heapUsed);
+  };
+  const memorySampler = setInterval(sampleMemory, 100);
   const node0 = process.cpuUsage();
   const result = await step();
   const node = process.cpuUsage(node0);
+  clearInterval(memorySampler);
+  sampleMemory();
   const redisCpuMs = ((await redisCpuSeconds(redis)) - redis0) * 1000;
   // Redis's own time per command, ms (INFO commandstats; a script's time includes the commands it
   // calls, which are also counted under their own names)
@@ -94,7 +113,14 @@ async function costOf<T>(
   for (const [name, { usec }] of Object.entries(diffCommandStats(commands0, await commandStats(redis)))) {
     if (usec >= 10_000) commands[name] = round(usec / 1000);
   }
-  return { result, nodeCpuMs: round((node.user + node.system) / 1000), redisCpuMs: round(redisCpuMs), commands };
+  return {
+    result,
+    nodeCpuMs: round((node.user + node.system) / 1000),
+    redisCpuMs: round(redisCpuMs),
+    commands,
+    rssMaxMb: Math.round(rssMax / 2 ** 20),
+    heapUsedMaxMb: Math.round(heapUsedMax / 2 ** 20),
+  };
 }
 
 mkdirSync(outDir, { recursive: true });
@@ -190,6 +216,8 @@ for (const n of sizes) {
           inertia: round(first.model.inertia, 3),
           nodeCpuMs: firstCost.nodeCpuMs,
           redisCpuMs: firstCost.redisCpuMs,
+          rssMaxMb: firstCost.rssMaxMb,
+          heapUsedMaxMb: firstCost.heapUsedMaxMb,
         },
         placement: {
           ms: round(placed.ms),
@@ -197,6 +225,8 @@ for (const n of sizes) {
           changes: placed.changes,
           nodeCpuMs: placedCost.nodeCpuMs,
           redisCpuMs: placedCost.redisCpuMs,
+          rssMaxMb: placedCost.rssMaxMb,
+          heapUsedMaxMb: placedCost.heapUsedMaxMb,
           redisCommandMs: placedCost.commands,
         },
         dueIndexBytesPerCustomer: round(dueBytes / n),
@@ -209,6 +239,8 @@ for (const n of sizes) {
           changes: tick.changes,
           nodeCpuMs: tickCost.nodeCpuMs,
           redisCpuMs: tickCost.redisCpuMs,
+          rssMaxMb: tickCost.rssMaxMb,
+          heapUsedMaxMb: tickCost.heapUsedMaxMb,
         },
         tickIdle: { ms: round(idle.ms), placed: idle.due },
         warmRefit: {
@@ -217,6 +249,8 @@ for (const n of sizes) {
           inertia: round(warm.model.inertia, 3),
           nodeCpuMs: warmCost.nodeCpuMs,
           redisCpuMs: warmCost.redisCpuMs,
+          rssMaxMb: warmCost.rssMaxMb,
+          heapUsedMaxMb: warmCost.heapUsedMaxMb,
         },
         placementAfterWarmRefit: {
           ms: round(warmPlaced.ms),
@@ -224,6 +258,8 @@ for (const n of sizes) {
           changes: warmPlaced.changes,
           nodeCpuMs: warmPlacedCost.nodeCpuMs,
           redisCpuMs: warmPlacedCost.redisCpuMs,
+          rssMaxMb: warmPlacedCost.rssMaxMb,
+          heapUsedMaxMb: warmPlacedCost.heapUsedMaxMb,
           redisCommandMs: warmPlacedCost.commands,
         },
         sklearn: {

@@ -10,11 +10,9 @@ import { loadConfig, type Config } from '../config.js';
 import { consumerLag } from '../consumers/lag.js';
 import { OrderConsumer } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
-import { createKafka } from '../infra/kafka.js';
-import { createRedisClient } from '../infra/redis.js';
 import { kafkaErrorReason } from '../errors.js';
 import { createLogger } from '../log.js';
-import { StateStore, storeOptions } from '../state/state-store.js';
+import { openClients } from '../service/clients.js';
 import type { CommandOutcome } from './outcome.js';
 import { untilSignal } from './signals.js';
 
@@ -58,13 +56,17 @@ export function registerConsume(program: Command, outcome: CommandOutcome): void
     .action(async (opts: { untilCaughtUp?: boolean }) => {
       const config = loadConfig(process.env);
       const logger = createLogger(config.log);
-      const kafka = createKafka(config.kafka, logger);
-      const redis = createRedisClient(config.redis);
-      await redis.connect();
-      const store = await StateStore.open(redis, storeOptions(config));
+      const clients = await openClients(config, logger, { state: true });
+      const { kafka, store } = clients;
       const consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger });
       const started = performance.now();
-      await consumer.start();
+      try {
+        await consumer.start();
+      } catch (err) {
+        await consumer.close().catch(() => undefined);
+        await clients.close();
+        throw err;
+      }
       const signal = untilSignal();
       const lag = opts.untilCaughtUp ? watchLag(kafka, config) : undefined;
       const never = new Promise<never>(() => undefined);
@@ -89,7 +91,7 @@ export function registerConsume(program: Command, outcome: CommandOutcome): void
       signal.stopListening();
       await lag?.stop();
       await consumer.close();
-      await redis.quit();
+      await clients.close();
       const seconds = (performance.now() - started) / 1000;
       logger.info({ ...consumer.totals, seconds: Number(seconds.toFixed(1)) }, 'stopped');
       if (ended.failure !== undefined) {

@@ -6,8 +6,8 @@ import { loadConfig } from '../config.js';
 import { InsidersError } from '../errors.js';
 import { featureColumns, featureRow, type FeatureRow } from '../features/export.js';
 import { computeFeatures, featuresAt } from '../features/features.js';
-import { createRedisClient } from '../infra/redis.js';
-import { StateStore, storeOptions } from '../state/state-store.js';
+import { createLogger } from '../log.js';
+import { openClients } from '../service/clients.js';
 import type { CommandOutcome } from './outcome.js';
 
 export function registerFeatures(program: Command, outcome: CommandOutcome): void {
@@ -21,11 +21,10 @@ export function registerFeatures(program: Command, outcome: CommandOutcome): voi
         throw new InsidersError('CONFIG_INVALID', `--format ${opts.format}: expected csv or json`);
       }
       const config = loadConfig(process.env);
-      const redis = createRedisClient(config.redis);
+      const clients = await openClients(config, createLogger(config.log), { state: true });
       try {
-        await redis.connect();
-        const store = await StateStore.open(redis, storeOptions(config));
-        const nowMs = config.state.clock === 'wall' ? Date.now() : ((await store.watermarkMs()) ?? Date.now());
+        const { store } = clients;
+        const nowMs = await store.now(config.state.clock);
         const write = (rows: FeatureRow[], header: boolean) => {
           if (opts.format === 'json') {
             for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
@@ -52,7 +51,7 @@ export function registerFeatures(program: Command, outcome: CommandOutcome): voi
           header = false;
         }
       } finally {
-        redis.disconnect();
+        await clients.close();
       }
     });
 }

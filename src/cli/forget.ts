@@ -4,15 +4,10 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { forgetCustomer } from '../erasure/forget.js';
 import { InsidersError } from '../errors.js';
-import { createClickHouse } from '../infra/clickhouse.js';
-import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
-import { createRedisClient } from '../infra/redis.js';
 import { createLogger } from '../log.js';
 import { KafkaChangeSink } from '../segmentation/change-publisher.js';
-import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
 import { deleteCustomerRows } from '../sinks/erase.js';
-import { migrate } from '../sinks/migrate.js';
-import { StateStore, storeOptions } from '../state/state-store.js';
+import { openClients } from '../service/clients.js';
 import type { CommandOutcome } from './outcome.js';
 
 export function registerForget(program: Command, _outcome: CommandOutcome): void {
@@ -31,27 +26,15 @@ export function registerForget(program: Command, _outcome: CommandOutcome): void
       }
       const config = loadConfig(process.env);
       const logger = createLogger(config.log);
-      const redis = createRedisClient(config.redis);
-      const kafka = createKafka(config.kafka, logger);
-      const producer = createProducer(kafka);
-      // The erasure must be hidden by views that honour it: bring the schema up to date first.
-      const server = createClickHouse(config.clickhouse, 'default');
-      await migrate(server, config.clickhouse.database).finally(() => server.close());
-      const clickhouse = createClickHouse(config.clickhouse);
-      const results = new ClickHouseSink(clickhouse, logger);
+      // The erasure must be hidden by views that honour it: the schema is brought up to date first.
+      const clients = await openClients(config, logger, {
+        state: true,
+        producer: true,
+        topics: [{ topic: config.model.changesTopic, numPartitions: config.kafka.ordersPartitions }],
+        clickhouse: true,
+      });
+      const { store, producer, clickhouse, results } = clients;
       try {
-        await redis.connect();
-        const store = await StateStore.open(redis, storeOptions(config));
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await ensureTopics(admin, [
-            { topic: config.model.changesTopic, numPartitions: config.kafka.ordersPartitions },
-          ]);
-        } finally {
-          await admin.disconnect();
-        }
-        await producer.connect();
         const outcome = await forgetCustomer(
           {
             store,
@@ -71,10 +54,7 @@ export function registerForget(program: Command, _outcome: CommandOutcome): void
           }; hidden from ClickHouse, tombstone sent to ${config.model.changesTopic}\n`,
         );
       } finally {
-        await results.close().catch(() => undefined);
-        await clickhouse.close();
-        await producer.disconnect().catch(() => undefined);
-        await redis.quit().catch(() => undefined);
+        await clients.close();
       }
     });
 }

@@ -2,7 +2,6 @@
 // sweep on their schedules, and the HTTP API, in one process — each role selectable (roles.ts).
 // Refit and sweep are singletons across instances (Redis leases), so running several processes
 // scales the consumers out over the partitions.
-import type { Admin } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { InsidersError } from '../errors.js';
 import { consumerLagByPartition } from '../consumers/lag.js';
@@ -10,9 +9,6 @@ import { OrderConsumer, stalledPartitions } from '../consumers/order-consumer.js
 import { defaultRules } from '../features/filters.js';
 import { computeFeatures } from '../features/features.js';
 import { createHttpServer, type HttpServer, type ReadinessCheck, type RefitReply } from '../http/server.js';
-import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
-import { createClickHouse } from '../infra/clickhouse.js';
-import { createRedisClient } from '../infra/redis.js';
 import type { Logger } from '../log.js';
 import { ServiceMetrics } from '../metrics/metrics.js';
 import { SegmentAssigner } from '../segmentation/assigner.js';
@@ -21,15 +17,14 @@ import { customerView, type CustomerView } from '../segmentation/customer-view.j
 import { placeCustomers } from '../model/model.js';
 import { segmentProfiles } from '../model/profiles.js';
 import { INSIDERS_RULES } from '../model/segments.js';
-import { ClickHouseSink, FanOutChangeSink } from '../sinks/clickhouse-sink.js';
-import { migrate } from '../sinks/migrate.js';
+import { FanOutChangeSink, type ClickHouseSink } from '../sinks/clickhouse-sink.js';
 import { recentChanges } from '../sinks/recent-changes.js';
 import { ModelStore } from '../state/model-store.js';
 import { refit, type RefitOutcome } from '../segmentation/refit.js';
 import { serviceReport } from '../report/service-report.js';
 import { scheduleJob } from './schedule.js';
 import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
-import { StateStore, storeOptions } from '../state/state-store.js';
+import { openClients, serviceTopics } from './clients.js';
 import { allRoles, describeRoles, type Roles } from './roles.js';
 
 export interface ServiceOptions {
@@ -129,32 +124,23 @@ async function start(
   const roles = options.roles ?? allRoles;
   const log = logger.child({ component: 'service' });
   log.info({ roles: describeRoles(roles) }, 'starting');
-  const kafka = createKafka(config.kafka, logger);
-  const redis = createRedisClient(config.redis);
-  const subscriber = createRedisClient(config.redis);
-  opened.push(
-    () => redis.disconnect(),
-    () => subscriber.disconnect(),
+  // The admin is kept connected: readiness and consumer lag use it.
+  const clients = await openClients(
+    config,
+    logger,
+    {
+      state: true,
+      subscriber: true,
+      admin: true,
+      topics: serviceTopics(config),
+      producer: true,
+      clickhouse: true,
+    },
+    log,
   );
-  await Promise.all([redis.connect(), subscriber.connect()]);
-  const store = await StateStore.open(redis, storeOptions(config));
+  opened.push(() => clients.close());
+  const { kafka, redis, subscriber, store, admin, clickhouse, results, producer: changeProducer } = clients;
   const models = new ModelStore(redis, store.keys);
-
-  // Kept connected: readiness and consumer lag use it.
-  const admin: Admin = kafka.admin();
-  opened.push(() => admin.disconnect());
-  await admin.connect();
-  await ensureTopics(admin, [
-    { topic: config.kafka.ordersTopic, numPartitions: config.kafka.ordersPartitions },
-    { topic: config.kafka.deadLetterTopic, numPartitions: 1 },
-    { topic: config.model.changesTopic, numPartitions: config.kafka.ordersPartitions },
-  ]);
-  const server = createClickHouse(config.clickhouse, 'default');
-  const applied = await migrate(server, config.clickhouse.database).finally(() => server.close());
-  if (applied.applied.length > 0) log.info({ applied: applied.applied }, 'clickhouse migrations applied');
-  const clickhouse = createClickHouse(config.clickhouse);
-  opened.push(() => clickhouse.close());
-  const results = new ClickHouseSink(clickhouse, logger);
   const metrics = new ServiceMetrics(
     {
       lag: () => consumerLagByPartition(admin, config.kafka.consumerGroup, config.kafka.ordersTopic),
@@ -163,9 +149,6 @@ async function start(
     },
     logger,
   );
-  const changeProducer = createProducer(kafka);
-  opened.push(() => changeProducer.disconnect());
-  await changeProducer.connect();
   const assigner = new SegmentAssigner(
     store,
     new FanOutChangeSink([new KafkaChangeSink(changeProducer, config.model.changesTopic), results]),
@@ -461,14 +444,10 @@ async function start(
             while (inProgress.size > 0) await Promise.allSettled([...inProgress]);
           },
         ],
-        ['clickhouse sink', () => results.close()],
         ['http', async () => httpClosed],
-        ['change producer', () => changeProducer.disconnect()],
-        ['kafka admin', () => admin.disconnect()],
-        ['clickhouse', () => clickhouse.close()],
         ['model watch', () => stopWatching()],
-        ['redis', () => redis.quit()],
-        ['redis subscriber', () => subscriber.quit()],
+        // the sink's rows, the change producer, the admin, ClickHouse, Redis
+        ['clients', () => clients.close()],
       ];
       for (const [name, step] of steps) {
         try {
