@@ -1,29 +1,28 @@
 // The service: the order consumer (events -> state -> immediate placement), the refit job and the
 // sweep on their schedules, and the HTTP API, in one process — each role selectable (roles.ts).
 // Refit and sweep are singletons across instances (Redis leases), so running several processes
-// scales the consumers out over the partitions.
+// scales the consumers out over the partitions. This module wires the parts and shuts them down;
+// the clients come from clients.ts, the model jobs from jobs.ts, readiness from readiness.ts.
 import type { Config } from '../config.js';
 import type { InsidersError } from '../errors.js';
 import { consumerLagByPartition } from '../consumers/lag.js';
-import { OrderConsumer, stalledPartitions } from '../consumers/order-consumer.js';
+import { OrderConsumer } from '../consumers/order-consumer.js';
 import { defaultRules } from '../features/filters.js';
 import { computeFeatures } from '../features/features.js';
-import { createHttpServer, type HttpServer, type ReadinessCheck, type RefitReply } from '../http/server.js';
+import { createHttpServer, type HttpServer, type RefitReply } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { ServiceMetrics } from '../metrics/metrics.js';
 import { SegmentAssigner } from '../segmentation/assigner.js';
 import { KafkaChangeSink } from '../segmentation/change-publisher.js';
 import { customerView, type CustomerView } from '../segmentation/customer-view.js';
-import { placeCustomers } from '../model/model.js';
-import { segmentProfiles } from '../model/profiles.js';
-import { INSIDERS_RULES } from '../model/segments.js';
 import { FanOutChangeSink, type ClickHouseSink } from '../sinks/clickhouse-sink.js';
 import { recentChanges } from '../sinks/recent-changes.js';
 import { ModelStore } from '../state/model-store.js';
-import { refit, type RefitOutcome } from '../segmentation/refit.js';
+import type { RefitOutcome } from '../segmentation/refit.js';
 import { serviceReport } from '../report/service-report.js';
-import { scheduleJob } from './schedule.js';
-import { sweep, type SweepOutcome } from '../segmentation/sweep.js';
+import { createModelJobs } from './jobs.js';
+import { readinessProbe } from './readiness.js';
+import type { SweepOutcome } from '../segmentation/sweep.js';
 import { openClients, serviceTopics } from './clients.js';
 import { allRoles, describeRoles, type Roles } from './roles.js';
 
@@ -63,42 +62,12 @@ export interface Service {
   close(): Promise<void>;
 }
 
-const READINESS_TIMEOUT_MS = 2_000;
 const RECENT_CHANGES = 10;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function check(name: string, probe: () => Promise<string | undefined>): Promise<ReadinessCheck> {
-  try {
-    const detail = await withTimeout(probe(), READINESS_TIMEOUT_MS);
-    return detail === undefined ? { name, ok: true } : { name, ok: true, detail };
-  } catch (err) {
-    return { name, ok: false, detail: err instanceof Error ? err.message : String(err) };
-  }
-}
 
 /**
  * Starts the service. Should start-up fail part-way (a server unreachable), whatever it had
  * opened is closed again before the error is thrown, so the process can end.
  */
-/** Median, 99th percentile and maximum of event-time lateness values, ms (0 for none). */
-function latenessSummary(lateness: readonly number[]): {
-  latenessP50Ms: number;
-  latenessP99Ms: number;
-  latenessMaxMs: number;
-} {
-  const sorted = Float64Array.from(lateness).sort();
-  const at = (q: number) =>
-    sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { latenessP50Ms: at(0.5), latenessP99Ms: at(0.99), latenessMaxMs: at(1) };
-}
-
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
   const opened: (() => unknown)[] = [];
   try {
@@ -181,136 +150,19 @@ async function start(
   if (consumer) opened.push(() => consumer.close());
   await consumer?.start();
 
+  const jobs = createModelJobs({
+    config,
+    redis,
+    store,
+    models,
+    assigner,
+    results,
+    metrics,
+    log,
+    now: () => store.now(config.state.clock),
+  });
+  const { refitNow, sweepNow } = jobs;
   const now = () => store.now(config.state.clock);
-  /** wall ms: change records left pending from before this start are published again at once */
-  const startedAtMs = Date.now();
-  let running: Promise<unknown> = Promise.resolve();
-  /** Jobs run one at a time in this process; the leases keep them single across processes. */
-  const exclusive = <T>(job: () => Promise<T>): Promise<T> => {
-    const next = running.then(job, job);
-    running = next.catch(() => undefined);
-    return next;
-  };
-
-  // Refits and sweeps in progress, awaited at shutdown; none starts once it has begun.
-  let stopping = false;
-  const inProgress = new Set<Promise<unknown>>();
-  const tracked = <T>(job: Promise<T>): Promise<T> => {
-    inProgress.add(job);
-    job.then(
-      () => inProgress.delete(job),
-      () => inProgress.delete(job),
-    );
-    return job;
-  };
-
-  const sweepOnce = () =>
-    exclusive(async () => {
-      const outcome = await sweep(redis, store, assigner, { leaseTtlMs: config.model.leaseTtlMs, now, startedAtMs });
-      if (outcome.kind === 'swept') {
-        const { dueRuns, ...counts } = outcome;
-        const lateness = dueRuns.flatMap((run) => run.lateness);
-        const model = assigner.currentModel;
-        metrics.segmentSizes(
-          [...(await store.segmentSizes())].map(([segmentId, customers]) => ({
-            segmentId,
-            customers,
-            name: model?.segments.find((s) => s.id === segmentId)?.name ?? '',
-            insider: segmentId === model?.insidersId,
-          })),
-        );
-        metrics.lateness(lateness);
-        // event-time lateness of the customers placed because they came due: median, 99th
-        // percentile and maximum, over the pass and per run (a soak turns each run's into
-        // wall-clock lateness with the watermark's history: [placed at, now, p50, p99, max, count])
-        log.info(
-          {
-            ...counts,
-            ms: Math.round(outcome.ms),
-            ...latenessSummary(lateness),
-            dueRuns: dueRuns.map((run) => {
-              const l = latenessSummary(run.lateness);
-              return [
-                run.placedAtMs,
-                run.nowMs,
-                l.latenessP50Ms,
-                l.latenessP99Ms,
-                l.latenessMaxMs,
-                run.lateness.length,
-              ];
-            }),
-          },
-          'sweep done',
-        );
-      }
-      return outcome;
-    });
-
-  const sweepNow = (): Promise<SweepOutcome> => (stopping ? Promise.resolve({ kind: 'busy' }) : tracked(sweepOnce()));
-
-  const refitOnce = async (): Promise<RefitOutcome> => {
-    let outcome: RefitOutcome;
-    try {
-      outcome = await exclusive(() =>
-        refit(redis, store, models, {
-          sampleSize: config.model.refitSampleSize,
-          windowDays: config.state.windowDays,
-          leaseTtlMs: config.model.leaseTtlMs,
-          now,
-          fit: {
-            scaler: config.model.scaler,
-            kRange: config.model.kRange,
-            insidersShareBand: config.model.insidersShareBand,
-            rankRule: INSIDERS_RULES[config.model.insidersRule],
-            ...(config.model.k === undefined ? {} : { k: config.model.k }),
-          },
-        }),
-      );
-    } catch (err) {
-      metrics.refitDone('failed');
-      throw err;
-    }
-    metrics.refitDone(outcome.kind, outcome.kind === 'fitted' ? outcome.ms : undefined);
-    if (outcome.kind === 'fitted') {
-      const m = outcome.model;
-      assigner.useModel(m);
-      metrics.modelInUse(m);
-      log.info(
-        {
-          version: m.version,
-          k: m.k,
-          silhouette: m.silhouette,
-          sampled: outcome.sampled,
-          customers: outcome.customers,
-          ms: Math.round(outcome.ms),
-          insidersShare: m.selection?.insidersShareOfCustomers,
-          insidersRevenueShare: m.selection?.insidersShareOfRevenue,
-          why: m.selection?.reason,
-        },
-        'refit done',
-      );
-      if (m.selection?.insidersInBand === false) {
-        log.warn(
-          {
-            version: m.version,
-            band: m.selection.policy.shareBand,
-            insidersShare: m.selection.insidersShareOfCustomers,
-          },
-          'Insiders outside the target band',
-        );
-      }
-      const placements = placeCustomers(m, outcome.sample);
-      await results.writeModel(m, outcome.ms, segmentProfiles(m, outcome.sample, placements));
-      await sweepNow();
-      // A refit is done when its results are stored: who asked for it can read them back.
-      await results.flush();
-    } else {
-      log.info({ outcome: outcome.kind }, 'refit skipped');
-    }
-    return outcome;
-  };
-
-  const refitNow = (): Promise<RefitOutcome> => (stopping ? Promise.resolve({ kind: 'busy' }) : tracked(refitOnce()));
 
   const customer = async (customerId: string): Promise<CustomerView | undefined> => {
     const state = await store.customer(customerId);
@@ -342,35 +194,15 @@ async function start(
   // Set once a part the service cannot do without has failed for good; the service then closes.
   let failure: InsidersError | undefined;
 
-  const readiness = (): Promise<ReadinessCheck[]> =>
-    Promise.all([
-      check('kafka', async () => `${(await admin.describeCluster()).brokers.length} broker(s)`),
-      ...(consumer === undefined
-        ? []
-        : [
-            check('consumer', () => {
-              if (failure !== undefined) return Promise.reject(failure);
-              const stall = stalledPartitions(consumer.partitionProgress(), config.kafka.stallSeconds);
-              return stall === undefined ? Promise.resolve(undefined) : Promise.reject(new Error(stall));
-            }),
-          ]),
-      check('redis', async () => {
-        const reply: string = await redis.ping();
-        if (reply !== 'PONG') throw new Error(`PING answered ${reply}`);
-        return undefined;
-      }),
-      check('clickhouse', async () => {
-        const ping = await clickhouse.ping();
-        if (!ping.success) throw ping.error;
-        return undefined;
-      }),
-      check('model', () => {
-        const m = assigner.currentModel;
-        return m === undefined
-          ? Promise.reject(new Error('no model version yet'))
-          : Promise.resolve(`version ${m.version}`);
-      }),
-    ]);
+  const readiness = readinessProbe({
+    admin,
+    consumer,
+    redis,
+    clickhouse,
+    stallSeconds: config.kafka.stallSeconds,
+    failure: () => failure,
+    model: () => assigner.currentModel,
+  });
 
   const refitReply = async (): Promise<RefitReply> => {
     const outcome = await refitNow();
@@ -413,37 +245,21 @@ async function start(
     httpPort = await http.listen(config.http.port);
   }
 
-  const schedule = (what: string, intervalMs: number, job: () => Promise<unknown>) =>
-    scheduleJob(what, intervalMs, job, log);
-  const timers: NodeJS.Timeout[] = [];
-  if (roles.refit) timers.push(schedule('refit', config.model.refitIntervalMs, refitNow));
-  if (roles.sweep) {
-    // Until a first model exists, the sweep's turn tries a refit instead (in a process that refits).
-    timers.push(
-      schedule('sweep', config.model.sweepIntervalMs, () =>
-        assigner.currentModel || !roles.refit ? sweepNow() : refitNow(),
-      ),
-    );
-  }
+  jobs.schedule(roles);
   log.info({ roles: describeRoles(roles), httpPort }, 'started');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      stopping = true;
-      for (const t of timers) clearInterval(t);
+      // No new refit or sweep from now on; the running ones are awaited below.
+      const jobsDone = jobs.stop();
       // Stop taking requests now; the close resolves once open ones are answered.
       const httpClosed = http?.close();
       const steps: [string, () => Promise<unknown>][] = [
         // stop fetching, finish the in-flight batches, flush the sinks, commit the offsets
         ['consumer', async () => consumer?.close()],
         // running refit or sweep: they finish and release their leases
-        [
-          'jobs',
-          async () => {
-            while (inProgress.size > 0) await Promise.allSettled([...inProgress]);
-          },
-        ],
+        ['jobs', () => jobsDone],
         ['http', async () => httpClosed],
         ['model watch', () => stopWatching()],
         // the sink's rows, the change producer, the admin, ClickHouse, Redis
