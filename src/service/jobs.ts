@@ -53,6 +53,19 @@ function latenessSummary(lateness: readonly number[]): {
   return { latenessP50Ms: at(0.5), latenessP99Ms: at(0.99), latenessMaxMs: at(1) };
 }
 
+/** What a fitted refit is told by: in its log line and in the admin API's reply. */
+export function fittedSummary(outcome: Extract<RefitOutcome, { kind: 'fitted' }>) {
+  const m = outcome.model;
+  return {
+    version: m.version,
+    k: m.k,
+    silhouette: m.silhouette,
+    sampled: outcome.sampled,
+    customers: outcome.customers,
+    ms: Math.round(outcome.ms),
+  };
+}
+
 export function createModelJobs(deps: ModelJobsDeps): ModelJobs {
   const { config, redis, store, models, assigner, results, metrics, log, now } = deps;
   /** wall ms: change records left pending from before this start are published again at once */
@@ -150,12 +163,7 @@ export function createModelJobs(deps: ModelJobsDeps): ModelJobs {
       metrics.modelInUse(m);
       log.info(
         {
-          version: m.version,
-          k: m.k,
-          silhouette: m.silhouette,
-          sampled: outcome.sampled,
-          customers: outcome.customers,
-          ms: Math.round(outcome.ms),
+          ...fittedSummary(outcome),
           insidersShare: m.selection?.insidersShareOfCustomers,
           insidersRevenueShare: m.selection?.insidersShareOfRevenue,
           why: m.selection?.reason,

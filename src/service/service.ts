@@ -20,7 +20,7 @@ import { recentChanges } from '../sinks/recent-changes.js';
 import { ModelStore } from '../state/model-store.js';
 import type { RefitOutcome } from '../segmentation/refit.js';
 import { serviceReport } from '../report/service-report.js';
-import { createModelJobs } from './jobs.js';
+import { createModelJobs, fittedSummary } from './jobs.js';
 import { readinessProbe } from './readiness.js';
 import type { SweepOutcome } from '../segmentation/sweep.js';
 import { openClients, serviceTopics } from './clients.js';
@@ -207,18 +207,8 @@ async function start(
   const refitReply = async (): Promise<RefitReply> => {
     const outcome = await refitNow();
     switch (outcome.kind) {
-      case 'fitted': {
-        const m = outcome.model;
-        return {
-          outcome: 'fitted',
-          version: m.version,
-          k: m.k,
-          silhouette: m.silhouette,
-          sampled: outcome.sampled,
-          customers: outcome.customers,
-          ms: Math.round(outcome.ms),
-        };
-      }
+      case 'fitted':
+        return { outcome: 'fitted', ...fittedSummary(outcome) };
       case 'too-few':
         return { outcome: 'too-few', customers: outcome.customers };
       default:
