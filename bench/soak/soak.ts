@@ -238,15 +238,18 @@ async function feed(): Promise<void> {
 }
 
 /**
- * The service's V8 heap in use, bytes (prom-client's default metric, insiders_nodejs_heap_size_used_bytes): what tells a
- * leak, which keeps it growing, from a heap that V8 has merely not shrunk, which only RSS shows.
+ * The service's V8 heap, bytes (prom-client's default metrics): in use
+ * (insiders_nodejs_heap_size_used_bytes), what tells a leak, which keeps it growing, from a heap
+ * that V8 has merely not shrunk; and committed (insiders_nodejs_heap_size_total_bytes), the part of
+ * RSS that the heap holds, used or not.
  */
-async function heapUsedBytes(): Promise<number | undefined> {
+async function heapBytes(): Promise<{ used: number; total: number } | undefined> {
   if (httpPort === undefined) return undefined;
   try {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    const m = /^insiders_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
-    return m ? Number(m[1]) : undefined;
+    const used = /^insiders_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+    const total = /^insiders_nodejs_heap_size_total_bytes (\S+)$/m.exec(text);
+    return used && total ? { used: Number(used[1]), total: Number(total[1]) } : undefined;
   } catch {
     return undefined;
   }
@@ -256,6 +259,7 @@ interface Sample {
   t: number;
   rssMb: number;
   heapUsedMb: number;
+  heapTotalMb: number;
   lag: number;
   deadLettered: number;
   produced: number;
@@ -270,12 +274,13 @@ async function sample(): Promise<void> {
     const [lag, deadLettered, heap] = await Promise.all([
       consumerLag(admin, config.kafka.consumerGroup, topic).catch(() => Number.NaN),
       topicMessages(admin, config.kafka.deadLetterTopic).catch(() => 0),
-      heapUsedBytes(),
+      heapBytes(),
     ]);
     const s = {
       t: round((Date.now() - started) / 1000, 1),
       rssMb: round((rss ?? 0) / 2 ** 20, 1),
-      heapUsedMb: heap === undefined ? Number.NaN : round(heap / 2 ** 20, 1),
+      heapUsedMb: heap === undefined ? Number.NaN : round(heap.used / 2 ** 20, 1),
+      heapTotalMb: heap === undefined ? Number.NaN : round(heap.total / 2 ** 20, 1),
       lag,
       deadLettered,
       produced,
@@ -353,6 +358,7 @@ try {
     // RSS and the heap for a while; what a leak moves is the floor they fall back to.
     rssFloorByMinuteMb: floorByMinute(samples, (s) => s.rssMb),
     heapUsedFloorByMinuteMb: floorByMinute(samples, (s) => s.heapUsedMb),
+    heapTotalMaxMb: Math.max(...samples.map((s) => s.heapTotalMb)),
     heapUsedFirstMinuteMb: round(mean(samples.filter((s) => s.t <= 60).map((s) => s.heapUsedMb)), 1),
     heapUsedLastMinuteMb: round(
       mean(samples.filter((s) => s.t > samples[samples.length - 1]!.t - 60).map((s) => s.heapUsedMb)),
