@@ -119,7 +119,8 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return;
-  await admin.createTopics({ topics: missing });
+  // kafkajs waits for leaders unless told not to (waitForLeaders defaults to true)
+  await admin.createTopics({ topics: missing, waitForLeaders: false });
   const names = missing.map((t) => t.topic);
   const deadline = Date.now() + (options.timeoutMs ?? TOPIC_LEADERS_TIMEOUT_MS);
   for (;;) {

@@ -5,21 +5,15 @@
 // valid event before it, after it and on the other partitions is applied; a consumer started again
 // on the same group changes nothing. A consumer whose script fails deterministically fails for good
 // with the cause, instead of retrying for ever.
-import type { RedisClient } from '../../src/infra/redis.js';
-import type { Admin, Consumer, IHeaders, Kafka, Message } from 'kafkajs';
+import type { IHeaders, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
-import { consumerLag } from '../../src/consumers/lag.js';
 import { OrderConsumer } from '../../src/consumers/order-consumer.js';
 import { ConsumerFailedError } from '../../src/errors.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createProducer } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore } from '../../src/state/state-store.js';
-import { unlinkPrefix } from '../support/cleanup.js';
-import { connectClients, pipelineConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { usePipeline, type Pipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 const PARTITIONS = 3;
@@ -70,49 +64,42 @@ function poisons(customer: string, n: number): { reason: string; message: Messag
 }
 
 describe('poison messages between valid events on several partitions', () => {
-  const config: Config = pipelineConfig({ ORDERS_PARTITIONS: String(PARTITIONS) });
-  const topic = config.kafka.ordersTopic;
-  let kafka: Kafka;
-  let admin: Admin;
-  let redis: RedisClient;
+  const pipeline = usePipeline({ ORDERS_PARTITIONS: String(PARTITIONS) });
+  // the second test's consumer, whose script fails, on a pipeline of its own
+  const broken = usePipeline({ ORDERS_PARTITIONS: String(PARTITIONS) });
+  const topic = pipeline.config.kafka.ordersTopic;
   let store: StateStore;
   const consumers: OrderConsumer[] = [];
-  let reader: Consumer | undefined;
   /** dead letters read so far, by "partition/offset" of their source */
   const dead = new Map<string, { reason: string; detail: string; headers: IHeaders }>();
   /** sources dead-lettered more than once */
   const deadTwice: string[] = [];
 
-  const startConsumer = async (): Promise<OrderConsumer> => {
-    const consumer = new OrderConsumer({ kafka, store, config, rules: defaultRules, logger: silentLogger });
+  const startConsumer = async (on: Pipeline, onStore: StateStore): Promise<OrderConsumer> => {
+    const consumer = new OrderConsumer({
+      kafka: on.kafka,
+      store: onStore,
+      config: on.config,
+      rules: defaultRules,
+      logger: silentLogger,
+    });
     consumers.push(consumer);
     await consumer.start();
     return consumer;
   };
-  const caughtUp = (what: string) =>
-    waitFor(async () => (await consumerLag(admin, config.kafka.consumerGroup, topic)) === 0, {
-      timeoutMs: 120_000,
-      intervalMs: 250,
-      what,
-    });
   const ordersOf = async (customer: string) => (await store.customer(customer))?.lifetime.orders ?? 0;
 
   beforeAll(async () => {
-    ({ kafka, admin, redis } = await connectClients(config));
-    store = await StateStore.open(redis, { keyPrefix: config.redis.keyPrefix, windowDays: 3650 });
+    store = await StateStore.open(pipeline.redis, { keyPrefix: pipeline.config.redis.keyPrefix, windowDays: 3650 });
   });
 
   afterAll(async () => {
-    await reader?.disconnect();
     for (const c of consumers) await c.close().catch(() => undefined);
-    await unlinkPrefix(redis, config.redis.keyPrefix);
-    await redis.quit();
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
-    await admin.disconnect();
   });
 
   it('dead-letters each poison once with its reason and applies every valid event; a restart changes nothing', async () => {
-    const first = await startConsumer();
+    const { kafka, redis } = pipeline;
+    const first = await startConsumer(pipeline, store);
     const producer = createProducer(kafka);
     await producer.connect();
     // Per partition: valid events, then each poison followed by a valid event, then more valid ones.
@@ -137,7 +124,7 @@ describe('poison messages between valid events on several partitions', () => {
       messages.push(valid(++n + 1000 * partition));
       for (const m of messages) await producer.send({ topic, acks: -1, messages: [m] });
     }
-    await caughtUp('the consumer to get through the poison');
+    await pipeline.caughtUp();
     for (const [customer, count] of validPerCustomer) expect(await ordersOf(customer), customer).toBe(count);
     expect(first.totals.deadLettered).toBe(expectedPoisons.length);
     expect(first.totals.conflicts).toBe(PARTITIONS);
@@ -150,21 +137,15 @@ describe('poison messages between valid events on several partitions', () => {
       { what: 'every partition committed' },
     );
 
-    reader = kafka.consumer({ groupId: uniqueName('dlq-reader') });
-    await reader.connect();
-    await reader.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
-    await reader.run({
-      eachMessage: ({ message }) => {
-        const h = message.headers ?? {};
-        const source = `${h['dlq-source-partition']?.toString()}/${h['dlq-source-offset']?.toString()}`;
-        if (dead.has(source)) deadTwice.push(source);
-        dead.set(source, {
-          reason: h['dlq-reason']?.toString() ?? '',
-          detail: h['dlq-detail']?.toString() ?? '',
-          headers: h,
-        });
-        return Promise.resolve();
-      },
+    await pipeline.readTopic(pipeline.config.kafka.deadLetterTopic, (message) => {
+      const h = message.headers ?? {};
+      const source = `${h['dlq-source-partition']?.toString()}/${h['dlq-source-offset']?.toString()}`;
+      if (dead.has(source)) deadTwice.push(source);
+      dead.set(source, {
+        reason: h['dlq-reason']?.toString() ?? '',
+        detail: h['dlq-detail']?.toString() ?? '',
+        headers: h,
+      });
     });
     await waitFor(() => dead.size === expectedPoisons.length, { what: 'every dead letter' });
     const byPartition = (p: number) =>
@@ -186,7 +167,7 @@ describe('poison messages between valid events on several partitions', () => {
 
     // Started again on the same group, with a valid event more per partition: only those change anything.
     await first.close();
-    const second = await startConsumer();
+    const second = await startConsumer(pipeline, store);
     for (let partition = 0; partition < PARTITIONS; partition++) {
       const customer = `p${partition}`;
       validPerCustomer.set(customer, (validPerCustomer.get(customer) ?? 0) + 1);
@@ -197,7 +178,7 @@ describe('poison messages between valid events on several partitions', () => {
       });
     }
     await producer.disconnect();
-    await caughtUp('the restarted consumer');
+    await pipeline.caughtUp();
     for (const [customer, count] of validPerCustomer) expect(await ordersOf(customer), customer).toBe(count);
     expect(second.totals.deadLettered).toBe(0);
     expect(second.totals.applied).toBe(PARTITIONS);
@@ -207,46 +188,35 @@ describe('poison messages between valid events on several partitions', () => {
   });
 
   it('fails for good, naming the cause, when its script fails for every event', async () => {
-    const brokenConfig = pipelineConfig({ ORDERS_PARTITIONS: String(PARTITIONS) });
-    const brokenTopic = brokenConfig.kafka.ordersTopic;
-    const brokenPrefix = `${config.redis.keyPrefix}:${uniqueName('broken')}`;
-    const brokenRedis = createRedis(config.redis);
-    await brokenRedis.connect();
-    try {
-      const brokenStore = await StateStore.open(brokenRedis, { keyPrefix: brokenPrefix, windowDays: 365 });
-      // A script that fails the same way every time, as one with a bug would.
-      brokenRedis.defineCommand('applyEvents', { lua: "return redis.error_reply('ERR apply-events is broken')" });
-      const consumer = new OrderConsumer({
-        kafka,
-        store: brokenStore,
-        config: brokenConfig,
-        rules: defaultRules,
-        logger: silentLogger,
-      });
-      consumers.push(consumer);
-      await consumer.start();
-      const producer = createProducer(kafka);
-      await producer.connect();
-      await producer.send({
-        topic: brokenTopic,
-        acks: -1,
-        // several customers' events in one batch: a refusal of all of them is no one customer's
-        messages: [1, 2, 3].map((i) => ({ partition: 0, key: `b${i}`, value: JSON.stringify(order(i, `b${i}`)) })),
-      });
-      await producer.disconnect();
-      const failure = await Promise.race([
-        consumer.failed,
-        new Promise<'still retrying'>((resolve) => setTimeout(() => resolve('still retrying'), 60_000).unref()),
-      ]);
-      expect(failure).toBeInstanceOf(ConsumerFailedError);
-      expect((failure as ConsumerFailedError).message).toContain('ERR apply-events is broken');
-      await consumer.close();
-      // nothing was committed for the group: its messages are consumed again once the script is fixed
-      const offsets = await admin.fetchOffsets({ groupId: brokenConfig.kafka.consumerGroup, topics: [brokenTopic] });
-      expect(offsets[0]?.partitions.map((p) => p.offset)).toEqual(Array.from({ length: PARTITIONS }, () => '-1'));
-    } finally {
-      brokenRedis.disconnect();
-      await admin.deleteTopics({ topics: [brokenTopic, `${brokenTopic}.dlq`] }).catch(() => undefined);
-    }
+    const brokenTopic = broken.config.kafka.ordersTopic;
+    const brokenStore = await StateStore.open(broken.redis, {
+      keyPrefix: broken.config.redis.keyPrefix,
+      windowDays: 365,
+    });
+    // A script that fails the same way every time, as one with a bug would.
+    broken.redis.defineCommand('applyEvents', { lua: "return redis.error_reply('ERR apply-events is broken')" });
+    const consumer = await startConsumer(broken, brokenStore);
+    const producer = createProducer(broken.kafka);
+    await producer.connect();
+    await producer.send({
+      topic: brokenTopic,
+      acks: -1,
+      // several customers' events in one batch: a refusal of all of them is no one customer's
+      messages: [1, 2, 3].map((i) => ({ partition: 0, key: `b${i}`, value: JSON.stringify(order(i, `b${i}`)) })),
+    });
+    await producer.disconnect();
+    const failure = await Promise.race([
+      consumer.failed,
+      new Promise<'still retrying'>((resolve) => setTimeout(() => resolve('still retrying'), 60_000).unref()),
+    ]);
+    expect(failure).toBeInstanceOf(ConsumerFailedError);
+    expect((failure as ConsumerFailedError).message).toContain('ERR apply-events is broken');
+    await consumer.close();
+    // nothing was committed for the group: its messages are consumed again once the script is fixed
+    const offsets = await broken.admin.fetchOffsets({
+      groupId: broken.config.kafka.consumerGroup,
+      topics: [brokenTopic],
+    });
+    expect(offsets[0]?.partitions.map((p) => p.offset)).toEqual(Array.from({ length: PARTITIONS }, () => '-1'));
   });
 });

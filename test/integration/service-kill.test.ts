@@ -56,6 +56,10 @@ function faultConfig(): Config {
     MODEL_K: '4',
     REFIT_INTERVAL_MS: String(DAY_MS),
     SWEEP_INTERVAL_MS: String(DAY_MS),
+    // Twice a restarted service waits out the shard leases of the process killed while placing.
+    // 10 s is still several times a refit's fit of these customers (about 1 s) on a loaded machine,
+    // and a sweep renews a shard's lease after every page of 500 customers.
+    LEASE_TTL_MS: '10000',
   });
 }
 

@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import type { AcceptedEvent } from '../../src/events/decode.js';
 import { computeFeatures } from '../../src/features/features.js';
 import { createRedis } from '../../src/infra/redis.js';
+import { stateKeys } from '../../src/state/keys.js';
 import { InMemoryCustomers } from '../../src/state/memory-state.js';
 import { EVENTS_PER_CALL, StateStore, type StateChange } from '../../src/state/state-store.js';
+import { unlinkPrefix } from '../support/cleanup.js';
 import { line, order, returned } from '../support/events.js';
 import { integrationConfig } from '../support/integration.js';
 
@@ -21,8 +23,7 @@ describe('state store: Lua scripts on real Redis', () => {
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await unlinkPrefix(redis, config.redis.keyPrefix);
     await redis.quit();
   });
 
@@ -160,7 +161,7 @@ describe('state store: Lua scripts on real Redis', () => {
 
   it('refuses a state written with another layout, naming both', async () => {
     const prefix = `${config.redis.keyPrefix}:${Math.random().toString(36).slice(2)}`;
-    await redis.set(`${prefix}:layout`, '2:3');
+    await redis.set(stateKeys(prefix, 3).layout, '2:3');
     await expect(StateStore.open(redis, { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
       /holds state layout 2; this version reads layout 3: rebuild it by replaying/,
     );

@@ -1,19 +1,50 @@
-// The order the integration lanes' files start in, when they share the workers (vitest.config.ts):
-// the fault lane and the cluster lane first, since their files are the longest (own servers to
-// start, processes killed and restarted, the data set through the state twice), then the rest of
-// the shared-stack lane, then the second ClickHouse engine's short files; within a lane, vitest's
-// own order (longest first once a run has been timed, largest file first before).
+// The order the test files start in, all lanes sharing the workers (vitest.config.ts). A run ends
+// when its last file ends, so the longest files must not start late, whatever their lane: a fresh
+// clone has no timings for vitest to sort by (it starts the largest files first then), so the
+// longest files are named here, as measured (test/README.md, "How long it takes"). First both
+// copies of the longest (`service-kill`, fault and cluster lanes), which mostly wait on leases and
+// sessions, and beside them the unit lane, CPU work, file after file on the third worker; then the
+// other long files, longest first; then the rest, lane by lane (the fault lane, then the cluster
+// lane, the shared-stack lane and the second ClickHouse engine's short files), in vitest's order.
+import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-export const laneOrder: readonly string[] = ['unit', 'faults', 'integration-cluster', 'integration', 'clickhouse-26.7'];
+/** The longest integration files (without `.test.ts`), longest first. */
+export const longestFiles: readonly string[] = [
+  'service-kill',
+  'ingest-exactly-once',
+  'due-times',
+  'kafka-restart',
+  'ingest-full',
+  'consumer-group-split',
+  'streaming-vs-embedded',
+  'clickhouse-outage',
+  'kafka-security',
+  'consumer-failure',
+  'report-browser',
+  'forget',
+  'service-roles',
+  'redis-restart',
+  'own-servers',
+];
+
+export const laneOrder: readonly string[] = ['faults', 'integration-cluster', 'integration', 'clickhouse-26.7'];
+
+/** Where a file starts: lower first. */
+export function startRank(project: string, file: string): number {
+  const name = path.basename(file, '.test.ts');
+  if (name === longestFiles[0]) return 0;
+  if (project === 'unit') return 1;
+  const long = longestFiles.indexOf(name);
+  if (long !== -1) return 2 + long;
+  const lane = laneOrder.indexOf(project);
+  return 2 + longestFiles.length + (lane === -1 ? laneOrder.length : lane);
+}
 
 export default class LaneSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (file: TestSpecification): number => {
-      const at = laneOrder.indexOf(file.project.name);
-      return at === -1 ? laneOrder.length : at;
-    };
-    // Array.prototype.sort is stable: vitest's order stays within a lane.
+    const rank = (spec: TestSpecification) => startRank(spec.project.name, spec.moduleId);
+    // Array.prototype.sort is stable: vitest's order stays within a rank.
     return (await super.sort(files)).sort(
       (a, b) => a.project.config.sequence.groupOrder - b.project.config.sequence.groupOrder || rank(a) - rank(b),
     );

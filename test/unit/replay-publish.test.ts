@@ -112,7 +112,7 @@ describe('ensureTopics', () => {
       { topic: 'orders', numPartitions: 6 },
       { topic: 'orders.dlq', numPartitions: 1 },
     ]);
-    expect(calls).toEqual([{ topics: [{ topic: 'orders.dlq', numPartitions: 1 }] }]);
+    expect(calls).toEqual([{ topics: [{ topic: 'orders.dlq', numPartitions: 1 }], waitForLeaders: false }]);
   });
 
   it('waits while the broker does not know the new topic yet or its partitions have no leader', async () => {
