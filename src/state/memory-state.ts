@@ -42,7 +42,7 @@ type NumberArray = Float64Array | Int32Array;
  * Bytes a column may grow to: address space reserved, not memory (pages are committed as the
  * column grows into them), so a column grows in place rather than being copied into a larger one.
  */
-const COLUMN_MAX_BYTES = 2 ** 34;
+const COLUMN_MAX_BYTES = 2 ** 32;
 
 /** ES2024's resizable ArrayBuffer (Node 20 and later), beyond the ES2023 library compiled against. */
 interface ResizableBuffer extends ArrayBuffer {
@@ -60,15 +60,19 @@ function column<T extends NumberArray>(Type: new (buffer: ArrayBuffer) => T): T 
 
 /**
  * Gives `array` (a column) room for `need` entries: `need` or half again its length, whichever is
- * more, new entries set to `fill` (0 by default). In place: copying into a larger array each time
+ * more (up to COLUMN_MAX_BYTES), new entries set to `fill` (0 by default). In place: copying into a larger array each time
  * allocated three times the final size, and freshly touched memory was a large part of a run at a
  * million customers.
  */
 function room(array: NumberArray, need: number, fill?: number): void {
   const length = array.length;
   if (need <= length) return;
-  const grown = Math.max(need, (length * 3) >> 1, 64);
-  (array.buffer as ResizableBuffer).resize(grown * array.BYTES_PER_ELEMENT);
+  const size = array.BYTES_PER_ELEMENT;
+  if (need * size > COLUMN_MAX_BYTES) {
+    throw new RangeError(`InMemoryCustomers: a column of ${need} entries is past ${COLUMN_MAX_BYTES} bytes`);
+  }
+  const grown = Math.min(Math.max(need, (length * 3) >> 1, 64) * size, COLUMN_MAX_BYTES);
+  (array.buffer as ResizableBuffer).resize(grown);
   if (fill !== undefined && fill !== 0) array.fill(fill, length);
 }
 
