@@ -69,7 +69,7 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
   const features: Features[] = [];
   // computeFeatures over each customer's state, without building the state: the same two pure
   // functions it applies (windowInput: the products reduced, all of them kept in memory; featuresAt).
-  state.forEachCustomer((c) => {
+  state.drainCustomers((c) => {
     const products = productWindow(c.productDays, nowMs, windowDays, keptFromDay(undefined, windowDays));
     const { customerId, lastPurchaseMs, lifetime, days } = c;
     features.push(featuresAt({ customerId, lastPurchaseMs, lifetime, days, products }, nowMs, windowDays));

@@ -76,6 +76,11 @@ function room(array: NumberArray, need: number, fill?: number): void {
   if (fill !== undefined && fill !== 0) array.fill(fill, length);
 }
 
+/** Empties a column, giving its memory back. */
+function shrinkToNothing(array: NumberArray): void {
+  (array.buffer as ResizableBuffer).resize(0);
+}
+
 function addTo(t: Float64Array, at: number, order: boolean, lines: number, items: number, valueMills: number): void {
   if (order) {
     t[at + ORDERS]! += 1;
@@ -180,6 +185,8 @@ export class InMemoryCustomers {
   private readonly skuScratch: string[] = [];
   private readonly guestTotals = new Float64Array(TOTALS);
   private watermark: number | undefined;
+  /** drainCustomers ran: the state holds no customers and takes no more events */
+  private drained = false;
 
   constructor(private readonly windowDays: number) {}
 
@@ -224,6 +231,7 @@ export class InMemoryCustomers {
     valueMills: number,
     skus: readonly string[],
   ): ApplyOutcome {
+    if (this.drained) throw new Error('InMemoryCustomers: events applied after drainCustomers');
     if (customerId === null) {
       const before = this.guestEvents.get(key);
       if (before !== undefined) return seenBefore(before, digest);
@@ -355,6 +363,49 @@ export class InMemoryCustomers {
       readTotals(this.lifetime, c * TOTALS, lifetime);
       visit(view);
     }
+  }
+
+  /**
+   * forEachCustomer, leaving nothing behind: what only applying events needs (the index by id, the
+   * applied events, the stock codes) is freed before the visits, the rest after them; the
+   * watermark and the guests' totals stay. For a caller done with the events (`segment`), so that
+   * a million customers' features are computed beside less memory and the model fitted beside none
+   * of it (a column's memory goes back as it shrinks, without waiting for the collector).
+   */
+  drainCustomers(visit: (customer: CustomerView) => void): void {
+    this.drained = true;
+    this.index.clear();
+    this.skuIndex.clear();
+    this.skus.length = 0;
+    this.eventMaps.clear();
+    this.guestEvents.clear();
+    for (const c of [
+      this.productSku,
+      this.productCount,
+      this.eventKey,
+      this.eventDigest,
+      this.eventNext,
+      this.eventHead,
+      this.eventCount,
+    ])
+      shrinkToNothing(c);
+    this.forEachCustomer(visit);
+    this.ids.length = 0;
+    this.productMaps.clear();
+    for (const c of [
+      this.firstPurchaseMs,
+      this.lastPurchaseMs,
+      this.lifetime,
+      this.maxDay,
+      this.dayHead,
+      this.productHead,
+      this.bucketDay,
+      this.bucketTotals,
+      this.bucketNext,
+      this.productDay,
+      this.productNext,
+    ])
+      shrinkToNothing(c);
   }
 
   private addCustomer(customerId: string): number {
