@@ -380,12 +380,15 @@ export function placeCustomers(model: ModelVersion, rows: readonly Features[]): 
   const segments = clusteredSegments(model.segments);
   const x = applyScaler(featureMatrix(clustered, model.scaler.features), model.scaler);
   const { labels, distances } = assign(x, model.centres);
-  return [
-    ...clustered.map((f, i) => ({
-      customerId: f.customerId,
+  // One array, the clustered then the Lapsed, filled in place rather than spread from two.
+  const placements = new Array<Placement>(clustered.length + lapsed.length);
+  for (let i = 0; i < clustered.length; i++) {
+    placements[i] = {
+      customerId: clustered[i]!.customerId,
       segmentId: segments[labels[i]!]!.id,
       distance: distances[i]!,
-    })),
-    ...lapsed,
-  ];
+    };
+  }
+  for (let i = 0; i < lapsed.length; i++) placements[clustered.length + i] = lapsed[i]!;
+  return placements;
 }
