@@ -8,6 +8,7 @@
 // hashed, so the run also shows whether they agree. One JSON line per parser, then a table.
 //
 // npx tsx bench/model/csv-parsers.ts [--file data/online-retail.csv.gz] [--repeat 5]
+//                                    [--only TEXT[,TEXT]] (the parsers whose names hold one of them)
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -19,7 +20,8 @@ import { inferSchema, initParser } from 'udsv';
 import { CsvRecords } from '../../src/replay/csv-records.js';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { readOnlineRetail } from '../../src/replay/online-retail.js';
+import type { InvoiceCloser, OpenInvoice } from '../../src/replay/invoices.js';
+import { readOnlineRetail, readOnlineRetailBatches } from '../../src/replay/online-retail.js';
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -29,12 +31,17 @@ function flag(name: string, fallback: string): string {
 const file = flag('file', 'data/online-retail.csv.gz');
 const repeat = Number(flag('repeat', '5'));
 
-/** The file's text, a chunk at a time (gunzipped when it ends in .gz). */
+/**
+ * The file's text, a chunk at a time (gunzipped when it ends in .gz), decoded 64 KiB at a time as
+ * the reader decodes it, so that every parser gets text cut the same way.
+ */
 async function* textChunks(): AsyncGenerator<string> {
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   const bytes = file.endsWith('.gz') ? source.pipe(createGunzip({ chunkSize: 256 << 10 })) : source;
   const decoder = new StringDecoder('utf8');
-  for await (const chunk of bytes as AsyncIterable<Buffer>) yield decoder.write(chunk);
+  for await (const chunk of bytes as AsyncIterable<Buffer>) {
+    for (let at = 0; at < chunk.length; at += 64 << 10) yield decoder.write(chunk.subarray(at, at + (64 << 10)));
+  }
   yield decoder.end();
 }
 
@@ -116,6 +123,16 @@ const parsers: Record<string, (hash: boolean) => Promise<Outcome>> = {
     }
     return { records: rows, digest: '' };
   },
+  async 'src readOnlineRetailBatches (rows to invoices, as segment reads)'() {
+    let rows = 1;
+    const closer: InvoiceCloser = {
+      close(invoice: OpenInvoice) {
+        rows += invoice.purchases.count + invoice.returns.count;
+      },
+    };
+    for await (const items of readOnlineRetailBatches(file, { currency: 'GBP' }, closer)) rows += items.length;
+    return { records: rows, digest: '' };
+  },
   async 'src featuresFromCsv (as segment: rows to state, then features)'() {
     const csv = await featuresFromCsv(file, {
       currency: 'GBP',
@@ -127,17 +144,25 @@ const parsers: Record<string, (hash: boolean) => Promise<Outcome>> = {
   },
 };
 
-const names = Object.keys(parsers);
+const only = flag('only', '')
+  .split(',')
+  .filter((t) => t !== '');
+const names = Object.keys(parsers).filter((n) => only.length === 0 || only.some((t) => n.includes(t)));
 const digests = new Map<string, Outcome>();
 for (const name of names) digests.set(name, await parsers[name]!(true));
 const times = new Map<string, number[]>(names.map((n) => [n, []]));
+/** CPU ms of the process (the main thread and zlib's), the figure to read on a shared machine */
+const cpuTimes = new Map<string, number[]>(names.map((n) => [n, []]));
 for (let round = 0; round < repeat; round++) {
   // Alternating order, so that no parser always runs after the same one.
   const order = round % 2 === 0 ? names : [...names].reverse();
   for (const name of order) {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     await parsers[name]!(false);
     times.get(name)!.push(performance.now() - started);
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuTimes.get(name)!.push((cpu.user + cpu.system) / 1000);
     process.stderr.write('.');
   }
 }
@@ -148,16 +173,21 @@ const median = (values: readonly number[]): number => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const table: string[] = ['| parser | median s | rows/s | records | digest |', '| --- | ---: | ---: | ---: | --- |'];
+const table: string[] = [
+  '| parser | median s | rows/s | CPU s, median | rows per CPU s | records | digest |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+];
 for (const name of names) {
   const ms = median(times.get(name)!);
   const { records, digest } = digests.get(name)!;
+  const cpuMs = median(cpuTimes.get(name)!);
   const rowsPerS = records > 0 ? Math.round(records / (ms / 1000)) : null;
+  const rowsPerCpuS = records > 0 ? Math.round(records / (cpuMs / 1000)) : null;
   process.stdout.write(
-    `${JSON.stringify({ parser: name, file, medianMs: Math.round(ms), runsMs: times.get(name)!.map(Math.round), records, rowsPerS, digest })}\n`,
+    `${JSON.stringify({ parser: name, file, medianMs: Math.round(ms), runsMs: times.get(name)!.map(Math.round), cpuMs: Math.round(cpuMs), cpuRunsMs: cpuTimes.get(name)!.map(Math.round), records, rowsPerS, rowsPerCpuS, digest })}\n`,
   );
   table.push(
-    `| ${name} | ${(ms / 1000).toFixed(2)} | ${rowsPerS?.toLocaleString('en') ?? ''} | ${records || ''} | ${digest} |`,
+    `| ${name} | ${(ms / 1000).toFixed(2)} | ${rowsPerS?.toLocaleString('en') ?? ''} | ${(cpuMs / 1000).toFixed(2)} | ${rowsPerCpuS?.toLocaleString('en') ?? ''} | ${records || ''} | ${digest} |`,
   );
 }
 process.stdout.write(`\n${table.join('\n')}\n`);

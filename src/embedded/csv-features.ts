@@ -13,7 +13,7 @@ import {
 } from '../events/decode.js';
 import { limits } from '../events/schema.js';
 import { ignoredWhy, isProduct, type BusinessRules } from '../features/filters.js';
-import { computeFeatures, type Features } from '../features/features.js';
+import { featuresAt, keptFromDay, productWindow, type Features } from '../features/features.js';
 import {
   checked,
   invoiceEvent,
@@ -65,8 +65,15 @@ export async function featuresFromCsv(path: string, options: CsvFeaturesOptions)
   };
   for await (const items of readOnlineRetailBatches(path, reader, customers)) customers.drain(items);
   const nowMs = state.watermarkMs() ?? options.wallClockMs;
+  const { windowDays } = options;
   const features: Features[] = [];
-  for (const s of state.states()) features.push(computeFeatures(s, nowMs, options.windowDays));
+  // computeFeatures over each customer's state, without building the state: the same two pure
+  // functions it applies (windowInput: the products reduced, all of them kept in memory; featuresAt).
+  state.drainCustomers((c) => {
+    const products = productWindow(c.productDays, nowMs, windowDays, keptFromDay(undefined, windowDays));
+    const { customerId, lastPurchaseMs, lifetime, days } = c;
+    features.push(featuresAt({ customerId, lastPurchaseMs, lifetime, days, products }, nowMs, windowDays));
+  });
   return {
     features,
     nowMs,

@@ -4,6 +4,7 @@
 // feed the `insiders segment` table and the segment_profiles table marketing reads.
 import type { Features } from '../features/features.js';
 import type { Placement } from './model.js';
+import { medianInPlace } from './median.js';
 import { featureColumn } from './prepare.js';
 import type { SegmentKind } from './naming.js';
 import { LAPSED_SEGMENT_ID } from './segments.js';
@@ -36,14 +37,6 @@ export interface SegmentProfileRow {
   readonly shareOfRevenue: number;
   readonly mean: Readonly<Record<FeatureName, number>>;
   readonly median: Readonly<Record<FeatureName, number>>;
-}
-
-/** The median of `values`, which it sorts in place (numerically, as typed arrays sort). */
-function medianOf(values: Float64Array): number {
-  if (values.length === 0) return 0;
-  values.sort();
-  const mid = values.length >> 1;
-  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
 
 /**
@@ -91,12 +84,12 @@ export function segmentProfiles(
       const median = {} as Record<FeatureName, number>;
       const values = new Float64Array(rows.length);
       for (const name of profileFeatures) {
-        // summed in row order, before the sort, as a reduce over the rows would
+        // summed in row order, before the median reorders them, as a reduce over the rows would
         featureColumn(rows, name, 0, values);
         let sum = 0;
         for (let i = 0; i < values.length; i++) sum += values[i]!;
         mean[name] = values.length === 0 ? 0 : sum / values.length;
-        median[name] = medianOf(values);
+        median[name] = medianInPlace(values);
       }
       let revenueMills = 0;
       for (const r of rows) revenueMills += r.grossRevenueMills;

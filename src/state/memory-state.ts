@@ -10,7 +10,7 @@
 // event's id and content are kept as numbers (eventIdValue, contentDigestValue), as Redis keeps
 // digests of them.
 import { contentDigestValue, eventIdValue, type StateChange } from './state-store.js';
-import { dayOf, type CustomerState, type Totals } from './customer-state.js';
+import { dayOf, type CustomerState, type PackedDays, type Totals } from './customer-state.js';
 
 /** What applying one event did, as apply-events.lua answers it. */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'conflict';
@@ -39,15 +39,46 @@ const NONE = -1;
 type NumberArray = Float64Array | Int32Array;
 
 /**
- * The array with room for `need` entries: the same one, or a copy of `need` entries or half again
- * as large, whichever is more.
+ * Bytes a column may grow to: address space reserved, not memory (pages are committed as the
+ * column grows into them), so a column grows in place rather than being copied into a larger one.
  */
-function room<T extends NumberArray>(array: T, need: number, fill?: number): T {
-  if (need <= array.length) return array;
-  const bigger = new (array.constructor as new (length: number) => T)(Math.max(need, (array.length * 3) >> 1, 64));
-  bigger.set(array);
-  if (fill !== undefined) bigger.fill(fill, array.length);
-  return bigger;
+const COLUMN_MAX_BYTES = 2 ** 32;
+
+/** ES2024's resizable ArrayBuffer (Node 20 and later), beyond the ES2023 library compiled against. */
+interface ResizableBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+}
+const ResizableBuffer = ArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableBuffer;
+
+/** An empty column over a resizable buffer, its length tracking the buffer's. */
+function column<T extends NumberArray>(Type: new (buffer: ArrayBuffer) => T): T {
+  return new Type(new ResizableBuffer(0, { maxByteLength: COLUMN_MAX_BYTES }));
+}
+
+/**
+ * Gives `array` (a column) room for `need` entries: `need` or half again its length, whichever is
+ * more (up to COLUMN_MAX_BYTES), new entries set to `fill` (0 by default). In place: copying into a larger array each time
+ * allocated three times the final size, and freshly touched memory was a large part of a run at a
+ * million customers.
+ */
+function room(array: NumberArray, need: number, fill?: number): void {
+  const length = array.length;
+  if (need <= length) return;
+  const size = array.BYTES_PER_ELEMENT;
+  if (need * size > COLUMN_MAX_BYTES) {
+    throw new RangeError(`InMemoryCustomers: a column of ${need} entries is past ${COLUMN_MAX_BYTES} bytes`);
+  }
+  const grown = Math.min(Math.max(need, (length * 3) >> 1, 64) * size, COLUMN_MAX_BYTES);
+  (array.buffer as ResizableBuffer).resize(grown);
+  if (fill !== undefined && fill !== 0) array.fill(fill, length);
+}
+
+/** Empties a column, giving its memory back. */
+function shrinkToNothing(array: NumberArray): void {
+  (array.buffer as ResizableBuffer).resize(0);
 }
 
 function addTo(t: Float64Array, at: number, order: boolean, lines: number, items: number, valueMills: number): void {
@@ -73,42 +104,80 @@ const totalsAt = (t: Float64Array, at: number): Totals => ({
   returnedMills: t[at + RETURNED]!,
 });
 
+/**
+ * A customer as forEachCustomer shows it: what states() gives but the segment fields, with the
+ * products as the latest day each was bought (in no particular order).
+ */
+export interface CustomerView {
+  readonly customerId: string;
+  readonly firstPurchaseMs: number | undefined;
+  readonly lastPurchaseMs: number | undefined;
+  readonly lifetime: Totals;
+  /** the day buckets, packed (see PackedDays) */
+  readonly days: PackedDays;
+  readonly productDays: readonly number[];
+}
+
+type MutableTotals = { -readonly [K in keyof Totals]: Totals[K] };
+type MutableView = { -readonly [K in keyof CustomerView]: CustomerView[K] };
+
+const mutableTotals = (): MutableTotals => ({
+  orders: 0,
+  lines: 0,
+  items: 0,
+  revenueMills: 0,
+  returns: 0,
+  returnedItems: 0,
+  returnedMills: 0,
+});
+
+/** totalsAt into an object of the caller's. */
+function readTotals(t: Float64Array, at: number, out: MutableTotals): void {
+  out.orders = t[at + ORDERS]!;
+  out.lines = t[at + LINES]!;
+  out.items = t[at + ITEMS]!;
+  out.revenueMills = t[at + REVENUE]!;
+  out.returns = t[at + RETURNS]!;
+  out.returnedItems = t[at + RETURNED_ITEMS]!;
+  out.returnedMills = t[at + RETURNED]!;
+}
+
 export class InMemoryCustomers {
   // Customers, by index in the order first seen.
   private readonly index = new Map<string, number>();
   private readonly ids: string[] = [];
   /** first and last purchase time, epoch ms; NaN when none */
-  private firstPurchaseMs = new Float64Array(0);
-  private lastPurchaseMs = new Float64Array(0);
-  private lifetime = new Float64Array(0);
+  private readonly firstPurchaseMs = column(Float64Array);
+  private readonly lastPurchaseMs = column(Float64Array);
+  private readonly lifetime = column(Float64Array);
   /** the latest UTC day of any event of the customer; -1 before the first */
-  private maxDay = new Int32Array(0);
-  private dayHead = new Int32Array(0);
-  private productHead = new Int32Array(0);
-  private productCount = new Int32Array(0);
-  private eventHead = new Int32Array(0);
-  private eventCount = new Int32Array(0);
+  private readonly maxDay = column(Int32Array);
+  private readonly dayHead = column(Int32Array);
+  private readonly productHead = column(Int32Array);
+  private readonly productCount = column(Int32Array);
+  private readonly eventHead = column(Int32Array);
+  private readonly eventCount = column(Int32Array);
 
   // Day buckets: day, totals, next bucket of the customer (newest first); freed ones are reused.
-  private bucketDay = new Int32Array(0);
-  private bucketTotals = new Float64Array(0);
-  private bucketNext = new Int32Array(0);
+  private readonly bucketDay = column(Int32Array);
+  private readonly bucketTotals = column(Float64Array);
+  private readonly bucketNext = column(Int32Array);
   private buckets = 0;
   private freeBucket = NONE;
 
   // Products as interned stock codes, with the latest day each was bought.
   private readonly skuIndex = new Map<string, number>();
   private readonly skus: string[] = [];
-  private productSku = new Int32Array(0);
-  private productDay = new Int32Array(0);
-  private productNext = new Int32Array(0);
+  private readonly productSku = column(Int32Array);
+  private readonly productDay = column(Int32Array);
+  private readonly productNext = column(Int32Array);
   private products = 0;
   private readonly productMaps = new Map<number, Map<number, number>>();
 
   // Applied events: eventIdValue -> contentDigestValue.
-  private eventKey = new Float64Array(0);
-  private eventDigest = new Float64Array(0);
-  private eventNext = new Int32Array(0);
+  private readonly eventKey = column(Float64Array);
+  private readonly eventDigest = column(Float64Array);
+  private readonly eventNext = column(Int32Array);
   private events = 0;
   private readonly eventMaps = new Map<number, Map<number, number>>();
 
@@ -117,6 +186,8 @@ export class InMemoryCustomers {
   private readonly skuScratch: string[] = [];
   private readonly guestTotals = new Float64Array(TOTALS);
   private watermark: number | undefined;
+  /** drainCustomers ran: the state holds no customers and takes no more events */
+  private drained = false;
 
   constructor(private readonly windowDays: number) {}
 
@@ -161,6 +232,7 @@ export class InMemoryCustomers {
     valueMills: number,
     skus: readonly string[],
   ): ApplyOutcome {
+    if (this.drained) throw new Error('InMemoryCustomers: events applied after drainCustomers');
     if (customerId === null) {
       const before = this.guestEvents.get(key);
       if (before !== undefined) return seenBefore(before, digest);
@@ -188,7 +260,7 @@ export class InMemoryCustomers {
     const maxDay = this.maxDay[c]!;
     const cutoff = Math.max(maxDay, day) - this.windowDays + 1;
     if (day >= cutoff) {
-      // the bucket first: making one may replace the totals' array
+      // the bucket first: making one may grow the totals
       const b = this.bucket(c, day);
       addTo(this.bucketTotals, b * TOTALS, order, lineCount, items, valueMills);
     }
@@ -248,6 +320,93 @@ export class InMemoryCustomers {
     }
   }
 
+  /**
+   * Visits every customer in the order first seen, as states() gives them, through one view reused
+   * from customer to customer (valid during the call only): no object per customer or day, and
+   * products as their latest days only, which is all the features read of them.
+   */
+  forEachCustomer(visit: (customer: CustomerView) => void): void {
+    const days: number[] = [];
+    const lifetime = mutableTotals();
+    const productDays: number[] = [];
+    const view: MutableView = {
+      customerId: '',
+      firstPurchaseMs: undefined,
+      lastPurchaseMs: undefined,
+      lifetime,
+      days,
+      productDays,
+    };
+    for (let c = 0; c < this.ids.length; c++) {
+      // packed: the day, then its totals in the column's order, which is PackedDays'
+      let packed = 0;
+      for (let b = this.dayHead[c]!; b !== NONE; b = this.bucketNext[b]!) {
+        days[packed++] = this.bucketDay[b]!;
+        for (let v = 0; v < TOTALS; v++) days[packed++] = this.bucketTotals[b * TOTALS + v]!;
+      }
+      days.length = packed;
+      let products = 0;
+      const big = this.productMaps.get(c);
+      if (big !== undefined) for (const day of big.values()) productDays[products++] = day;
+      else {
+        for (let p = this.productHead[c]!; p !== NONE; p = this.productNext[p]!) {
+          productDays[products++] = this.productDay[p]!;
+        }
+      }
+      productDays.length = products;
+      const first = this.firstPurchaseMs[c]!;
+      const last = this.lastPurchaseMs[c]!;
+      view.customerId = this.ids[c]!;
+      view.firstPurchaseMs = Number.isNaN(first) ? undefined : first;
+      view.lastPurchaseMs = Number.isNaN(last) ? undefined : last;
+      readTotals(this.lifetime, c * TOTALS, lifetime);
+      visit(view);
+    }
+  }
+
+  /**
+   * forEachCustomer, leaving nothing behind: what only applying events needs (the index by id, the
+   * applied events, the stock codes) is freed before the visits, the rest after them; the
+   * watermark and the guests' totals stay. For a caller done with the events (`segment`), so that
+   * a million customers' features are computed beside less memory and the model fitted beside none
+   * of it (a column's memory goes back as it shrinks, without waiting for the collector).
+   */
+  drainCustomers(visit: (customer: CustomerView) => void): void {
+    this.drained = true;
+    this.index.clear();
+    this.skuIndex.clear();
+    this.skus.length = 0;
+    this.eventMaps.clear();
+    this.guestEvents.clear();
+    for (const c of [
+      this.productSku,
+      this.productCount,
+      this.eventKey,
+      this.eventDigest,
+      this.eventNext,
+      this.eventHead,
+      this.eventCount,
+    ])
+      shrinkToNothing(c);
+    this.forEachCustomer(visit);
+    this.ids.length = 0;
+    this.productMaps.clear();
+    for (const c of [
+      this.firstPurchaseMs,
+      this.lastPurchaseMs,
+      this.lifetime,
+      this.maxDay,
+      this.dayHead,
+      this.productHead,
+      this.bucketDay,
+      this.bucketTotals,
+      this.bucketNext,
+      this.productDay,
+      this.productNext,
+    ])
+      shrinkToNothing(c);
+  }
+
   private addCustomer(customerId: string): number {
     const c = this.ids.length;
     this.ids.push(customerId);
@@ -255,15 +414,15 @@ export class InMemoryCustomers {
     if (c < this.maxDay.length) return c;
     // Every column grows at once, to the same number of customers.
     const n = Math.max(64, (c * 3) >> 1);
-    this.firstPurchaseMs = room(this.firstPurchaseMs, n, NaN);
-    this.lastPurchaseMs = room(this.lastPurchaseMs, n, NaN);
-    this.lifetime = room(this.lifetime, n * TOTALS);
-    this.maxDay = room(this.maxDay, n, -1);
-    this.dayHead = room(this.dayHead, n, NONE);
-    this.productHead = room(this.productHead, n, NONE);
-    this.productCount = room(this.productCount, n);
-    this.eventHead = room(this.eventHead, n, NONE);
-    this.eventCount = room(this.eventCount, n);
+    room(this.firstPurchaseMs, n, NaN);
+    room(this.lastPurchaseMs, n, NaN);
+    room(this.lifetime, n * TOTALS);
+    room(this.maxDay, n, -1);
+    room(this.dayHead, n, NONE);
+    room(this.productHead, n, NONE);
+    room(this.productCount, n);
+    room(this.eventHead, n, NONE);
+    room(this.eventCount, n);
     return c;
   }
 
@@ -296,9 +455,9 @@ export class InMemoryCustomers {
     const e = this.events++;
     // one check for the three columns, which grow together
     if (this.events > this.eventNext.length) {
-      this.eventNext = room(this.eventNext, this.events);
-      this.eventKey = room(this.eventKey, this.eventNext.length);
-      this.eventDigest = room(this.eventDigest, this.eventNext.length);
+      room(this.eventNext, this.events);
+      room(this.eventKey, this.eventNext.length);
+      room(this.eventDigest, this.eventNext.length);
     }
     this.eventKey[e] = key;
     this.eventDigest[e] = digest;
@@ -340,9 +499,9 @@ export class InMemoryCustomers {
     }
     const p = this.products++;
     if (this.products > this.productNext.length) {
-      this.productNext = room(this.productNext, this.products);
-      this.productSku = room(this.productSku, this.productNext.length);
-      this.productDay = room(this.productDay, this.productNext.length);
+      room(this.productNext, this.products);
+      room(this.productSku, this.productNext.length);
+      room(this.productDay, this.productNext.length);
     }
     this.productSku[p] = sku;
     this.productDay[p] = day;
@@ -358,9 +517,9 @@ export class InMemoryCustomers {
     else {
       b = this.buckets++;
       if (this.buckets > this.bucketNext.length) {
-        this.bucketNext = room(this.bucketNext, this.buckets);
-        this.bucketDay = room(this.bucketDay, this.bucketNext.length);
-        this.bucketTotals = room(this.bucketTotals, this.bucketNext.length * TOTALS);
+        room(this.bucketNext, this.buckets);
+        room(this.bucketDay, this.bucketNext.length);
+        room(this.bucketTotals, this.bucketNext.length * TOTALS);
       }
     }
     this.bucketDay[b] = day;

@@ -3,7 +3,7 @@
 // events, freed day buckets reused, arrays grown while an event is applied).
 import { describe, expect, it } from 'vitest';
 import type { AcceptedEvent } from '../../src/events/decode.js';
-import type { CustomerState } from '../../src/state/customer-state.js';
+import { packDays, type CustomerState } from '../../src/state/customer-state.js';
 import { InMemoryCustomers } from '../../src/state/memory-state.js';
 import { line, order, returned } from '../support/events.js';
 
@@ -133,5 +133,48 @@ describe('InMemoryCustomers', () => {
       expect([...s.productLastDay.keys()]).toEqual([`K${i % 97}`]);
     });
     expect(memory.guestStats()).toMatchObject({ orders: 1, items: 2, revenueMills: 600 });
+  });
+
+  it('drains every customer as states() gives them, then holds none and takes no more events', () => {
+    const fill = () => {
+      const memory = new InMemoryCustomers(30);
+      for (let i = 0; i < 300; i++) {
+        const at = `2011-01-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`;
+        // c0 buys 300 products: past the list limit, kept in a map
+        const who = i % 3 === 0 ? 'c0' : `c${i}`;
+        memory.apply(change(order(who, `o${i}`, at, [line(`K${i}`, 1 + (i % 5), 100), line('K1', 1, 250)])));
+        if (i % 4 === 0) memory.apply(change(returned(who, `r${i}`, at, [line('K1', 1, 250)])));
+      }
+      memory.apply(change(order(null, 'g1', '2011-01-01T10:00:00Z', [line('K1', 2, 300)])));
+      return memory;
+    };
+    const expected = [...fill().states()].map((s) => ({
+      customerId: s.customerId,
+      firstPurchaseMs: s.firstPurchaseMs,
+      lastPurchaseMs: s.lastPurchaseMs,
+      lifetime: s.lifetime,
+      days: packDays(s.days),
+      productDays: [...s.productLastDay.values()].sort((a, b) => a - b),
+    }));
+    const memory = fill();
+    const watermark = memory.watermarkMs();
+    const drained: unknown[] = [];
+    memory.drainCustomers((c) =>
+      drained.push({
+        customerId: c.customerId,
+        firstPurchaseMs: c.firstPurchaseMs,
+        lastPurchaseMs: c.lastPurchaseMs,
+        lifetime: { ...c.lifetime },
+        days: [...c.days],
+        productDays: [...c.productDays].sort((a, b) => a - b),
+      }),
+    );
+    expect(drained).toEqual(expected);
+    expect(memory.size).toBe(0);
+    expect(memory.watermarkMs()).toBe(watermark);
+    expect(memory.guestStats()).toMatchObject({ orders: 1, items: 2, revenueMills: 600 });
+    expect(() => memory.apply(change(order('c1', 'o-late', '2011-02-01T10:00:00Z', [line('K1', 1, 100)])))).toThrow(
+      /after drainCustomers/,
+    );
   });
 });
