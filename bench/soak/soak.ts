@@ -9,6 +9,7 @@
 // npx tsx bench/soak/soak.ts [--minutes 10] [--rate 2000] [--customers 100000] [--sample-ms 5000]
 //   [--refit-interval-ms 120000] [--sweep-interval-ms 30000] [--invalid-every 10000]
 //   [--node-options=--max-old-space-size=384]   (NODE_OPTIONS of the service process)
+//   [--malloc-arena-max 2]   (MALLOC_ARENA_MAX of the service process: glibc's malloc arenas)
 //   [--sweep-process]   refit and sweep in a second process (`run --roles refit,sweep`), the first
 //                       one `run --roles consume`; RSS and CPU are then both processes' sum
 import { spawn } from 'node:child_process';
@@ -50,6 +51,7 @@ const invalidEvery = numberFlag(flags, 'invalid-every', 10_000);
 const refitIntervalMs = numberFlag(flags, 'refit-interval-ms', 120_000);
 const sweepIntervalMs = numberFlag(flags, 'sweep-interval-ms', 30_000);
 const nodeOptions = flags.get('node-options');
+const mallocArenaMax = flags.get('malloc-arena-max');
 const sweepProcess = flags.has('sweep-process');
 const TICK_MS = 100;
 const SEND_MESSAGES = 1000;
@@ -134,7 +136,12 @@ note(`starting the service; feeding ${rate} events/s for ${minutes} min`);
 const startService = (roles: readonly string[]) =>
   spawn(process.execPath, ['--import', 'tsx', 'scripts/insiders-from-source.ts', 'run', ...roles], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+      ...(mallocArenaMax === undefined ? {} : { MALLOC_ARENA_MAX: mallocArenaMax }),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 const service = startService(sweepProcess ? ['--roles', 'consume'] : []);
