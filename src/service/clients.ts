@@ -4,8 +4,9 @@
 //
 // Contract: close() closes what was opened, each client once, buffered work first: the sink's rows,
 // then the producer, the admin, ClickHouse, and Redis last. A step that fails is logged and the
-// next one still runs. It is memoised: any number of callers may await it. Should opening fail part-way, what was already open is closed
-// before the error goes on, so a command never leaves a connection behind.
+// next one still runs. It is memoised: any number of callers may await it. Should opening fail
+// part-way, what was already open is closed before the error goes on, so a command never leaves a
+// connection behind.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, ITopicConfig, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config.js';
