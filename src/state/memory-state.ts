@@ -10,7 +10,7 @@
 // event's id and content are kept as numbers (eventIdValue, contentDigestValue), as Redis keeps
 // digests of them.
 import { contentDigestValue, eventIdValue, type StateChange } from './state-store.js';
-import { dayOf, type CustomerState, type PackedDays, type Totals } from './customer-state.js';
+import { dayOf, zeroTotals, type CustomerState, type PackedDays, type Totals } from './customer-state.js';
 
 /** What applying one event did, as apply-events.lua answers it. */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'conflict';
@@ -121,15 +121,7 @@ export interface CustomerView {
 type MutableTotals = { -readonly [K in keyof Totals]: Totals[K] };
 type MutableView = { -readonly [K in keyof CustomerView]: CustomerView[K] };
 
-const mutableTotals = (): MutableTotals => ({
-  orders: 0,
-  lines: 0,
-  items: 0,
-  revenueMills: 0,
-  returns: 0,
-  returnedItems: 0,
-  returnedMills: 0,
-});
+const mutableTotals = (): MutableTotals => ({ ...zeroTotals });
 
 /** totalsAt into an object of the caller's. */
 function readTotals(t: Float64Array, at: number, out: MutableTotals): void {
