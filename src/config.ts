@@ -148,6 +148,13 @@ export const configSchema = z.object({
     .describe("Kafka topic name: customers' segment changes out"),
   REFIT_INTERVAL_MS: integer(1000, 86_400_000).default(300_000).describe('time between refits, in ms (1000–86400000)'),
   SWEEP_INTERVAL_MS: integer(1000, 86_400_000).default(60_000).describe('time between sweeps, in ms (1000–86400000)'),
+  // Between sweeps, a cheap look at the earliest due time (one ZRANGE per shard) starts a sweep as
+  // soon as someone is due: a time-driven change then waits about this long, not a whole period.
+  DUE_CHECK_INTERVAL_MS: integer(100, 86_400_000)
+    .optional()
+    .describe(
+      'time between looks for customers come due, in ms (100–86400000); a sweep starts when one is due. Unset: a twelfth of `SWEEP_INTERVAL_MS`, at least 1000',
+    ),
   // A refit or a shard's sweep renews its lease between batches; a holder that died frees it after this.
   LEASE_TTL_MS: integer(5000, 3_600_000)
     .default(60_000)
@@ -320,6 +327,8 @@ export interface Config {
     readonly changesTopic: string;
     readonly refitIntervalMs: number;
     readonly sweepIntervalMs: number;
+    /** ms between looks at the earliest due time (a sweep starts when one is due) */
+    readonly dueCheckIntervalMs: number;
     /** ms a refit or sweep lease lasts unrenewed */
     readonly leaseTtlMs: number;
     /** customers sampled for a refit */
@@ -447,6 +456,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       changesTopic: c.SEGMENT_CHANGES_TOPIC,
       refitIntervalMs: c.REFIT_INTERVAL_MS,
       sweepIntervalMs: c.SWEEP_INTERVAL_MS,
+      dueCheckIntervalMs: c.DUE_CHECK_INTERVAL_MS ?? Math.max(1000, Math.round(c.SWEEP_INTERVAL_MS / 12)),
       leaseTtlMs: c.LEASE_TTL_MS,
       refitSampleSize: c.REFIT_SAMPLE_SIZE,
       k: c.MODEL_K,

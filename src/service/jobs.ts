@@ -1,6 +1,8 @@
 // The model jobs of one process: the refit and the sweep (src/segmentation), run one at a time in
 // this process (the leases keep each single across processes), on their schedules or on demand,
-// with their outcomes logged and counted in the metrics. stop() ends the schedules, refuses new
+// with their outcomes logged and counted in the metrics. Between sweeps, the due check looks at
+// the earliest due time and starts a sweep as soon as a customer is due, so a time-driven change
+// waits about one due-check interval rather than a whole sweep period. stop() ends the schedules, refuses new
 // turns and resolves once the running ones have finished (and released their leases).
 import type { Config } from '../config.js';
 import type { RedisClient } from '../infra/redis.js';
@@ -132,7 +134,28 @@ export function createModelJobs(deps: ModelJobsDeps): ModelJobs {
       return outcome;
     });
 
-  const sweepNow = (): Promise<SweepOutcome> => (stopping ? Promise.resolve({ kind: 'busy' }) : tracked(sweepOnce()));
+  // sweeps asked for and not yet finished (running, or queued behind another job)
+  let sweepsOpen = 0;
+  const sweepNow = (): Promise<SweepOutcome> => {
+    if (stopping) return Promise.resolve({ kind: 'busy' });
+    sweepsOpen++;
+    const job = sweepOnce();
+    const done = () => sweepsOpen--;
+    job.then(done, done);
+    return tracked(job);
+  };
+
+  /**
+   * Starts a sweep when a customer is due at the service's "now" and no sweep is open already (it
+   * would place them): one ZRANGE per shard when nobody is due. A process of the sweep role runs it
+   * between its sweeps; resolves with the sweep's outcome, or undefined when none was started.
+   */
+  const dueCheck = async (): Promise<SweepOutcome | undefined> => {
+    if (stopping || sweepsOpen > 0 || !assigner.currentModel) return undefined;
+    const [earliestMs, nowMs] = await Promise.all([store.earliestDueMs(), now()]);
+    if (earliestMs > nowMs || sweepsOpen > 0) return undefined;
+    return sweepNow();
+  };
 
   const refitOnce = async (): Promise<RefitOutcome> => {
     let outcome: RefitOutcome;
@@ -203,6 +226,9 @@ export function createModelJobs(deps: ModelJobsDeps): ModelJobs {
       every('sweep', config.model.sweepIntervalMs, () =>
         assigner.currentModel || !roles.refit ? sweepNow() : refitNow(),
       );
+      if (config.model.dueCheckIntervalMs < config.model.sweepIntervalMs) {
+        every('due check', config.model.dueCheckIntervalMs, dueCheck);
+      }
     }
   };
 

@@ -602,6 +602,23 @@ export class StateStore {
     return { ids, dueMs, states: ids.length === 0 ? [] : await this.readPlacementShard(keys, ids, nowMs) };
   }
 
+  /**
+   * The earliest due time over all shards (event time, epoch ms; Infinity when nobody is in a due
+   * index): one ZRANGE per shard, cheap enough to ask every few seconds.
+   */
+  async earliestDueMs(): Promise<number> {
+    const firsts = await Promise.all(
+      Array.from({ length: this.keys.shards }, (_, s) =>
+        this.redis.zrange(this.keys.shard(s).due, '0', '0', 'WITHSCORES'),
+      ),
+    );
+    let earliest = Infinity;
+    // Redis writes an infinite score as "inf": a customer no model change can move
+    for (const flat of firsts)
+      if (flat.length === 2 && flat[1] !== 'inf') earliest = Math.min(earliest, Number(flat[1]));
+    return earliest;
+  }
+
   /** How many customers each shard's due index holds (every customer ever seen, less the erased). */
   async customerCounts(): Promise<number[]> {
     return Promise.all(Array.from({ length: this.keys.shards }, (_, s) => this.redis.zcard(this.keys.shard(s).due)));

@@ -43,8 +43,12 @@ export function integrationConfig(overrides: Record<string, string> = {}): Confi
   });
 }
 
-/** Refit and sweep schedules an hour off: the test asks for refits and sweeps itself. */
-export const modelDrivenByTest = { REFIT_INTERVAL_MS: '3600000', SWEEP_INTERVAL_MS: '3600000' } as const;
+/** Refit, sweep and due-check schedules an hour off: the test asks for refits and sweeps itself. */
+export const modelDrivenByTest = {
+  REFIT_INTERVAL_MS: '3600000',
+  SWEEP_INTERVAL_MS: '3600000',
+  DUE_CHECK_INTERVAL_MS: '3600000',
+} as const;
 
 /**
  * integrationConfig plus an orders topic, its dead-letter and change topics and a consumer group of

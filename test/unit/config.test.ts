@@ -87,6 +87,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LEASE_TTL_MS: '4999' })).toThrow(/LEASE_TTL_MS/);
   });
 
+  it('looks for customers come due every 5 s by default: a twelfth of the sweep period, at least 1 s', () => {
+    expect(loadConfig({}).model.dueCheckIntervalMs).toBe(5000);
+    expect(loadConfig({ SWEEP_INTERVAL_MS: '6000' }).model.dueCheckIntervalMs).toBe(1000);
+    expect(loadConfig({ SWEEP_INTERVAL_MS: '3600000' }).model.dueCheckIntervalMs).toBe(300_000);
+    expect(loadConfig({ DUE_CHECK_INTERVAL_MS: '250' }).model.dueCheckIntervalMs).toBe(250);
+    expect(() => loadConfig({ DUE_CHECK_INTERVAL_MS: '99' })).toThrow(/DUE_CHECK_INTERVAL_MS/);
+  });
+
   it('reads lists and treats empty strings as unset', () => {
     const c = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', CLICKHOUSE_USER: '' });
     expect(c.kafka.brokers).toEqual(['a:1', 'b:2']);
