@@ -384,7 +384,15 @@ export class OrderConsumer {
         offset: (BigInt(lastOffset) + 1n).toString(),
       });
     }
-    await payload.heartbeat();
+    // Best effort: the batch's effects are durable and its offset resolved. When the group moved on
+    // while it ran (the member was expelled after a stall longer than the session, or a rebalance
+    // began), kafkajs rejoins by itself at its next fetch; failing the consumer here would stop a
+    // service that has lost nothing.
+    await payload
+      .heartbeat()
+      .catch((err: unknown) =>
+        this.log.warn({ err, ...source }, 'heartbeat after a batch failed; kafkajs rejoins the group if it moved on'),
+      );
 
     const deadLettered = rejected.length + refused.length;
     const t = this.totals;

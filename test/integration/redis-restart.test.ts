@@ -1,8 +1,10 @@
 // Redis going away under the service: a Redis of the test's own, with the AOF fsynced on every
 // write, is stopped (SIGTERM) and later SIGKILLed while `insiders run` consumes a replay, and
 // started again each time. The consumer holds its offsets and retries while Redis is away, and
-// carries on by itself when it is back; the state ends as one clean pass leaves it: nothing lost,
-// nothing counted twice.
+// carries on by itself when it is back. Before that, the service itself is frozen (SIGSTOP) for
+// longer than its consumer's session, as a starved machine or a long pause can: the group expels
+// the member, and the batch in hand learns it at its last heartbeat; the consumer must rejoin, not
+// stop for good. The state ends as one clean pass leaves it: nothing lost, nothing counted twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
@@ -19,6 +21,8 @@ import { waitFor } from '../support/wait.js';
 
 const LIMIT = 12_000;
 const DAY_MS = String(86_400_000);
+/** the shortest session the config takes: a freeze a few seconds longer expels the member */
+const SESSION_MS = 6000;
 
 function restartConfig(overrides: Record<string, string> = {}): Config {
   return pipelineConfig({
@@ -62,14 +66,16 @@ describe('Redis stopped and killed while the service consumes', () => {
     await server.destroy();
   });
 
-  it('loses nothing, counts nothing twice, and resumes by itself', async () => {
+  it('loses nothing, counts nothing twice, and resumes by itself after a freeze and two outages', async () => {
     // One clean pass on the stack's Redis.
     const { state: expected } = await cleanPass(admin, stackRedis, clean);
     expect(expected.size).toBeGreaterThan(1000);
 
     // Small fetches (64 KiB a partition): the replay goes in many batches, so Redis goes away while
     // some are still to be written, however fast the consumer is.
-    const p = spawnService(serviceEnv(faulty, { KAFKA_FETCH_BYTES: '65536' }));
+    const p = spawnService(
+      serviceEnv(faulty, { KAFKA_FETCH_BYTES: '65536', KAFKA_SESSION_TIMEOUT_MS: String(SESSION_MS) }),
+    );
     service = p;
     const retries = () => p.logs().filter((l) => l.msg === 'batch write failed; retrying, offsets held').length;
     const outage = async (halt: () => Promise<void>, afterMessages: number) => {
@@ -84,7 +90,15 @@ describe('Redis stopped and killed while the service consumes', () => {
       await waitFor(() => retries() > before, { timeoutMs: 60_000, what: 'the consumer to retry a batch' });
       await server.start();
     };
-    await outage(() => server.stop(), LIMIT * 0.25);
+    await waitFor(() => p.messagesHandled() >= LIMIT * 0.1, {
+      timeoutMs: 120_000,
+      intervalMs: 5,
+      what: `the service to handle ${LIMIT * 0.1} messages`,
+    });
+    p.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, SESSION_MS + 4000));
+    p.kill('SIGCONT');
+    await outage(() => server.stop(), LIMIT * 0.35);
     await outage(() => server.kill(), LIMIT * 0.6);
     await caughtUp(admin, faulty);
     p.kill('SIGTERM');
