@@ -248,15 +248,20 @@ async function feed(): Promise<void> {
  * The service's V8 heap, bytes (prom-client's default metrics): in use
  * (insiders_nodejs_heap_size_used_bytes), what tells a leak, which keeps it growing, from a heap
  * that V8 has merely not shrunk; and committed (insiders_nodejs_heap_size_total_bytes), the part of
- * RSS that the heap holds, used or not.
+ * RSS that the heap holds, used or not; and the memory of the heap's objects held outside it
+ * (insiders_nodejs_external_memory_bytes: Buffers and typed arrays' stores), the rest of RSS being
+ * the code, the stacks and what the allocator keeps.
  */
-async function heapBytes(): Promise<{ used: number; total: number } | undefined> {
+async function heapBytes(): Promise<{ used: number; total: number; external: number } | undefined> {
   if (httpPort === undefined) return undefined;
   try {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     const used = /^insiders_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
     const total = /^insiders_nodejs_heap_size_total_bytes (\S+)$/m.exec(text);
-    return used && total ? { used: Number(used[1]), total: Number(total[1]) } : undefined;
+    const external = /^insiders_nodejs_external_memory_bytes (\S+)$/m.exec(text);
+    return used && total && external
+      ? { used: Number(used[1]), total: Number(total[1]), external: Number(external[1]) }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -267,6 +272,7 @@ interface Sample {
   rssMb: number;
   heapUsedMb: number;
   heapTotalMb: number;
+  externalMb: number;
   lag: number;
   deadLettered: number;
   produced: number;
@@ -288,6 +294,7 @@ async function sample(): Promise<void> {
       rssMb: round((rss ?? 0) / 2 ** 20, 1),
       heapUsedMb: heap === undefined ? Number.NaN : round(heap.used / 2 ** 20, 1),
       heapTotalMb: heap === undefined ? Number.NaN : round(heap.total / 2 ** 20, 1),
+      externalMb: heap === undefined ? Number.NaN : round(heap.external / 2 ** 20, 1),
       lag,
       deadLettered,
       produced,
@@ -366,6 +373,7 @@ try {
     rssFloorByMinuteMb: floorByMinute(samples, (s) => s.rssMb),
     heapUsedFloorByMinuteMb: floorByMinute(samples, (s) => s.heapUsedMb),
     heapTotalMaxMb: Math.max(...samples.map((s) => s.heapTotalMb)),
+    externalMaxMb: Math.max(...samples.map((s) => s.externalMb)),
     heapUsedFirstMinuteMb: round(mean(samples.filter((s) => s.t <= 60).map((s) => s.heapUsedMb)), 1),
     heapUsedLastMinuteMb: round(
       mean(samples.filter((s) => s.t > samples[samples.length - 1]!.t - 60).map((s) => s.heapUsedMb)),
