@@ -87,6 +87,7 @@ export default defineConfig({
             'test/integration/streaming-vs-embedded.test.ts',
             'test/integration/due-times.test.ts',
             'test/integration/read-placement.test.ts',
+            'test/integration/state-layout-migration.test.ts',
           ],
           env: { INSIDERS_TEST_REDIS: 'cluster' },
         },

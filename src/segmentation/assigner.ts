@@ -1,15 +1,14 @@
-// Places customers in the current model's segments and records every change of segment: in the
-// customer's hash first, with their next due time (set-segments.lua, atomic, the change kept as
-// pending), then in every sink, then — once every sink holds it durably (a buffering sink's
-// stored()) — the pending record is cleared. A crash between the steps leaves the pending record,
-// listed in its shard's pending index, which the next placement pass publishes again (same
-// changeId), so no change is lost.
+// Places customers in the current model's segments and records every change of segment: in Redis
+// first, the customer's hash with their next due time and the change in an entry of the shard's
+// outbox (set-segments.lua, atomic), then in every sink, then — once every sink holds it durably
+// (a buffering sink's stored()) — the outbox entry is removed. A crash between the steps leaves
+// the entry, which a later placement pass publishes again (same changeId), so no change is lost.
 import { featuresAt, type Features } from '../features/features.js';
 import { dueCalculator, windowChangeMs, type PlacementDue } from '../model/due.js';
 import { placeCustomers, type FittedModel, type Placement } from '../model/model.js';
-import type { CustomerState, PlacementState } from '../state/customer-state.js';
-import type { SegmentRecord, StateStore } from '../state/state-store.js';
-import { parsePendingChange, type ChangeReason, type SegmentChange } from './changes.js';
+import type { PlacementState } from '../state/customer-state.js';
+import type { OutboxEntry, SegmentRecord, StateStore, StoredOutboxEntry } from '../state/state-store.js';
+import { parseRecordedChange, type ChangeReason, type SegmentChange } from './changes.js';
 import type { ChangeSink } from './change-publisher.js';
 
 /** Receives the current segment and features of every customer placed. */
@@ -56,24 +55,16 @@ export class SegmentAssigner {
   }
 
   /**
-   * Publishes the changes of these customers that were recorded but not published (a crash came
-   * in between): their whole states are read for it, and only theirs.
+   * Publishes again the changes of outbox entries a crash left (recorded, perhaps published, not
+   * cleared), then removes the entries once every sink holds them: awaited, so a pass that goes on
+   * does not find the same entries again while a buffering sink stores them.
    */
-  async publishPendingOf(customers: readonly PlacementState[]): Promise<number> {
-    const ids = customers.filter((c) => c.pendingChanges > 0).map((c) => c.customerId);
-    return ids.length === 0 ? 0 : this.publishPending(await this.store.customersById(ids));
-  }
-
-  /** Publishes changes that were recorded but not published (a crash came in between). */
-  async publishPending(states: readonly CustomerState[]): Promise<number> {
-    const pending: SegmentChange[] = [];
-    for (const s of states) {
-      for (const [seq, record] of s.pendingChanges) {
-        pending.push(parsePendingChange(s.customerId, seq, record, (id) => this.names(id)));
-      }
-    }
-    await this.publishAndClear(pending);
-    return pending.length;
+  async publishStale(entries: readonly StoredOutboxEntry[]): Promise<number> {
+    const changes = entries.flatMap((e) => e.changes.map((line) => parseRecordedChange(line, (id) => this.names(id))));
+    if (changes.length > 0) await this.sink.publish(changes);
+    await this.sink.stored?.();
+    await this.store.clearOutbox(entries);
+    return changes.length;
   }
 
   /**
@@ -95,7 +86,7 @@ export class SegmentAssigner {
       dueMs: due(features[i]!, s.lastPurchaseMs, nowMs, windowChangeMs(s, nowMs, this.windowDays)),
       reason: reason === 'time' && (s.segmentModelVersion ?? 0) < model.version ? 'refit' : reason,
     }));
-    const outcomes = await this.store.recordSegments(records, model.version, nowMs);
+    const { outcomes, outbox } = await this.store.recordSegments(records, model.version, nowMs);
     const changes: SegmentChange[] = [];
     // Customers erased since their state was read (-1) get no row: ClickHouse must not show them again.
     const gone = new Set<string>();
@@ -103,10 +94,10 @@ export class SegmentAssigner {
       const { changed, previous, seq } = outcomes[i]!;
       if (changed === -1) gone.add(r.customerId);
       if (changed !== 1) continue;
-      const record = `${previous}|${r.segmentId ?? ''}|${model.version}|${r.reason}|${nowMs}`;
-      changes.push(parsePendingChange(r.customerId, seq, record, (id) => this.names(id)));
+      const line = `${r.customerId}|${seq}|${previous}|${r.segmentId ?? ''}|${model.version}|${r.reason}|${nowMs}`;
+      changes.push(parseRecordedChange(line, (id) => this.names(id)));
     }
-    await this.publishAndClear(changes);
+    await this.publishAndClear(changes, outbox);
     const kept = gone.size === 0 ? placements : placements.filter((p) => !gone.has(p.customerId));
     const bySegment = new Map<number, number>();
     for (const p of kept) bySegment.set(p.segmentId, (bySegment.get(p.segmentId) ?? 0) + 1);
@@ -123,20 +114,14 @@ export class SegmentAssigner {
     await this.placementSink?.flush?.();
   }
 
-  private async publishAndClear(changes: readonly SegmentChange[]): Promise<void> {
-    if (changes.length === 0) return;
+  private async publishAndClear(changes: readonly SegmentChange[], outbox: readonly OutboxEntry[]): Promise<void> {
+    if (outbox.length === 0) return;
     await this.sink.publish(changes);
-    const published = new Map<string, number[]>();
-    for (const c of changes) {
-      const seqs = published.get(c.customerId);
-      if (seqs === undefined) published.set(c.customerId, [c.seq]);
-      else seqs.push(c.seq);
-    }
-    const clear = () => this.store.clearPending(published);
+    const clear = () => this.store.clearOutbox(outbox);
     if (this.sink.stored === undefined) return clear();
     // Cleared once a buffering sink has stored them, without waiting for it here. Should the
-    // clear fail or never come (a crash), the records stay pending and a later placement pass
-    // publishes them again: a duplicate with the same changeId, never a loss.
+    // clear fail or never come (a crash), the entries stay and a later placement pass publishes
+    // them again: a duplicate with the same changeId, never a loss.
     this.sink
       .stored()
       .then(clear)

@@ -22,14 +22,17 @@ export interface SegmentChange {
   readonly atMs: number;
 }
 
-/** The pending record set-segments.lua keeps in a customer's hash: "from|to|version|reason|at". */
-export function parsePendingChange(
-  customerId: string,
-  seq: number,
-  record: string,
+/**
+ * A change as set-segments.lua records it in its shard's outbox:
+ * "<customerId>|<seq>|<from>|<to>|<version>|<reason>|<at>" (ids never hold "|").
+ */
+export function parseRecordedChange(
+  line: string,
   names: (segmentId: number, modelVersion: number) => { name: string | null; insider: boolean },
 ): SegmentChange {
-  const [from = '', to = '', version = '0', reason = 'event', at = '0'] = record.split('|');
+  const [customerId = '', seqText = '0', from = '', to = '', version = '0', reason = 'event', at = '0'] =
+    line.split('|');
+  const seq = Number(seqText);
   const fromSegment = from === '' ? null : Number(from);
   const toSegment = to === '' ? null : Number(to);
   const modelVersion = Number(version);

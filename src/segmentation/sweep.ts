@@ -12,7 +12,8 @@
 //     died) places them again first. Once nobody is due at the "now" the shard's pass began with,
 //     it looks once more at a "now" read then: what came due while the pass ran does not wait a
 //     whole period for the next pass, so a time-driven change comes at most about one period late;
-//   - change records left pending by a crash are published again.
+//   - first of all, outbox entries a crash left (changes recorded, perhaps published, not cleared)
+//     are published again, so that a customer's older change goes out before a newer one.
 // Work goes in batches with a turn of the event loop between them, so consumption in the same
 // process interleaves with it however many customers fall due at once.
 import type { RedisClient } from '../infra/redis.js';
@@ -58,18 +59,21 @@ export interface SweepOptions {
   /** customers read and placed at a time */
   readonly batchSize?: number;
   /**
-   * pending change records older than this (wall ms) are published again: younger ones are most
-   * likely being published by the process that recorded them
+   * outbox entries older than this (wall ms) are published again: younger ones are most likely
+   * being published by the process that recorded them
    */
-  readonly pendingGraceMs?: number;
+  readonly outboxGraceMs?: number;
   /**
-   * when this process started, wall ms: records from before it are published again at once, since
+   * when this process started, wall ms: entries from before it are published again at once, since
    * the process that recorded them may be the one this process replaced (a crash, a restart)
    */
   readonly startedAtMs?: number;
   /** shards worked on at once (each under its own lease); default 2 */
   readonly parallelShards?: number;
 }
+
+/** outbox entries (of up to 200 changes each) published again at a time */
+const OUTBOX_ENTRIES_PER_TURN = 50;
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -82,7 +86,7 @@ export async function sweep(
   const model = assigner.currentModel;
   if (model === undefined) return { kind: 'no-model' };
   const batchSize = options.batchSize ?? 500;
-  const graceMs = options.pendingGraceMs ?? 60_000;
+  const graceMs = options.outboxGraceMs ?? 60_000;
   const started = performance.now();
   let placedForModel = 0;
   let due = 0;
@@ -101,11 +105,18 @@ export async function sweep(
     }
     shards++;
     try {
+      for (;;) {
+        const before = Math.max(Date.now() - graceMs, options.startedAtMs ?? -Infinity);
+        const stale = await store.staleOutbox(shard, before, OUTBOX_ENTRIES_PER_TURN);
+        if (stale.length === 0) break;
+        republished += await assigner.publishStale(stale);
+        if (stale.length < OUTBOX_ENTRIES_PER_TURN || !(await lease.renew())) break;
+        await yieldToEvents();
+      }
       const nowMs = await options.now();
       if (nowMs > latestNowMs) latestNowMs = nowMs;
       if ((await store.placedVersion(shard)) < model.version) {
         for await (const page of store.customersOfShard(shard, nowMs, batchSize)) {
-          republished += await assigner.publishPendingOf(page);
           const result = await assigner.assign(page, nowMs, 'time');
           placedForModel += result.placed;
           changes += result.changes.length;
@@ -123,7 +134,6 @@ export async function sweep(
       // again first (rows in ClickHouse would otherwise keep a segment and features Redis moved on from).
       const leftover = await store.placingCustomers(shard, nowMs);
       if (leftover.states.length > 0) {
-        republished += await assigner.publishPendingOf(leftover.states);
         changes += (await assigner.assign(leftover.states, nowMs, 'time')).changes.length;
       }
       let marked = leftover.ids.length > 0;
@@ -140,7 +150,6 @@ export async function sweep(
           // listed before their due times move (set-segments.lua), cleared once the sinks hold them
           await store.markPlacing(shard, [...found]);
           marked = true;
-          republished += await assigner.publishPendingOf(batch.states);
           const result = await assigner.assign(batch.states, runNowMs, 'time');
           due += batch.states.length;
           changes += result.changes.length;
@@ -172,12 +181,6 @@ export async function sweep(
         await assigner.placementsStored();
         if (await lease.renew()) await store.clearPlacing(shard);
       }
-      const stale = await store.stalePending(
-        shard,
-        Math.max(Date.now() - graceMs, options.startedAtMs ?? -Infinity),
-        batchSize,
-      );
-      republished += await assigner.publishPending(stale);
     } finally {
       await lease.release();
     }

@@ -70,7 +70,7 @@ export function fittedSummary(outcome: Extract<RefitOutcome, { kind: 'fitted' }>
 
 export function createModelJobs(deps: ModelJobsDeps): ModelJobs {
   const { config, redis, store, models, assigner, results, metrics, log, now } = deps;
-  /** wall ms: change records left pending from before this start are published again at once */
+  /** wall ms: outbox entries from before this start are published again at once */
   const startedAtMs = Date.now();
   let running: Promise<unknown> = Promise.resolve();
   /** Jobs run one at a time in this process; the leases keep them single across processes. */

@@ -9,9 +9,8 @@
 //   dm             oldest day bucket present
 //   d:<day>        "orders,lines,items,revenue,returns,returnedItems,returnedValue,products" of that
 //                  day; products: how many of the customer's products were last bought that day
-//   s sv sc        current segment id, the model version that placed it, changes so far
-//   pn             change records not yet cleared as published
-//   pc:<seq>       a segment change not yet published (see set-segments.lua)
+//   s sv sc        current segment id, the model version that placed it, changes so far (changes
+//                  not yet published wait in the shard's outbox: keys.ts, set-segments.lua)
 //   z              erased on the customer's request (GDPR), epoch ms: then the only field, and the
 //                  customer has no state (see forget-customer.lua)
 // The marks hash: what only the write path reads (apply-events.lua).
@@ -47,8 +46,6 @@ export interface CustomerState {
   readonly segmentId: number | null;
   /** the model version that placed the customer there */
   readonly segmentModelVersion: number | null;
-  /** segment changes recorded but not yet published, by sequence number */
-  readonly pendingChanges: ReadonlyMap<number, string>;
 }
 
 /**
@@ -82,8 +79,7 @@ export interface ProductWindow {
 }
 
 /**
- * What a placement pass reads of a customer, as of one day: the customer hash without its change
- * records (only their count), its products reduced to a ProductWindow from the day buckets' product
+ * What a placement pass reads of a customer, as of one day: the customer hash, its products reduced to a ProductWindow from the day buckets' product
  * counts. Read by read-placement.lua, so the marks hash never leaves Redis.
  */
 export interface PlacementState {
@@ -95,8 +91,6 @@ export interface PlacementState {
   readonly products: ProductWindow;
   readonly segmentId: number | null;
   readonly segmentModelVersion: number | null;
-  /** change records not yet cleared as published */
-  readonly pendingChanges: number;
 }
 
 export const MS_PER_DAY = 86_400_000;
@@ -165,7 +159,7 @@ export function decodePlacementStates(
   out: PlacementState[],
 ): void {
   const end = reply.length;
-  const scalars = new Array<number>(11).fill(0);
+  const scalars = new Array<number>(10).fill(0);
   const lastBought: number[] = [];
   let at = 0;
   for (const customerId of customerIds) {
@@ -173,9 +167,9 @@ export function decodePlacementStates(
       at++; // an empty line: no such customer, or erased
       continue;
     }
-    // 11 scalars, then "<day>=<8 values>" separated by spaces up to the line's end: every number an
+    // 10 scalars, then "<day>=<8 values>" separated by spaces up to the line's end: every number an
     // integer with an optional '-', NaN for an absent scalar, each followed by one separator
-    for (let k = 0; k < 11; k++) {
+    for (let k = 0; k < 10; k++) {
       let negative = false;
       if (reply.charCodeAt(at) === 45) {
         negative = true;
@@ -213,7 +207,6 @@ export function decodePlacementStates(
     const l = scalars[0]!;
     const segment = scalars[8]!;
     const version = scalars[9]!;
-    const pending = scalars[10]!;
     out.push({
       customerId,
       lastPurchaseMs: Number.isNaN(l) ? undefined : l,
@@ -222,7 +215,6 @@ export function decodePlacementStates(
       products: productsOf(lastBought, pairs),
       segmentId: Number.isNaN(segment) ? null : segment,
       segmentModelVersion: Number.isNaN(version) ? null : version,
-      pendingChanges: Number.isNaN(pending) ? 0 : pending,
     });
   }
 }
@@ -236,7 +228,6 @@ export function decodeCustomerState(customerId: string, reply: readonly string[]
   if (reply.length === 0) return undefined;
   const days = new Map<number, Totals>();
   const productLastDay = new Map<string, number>();
-  const pendingChanges = new Map<number, string>();
   const scalars: Record<string, string | undefined> = {};
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const field = reply[i]!;
@@ -248,7 +239,6 @@ export function decodeCustomerState(customerId: string, reply: readonly string[]
       scalars[field] = value;
     } else if (field.startsWith('p:')) productLastDay.set(field.slice(2), Number(value));
     else if (field.startsWith('d:')) days.set(Number(field.slice(2)), bucket(value));
-    else if (field.startsWith('pc:')) pendingChanges.set(Number(field.slice(3)), value);
   }
   const { f, l, o, n, i, r, ro, rq, rv, s, sv, x } = scalars;
   return {
@@ -261,6 +251,5 @@ export function decodeCustomerState(customerId: string, reply: readonly string[]
     latestDay: x === undefined ? undefined : Number(x),
     segmentId: s === undefined || s === '' ? null : Number(s),
     segmentModelVersion: sv === undefined ? null : Number(sv),
-    pendingChanges,
   };
 }

@@ -12,15 +12,19 @@
 //   <prefix>:{s<n>}:placed           string the model version every customer of the shard has been
 //                                           placed under (the post-refit placement's progress)
 //   <prefix>:{s<n>}:lease            string the shard's placement lease: holder's token, with a TTL
-//   <prefix>:{s<n>}:pending          zset   customer id -> when a change was recorded and not yet
-//                                           cleared as published (wall ms)
+//   <prefix>:{s<n>}:outbox           hash   entry id -> the segment changes one set-segments.lua
+//                                           call recorded, until every sink holds them (then the
+//                                           entry is removed): "<wall ms>\n<change>\n<change>...",
+//                                           each change "<customerId>|<seq>|<from>|<to>|<version>|
+//                                           <reason>|<at ms>"
+//   <prefix>:{s<n>}:outbox:seq       string the shard's last outbox entry id (INCR)
 //   <prefix>:{s<n>}:placing          set    customers a due pass placed whose placements are not yet
 //                                           known durable in the sinks (placed again if a pass dies)
 //   <prefix>:{s<n>}:sizes            hash   segment id -> the shard's customers in it (kept by
 //                                           set-segments.lua with every change)
 //   <prefix>:{s<n>}:guests:stats     hash   guest orders/returns of the shard: counted, never segmented
 //   <prefix>:{s<n>}:guests:seen      hash   event digests of the shard's guest events already applied
-//   <prefix>:layout                  string the state layout and its shard count ("3:<shards>")
+//   <prefix>:layout                  string the state layout and its shard count ("4:<shards>")
 //   <prefix>:watermark               string latest event time seen, epoch ms (the service's "now")
 //   <prefix>:{model}:current         string the current model version (JSON)
 //   <prefix>:{model}:lock            string the refit lease: holder's token, with a TTL
@@ -40,7 +44,8 @@ export interface ShardKeys {
   readonly due: string;
   readonly placed: string;
   readonly lease: string;
-  readonly pending: string;
+  readonly outbox: string;
+  readonly outboxSeq: string;
   readonly placing: string;
   readonly sizes: string;
   readonly guestStats: string;
@@ -73,10 +78,12 @@ export interface StateKeys {
 }
 
 /**
- * The layout written by this version: customers sharded as the orders topic is partitioned (2), and
- * each customer's event marks and product days kept apart from the hash placements read (3).
+ * The layout written by this version: customers sharded as the orders topic is partitioned (2),
+ * each customer's event marks and product days kept apart from the hash placements read (3), and
+ * segment changes not yet published kept in the shard's outbox, one entry per call that recorded
+ * them, instead of in each customer's hash with a pending index (4).
  */
-export const STATE_LAYOUT = 3;
+export const STATE_LAYOUT = 4;
 
 function shardKeys(prefix: string, shard: number): ShardKeys {
   const head = `${prefix}:{s${shard}}:`;
@@ -90,12 +97,18 @@ function shardKeys(prefix: string, shard: number): ShardKeys {
     due: `${head}due`,
     placed: `${head}placed`,
     lease: `${head}lease`,
-    pending: `${head}pending`,
+    outbox: `${head}outbox`,
+    outboxSeq: `${head}outbox:seq`,
     placing: `${head}placing`,
     sizes: `${head}sizes`,
     guestStats: `${head}guests:stats`,
     guestSeen: `${head}guests:seen`,
   };
+}
+
+/** Layout 3's pending index of a shard (customer id -> wall ms): read only to migrate it (layout-migration.ts). */
+export function layout3PendingKey(prefix: string, shard: number): string {
+  return `${prefix}:{s${shard}}:pending`;
 }
 
 export function stateKeys(prefix: string, shards: number): StateKeys {

@@ -307,7 +307,6 @@ export class InMemoryCustomers {
         productLastDay,
         segmentId: null,
         segmentModelVersion: null,
-        pendingChanges: new Map(),
       };
     }
   }

@@ -28,7 +28,7 @@ declare module 'ioredis' {
     forgetCustomer(
       key: string,
       dueKey: string,
-      pendingKey: string,
+      outboxKey: string,
       sizesKey: string,
       marksKey: string,
       atMs: number,
@@ -36,8 +36,6 @@ declare module 'ioredis' {
     ): Result<[number, number], Context>;
     /** numberOfKeys, keys..., args...: see set-segments.lua */
     setSegments(numberOfKeysKeysAndArgs: readonly string[]): Result<(string | number)[], Context>;
-    /** numberOfKeys, keys..., args...: see clear-pending.lua */
-    clearPending(numberOfKeysKeysAndArgs: readonly string[]): Result<number, Context>;
     /** numberOfKeys, keys..., args...: see read-placement.lua */
     readPlacement(numberOfKeysKeysAndArgs: readonly string[]): Result<string, Context>;
   }
@@ -88,6 +86,19 @@ export interface SegmentOutcome {
   readonly changed: 1 | 0 | -1;
   readonly previous: string;
   readonly seq: number;
+}
+
+/** An entry of a shard's outbox: the changes one set-segments.lua call recorded, until published. */
+export interface OutboxEntry {
+  readonly shard: number;
+  readonly id: number;
+}
+
+/** An outbox entry read back: its changes, each "<customerId>|<seq>|<from>|<to>|<version>|<reason>|<at>". */
+export interface StoredOutboxEntry extends OutboxEntry {
+  /** when it was written, wall ms */
+  readonly wallMs: number;
+  readonly changes: readonly string[];
 }
 
 export interface StoreOptions {
@@ -308,7 +319,9 @@ export class StateStore {
       throw new InsidersError(
         'CONFIG_INVALID',
         `Redis under prefix "${prefix}" holds state layout ${layout}; this version reads layout ${STATE_LAYOUT}: ` +
-          'rebuild it by replaying the orders topic into an empty prefix (docs/operations.md: "State layout")',
+          (Number(layout) === 3
+            ? 'run `insiders migrate` with the service stopped (docs/operations.md: "State layout")'
+            : 'rebuild it by replaying the orders topic into an empty prefix (docs/operations.md: "State layout")'),
       );
     }
     if (options.shards !== undefined && options.shards !== shards) {
@@ -453,7 +466,7 @@ export class StateStore {
     const [removed, already] = await this.redis.forgetCustomer(
       shard.customer(customerId),
       shard.due,
-      shard.pending,
+      shard.outbox,
       shard.sizes,
       shard.customerMarks(customerId),
       atMs,
@@ -647,16 +660,18 @@ export class StateStore {
 
   /**
    * Records segments and due times: set-segments.lua, each customer atomically, a run of up to
-   * SEGMENTS_PER_CALL customers per call, one pipeline per shard. Answers in the order of `records`.
+   * SEGMENTS_PER_CALL customers per call, one pipeline per shard. Answers in the order of
+   * `records`, with the outbox entries holding the changes (cleared by clearOutbox once published).
    */
   async recordSegments(
     records: readonly SegmentRecord[],
     modelVersion: number,
     atMs: number,
-  ): Promise<SegmentOutcome[]> {
+  ): Promise<{ outcomes: SegmentOutcome[]; outbox: OutboxEntry[] }> {
     const indexed = records.map((record, i) => ({ record, i }));
     const groups = byShard(indexed, ({ record }) => this.keys.shardOfCustomer(record.customerId));
     const out = new Array<SegmentOutcome>(records.length);
+    const outbox: OutboxEntry[] = [];
     const head = [String(modelVersion), String(atMs), String(Date.now())];
     await Promise.all(
       [...groups].map(async ([shard, group]) => {
@@ -665,7 +680,7 @@ export class StateStore {
         const shardHead = [...head, String(keys.customer('').length)];
         for (let from = 0; from < group.length; from += SEGMENTS_PER_CALL) {
           const run = group.slice(from, from + SEGMENTS_PER_CALL);
-          const command: string[] = [String(run.length + 3), keys.due, keys.pending, keys.sizes];
+          const command: string[] = [String(run.length + 4), keys.due, keys.outbox, keys.outboxSeq, keys.sizes];
           for (const { record } of run) command.push(keys.customer(record.customerId));
           for (const h of shardHead) command.push(h);
           for (const { record: r } of run) {
@@ -676,7 +691,8 @@ export class StateStore {
         const replies = await exec(pipeline, 'set-segments');
         for (const [c, [, reply]] of replies.entries()) {
           const flat = reply as (string | number)[];
-          for (let j = 0; j * 3 < flat.length; j++) {
+          const customers = (flat.length - 1) / 3;
+          for (let j = 0; j < customers; j++) {
             const { i } = group[c * SEGMENTS_PER_CALL + j]!;
             out[i] = {
               changed: Number(flat[j * 3]) as 1 | 0 | -1,
@@ -684,44 +700,47 @@ export class StateStore {
               seq: Number(flat[j * 3 + 2]),
             };
           }
+          const entry = Number(flat[flat.length - 1]);
+          if (entry > 0) outbox.push({ shard, id: entry });
         }
       }),
     );
-    return out;
+    return { outcomes: out, outbox };
+  }
+
+  /** Removes outbox entries whose changes every sink holds: one HDEL per shard. Idempotent. */
+  async clearOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+    const byShardIds = new Map<number, string[]>();
+    for (const e of entries) {
+      const ids = byShardIds.get(e.shard);
+      if (ids === undefined) byShardIds.set(e.shard, [String(e.id)]);
+      else ids.push(String(e.id));
+    }
+    await Promise.all([...byShardIds].map(([shard, ids]) => this.redis.hdel(this.keys.shard(shard).outbox, ...ids)));
   }
 
   /**
-   * Clears published change records (by customer: their sequence numbers): clear-pending.lua, a run
-   * of up to SEGMENTS_PER_CALL customers per call, one pipeline per shard.
+   * The oldest of a shard's outbox entries, up to `limit`, that were written before `beforeWallMs`
+   * (a crash, most likely, kept them from being published and cleared), oldest first. Entry ids
+   * grow with time, so the first entry written later ends the list.
    */
-  async clearPending(published: ReadonlyMap<string, readonly number[]>): Promise<void> {
-    const groups = byShard(published, ([customerId]) => this.keys.shardOfCustomer(customerId));
-    await Promise.all(
-      [...groups].map(async ([shard, group]) => {
-        const keys = this.keys.shard(shard);
-        const pipeline = this.redis.pipeline();
-        const head = String(keys.customer('').length);
-        for (let from = 0; from < group.length; from += SEGMENTS_PER_CALL) {
-          const run = group.slice(from, from + SEGMENTS_PER_CALL);
-          const command: string[] = [String(run.length + 1), keys.pending];
-          for (const [customerId] of run) command.push(keys.customer(customerId));
-          command.push(head);
-          for (const [, seqs] of run) {
-            command.push(String(seqs.length));
-            for (const seq of seqs) command.push(String(seq));
-          }
-          pipeline.clearPending(command);
-        }
-        await exec(pipeline, 'clear-pending');
-      }),
-    );
-  }
-
-  /** Customers of a shard with change records not cleared since before `beforeWallMs`. */
-  async stalePending(shard: number, beforeWallMs: number, limit: number): Promise<CustomerState[]> {
-    const keys = this.keys.shard(shard);
-    const ids = await this.redis.zrangebyscore(keys.pending, '-inf', beforeWallMs, 'LIMIT', 0, limit);
-    return ids.length === 0 ? [] : this.readShard(keys, ids);
+  async staleOutbox(shard: number, beforeWallMs: number, limit: number): Promise<StoredOutboxEntry[]> {
+    const key = this.keys.shard(shard).outbox;
+    const ids = (await this.redis.hkeys(key))
+      .map(Number)
+      .sort((a, b) => a - b)
+      .slice(0, limit);
+    if (ids.length === 0) return [];
+    const texts = await this.redis.hmget(key, ...ids.map(String));
+    const found: StoredOutboxEntry[] = [];
+    for (const [i, text] of texts.entries()) {
+      if (text === null) continue; // cleared meanwhile
+      const lines = text.split('\n');
+      const wallMs = Number(lines[0]);
+      if (wallMs >= beforeWallMs) break;
+      found.push({ shard, id: ids[i]!, wallMs, changes: lines.slice(1) });
+    }
+    return found;
   }
 
   /** The model version every customer of the shard has been placed under (0: none yet). */

@@ -159,11 +159,15 @@ describe('state store: Lua scripts on real Redis', () => {
     expect(after).toEqual(['2,2,3,28050,0,0,0,1', '1,1,1,2550,0,0,0,1']);
   });
 
-  it('refuses a state written with another layout, naming both', async () => {
+  it('refuses a state written with another layout, naming both and the way across', async () => {
     const prefix = `${config.redis.keyPrefix}:${Math.random().toString(36).slice(2)}`;
     await redis.set(stateKeys(prefix, 3).layout, '2:3');
     await expect(StateStore.open(redis, { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
-      /holds state layout 2; this version reads layout 3: rebuild it by replaying/,
+      /holds state layout 2; this version reads layout 4: rebuild it by replaying/,
+    );
+    await redis.set(stateKeys(prefix, 3).layout, '3:3');
+    await expect(StateStore.open(redis, { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
+      /holds state layout 3; this version reads layout 4: run `insiders migrate` with the service stopped/,
     );
   });
 

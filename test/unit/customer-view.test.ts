@@ -19,7 +19,6 @@ function state(id: string, segmentId: number | null, version: number | null): Cu
     productLastDay: new Map(),
     segmentId,
     segmentModelVersion: version,
-    pendingChanges: new Map(),
   };
 }
 

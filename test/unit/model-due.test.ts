@@ -77,7 +77,6 @@ describe('nextWindowChangeMs', () => {
       productLastDay: new Map([['A', 19_980]]),
       segmentId: null,
       segmentModelVersion: null,
-      pendingChanges: new Map(),
     };
     expect(customerWindowChangeMs(state, now, 30)).toBe((19_980 + 30) * MS_PER_DAY);
   });
@@ -295,7 +294,6 @@ function randomCustomer(rng: Rng, id: string, nowMs: number): CustomerState {
     productLastDay,
     segmentId: null,
     segmentModelVersion: null,
-    pendingChanges: new Map(),
   };
 }
 

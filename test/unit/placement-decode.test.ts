@@ -16,8 +16,8 @@ describe('decodePlacementStates', () => {
   it('reads scalars, absent ones, buckets with their product counts, and skips empty lines', () => {
     const reply = [
       '', // never seen
-      '1300000000000 3 7 12 45000 1 2 -300   ', // no segment, version or pending; no buckets
-      '1300000000001 2 2 3 28050 0 0 0 4 17 1 15034=2,2,3,28050,0,0,0,2 15035=0,0,0,0,1,1,3390,0',
+      '1300000000000 3 7 12 45000 1 2 -300  ', // no segment or version; no buckets
+      '1300000000001 2 2 3 28050 0 0 0 4 17 15034=2,2,3,28050,0,0,0,2 15035=0,0,0,0,1,1,3390,0',
       '', // erased
     ].join('\n');
     const out: PlacementState[] = [];
@@ -39,11 +39,9 @@ describe('decodePlacementStates', () => {
       products: { day: 15_100, inWindow: 0, changeMs: Infinity },
       segmentId: null,
       segmentModelVersion: null,
-      pendingChanges: 0,
     });
     expect(out[1]!.segmentId).toBe(4);
     expect(out[1]!.segmentModelVersion).toBe(17);
-    expect(out[1]!.pendingChanges).toBe(1);
     // day, orders, lines, items, revenueMills, returns, returnedItems, returnedMills
     expect(out[1]!.days).toEqual([15_034, 2, 2, 3, 28_050, 0, 0, 0, 15_035, 0, 0, 0, 0, 1, 1, 3390]);
     expect(out[1]!.products).toEqual({ day: 15_100, inWindow: 2, changeMs: 15_034 });
@@ -51,7 +49,7 @@ describe('decodePlacementStates', () => {
 
   it('reads a customer without a purchase (returns only) and a last line without a newline', () => {
     const out: PlacementState[] = [];
-    decodePlacementStates('     1 1 500    15035=0,0,0,0,1,1,500,0', ['r'], productsOf, out);
+    decodePlacementStates('     1 1 500   15035=0,0,0,0,1,1,500,0', ['r'], productsOf, out);
     expect(out).toHaveLength(1);
     expect(out[0]!.lastPurchaseMs).toBeUndefined();
     expect(out[0]!.lifetime.returns).toBe(1);
