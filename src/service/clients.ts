@@ -17,6 +17,7 @@ import type { Logger } from '../log.js';
 import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
 import { migrate } from '../sinks/migrate.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
+import { once, runSteps } from './shutdown.js';
 
 export interface ClientsWanted {
   /** Redis and the state store over it */
@@ -90,19 +91,12 @@ export async function openClients<W extends ClientsWanted>(
     steps.push({ name, order, run });
     steps.sort((a, b) => a.order - b.order);
   };
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      for (const { name, run } of steps) {
-        try {
-          await run();
-        } catch (err) {
-          log.warn({ err, step: name }, 'shutdown step failed');
-        }
-      }
-    })();
-    return closing;
-  };
+  const close = once(() =>
+    runSteps(
+      steps.map(({ name, run }) => [name, run] as const),
+      log,
+    ),
+  );
 
   const opened: Record<string, unknown> = { kafka, close };
   try {
