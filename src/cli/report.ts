@@ -5,9 +5,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { createClickHouse } from '../infra/clickhouse.js';
+import { createLogger } from '../log.js';
 import { formatMills } from '../money.js';
 import { pct, policyLines, segmentDescriptions, textTable } from '../report/segment-table.js';
+import { openClients } from '../service/clients.js';
 import type { CommandOutcome } from './outcome.js';
 
 interface SegmentLine {
@@ -124,9 +125,9 @@ export function registerReport(program: Command, outcome: CommandOutcome): void 
     .description('print the current segments and Insiders from ClickHouse')
     .action(async () => {
       const config = loadConfig(process.env);
-      const clickhouse = createClickHouse(config.clickhouse);
+      const clients = await openClients(config, createLogger(config.log), { clickhouseReader: true });
       try {
-        const report = await segmentReport(clickhouse);
+        const report = await segmentReport(clients.clickhouse);
         if (report === undefined) {
           process.stdout.write('no segmented customers in ClickHouse yet (run a refit first)\n');
           outcome.exitCode = 1;
@@ -134,7 +135,7 @@ export function registerReport(program: Command, outcome: CommandOutcome): void 
         }
         process.stdout.write(report);
       } finally {
-        await clickhouse.close();
+        await clients.close();
       }
     });
 }
