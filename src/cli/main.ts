@@ -21,6 +21,7 @@ const commands: Readonly<Record<string, () => Promise<Register>>> = {
   features: async () => (await import('./features.js')).registerFeatures,
   segment: async () => (await import('./segment.js')).registerSegment,
   run: async () => (await import('./run.js')).registerRun,
+  refit: async () => (await import('./refit.js')).registerRefit,
   migrate: async () => (await import('./migrate.js')).registerMigrate,
   report: async () => (await import('./report.js')).registerReport,
   forget: async () => (await import('./forget.js')).registerForget,

@@ -5,10 +5,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { createClickHouse } from '../infra/clickhouse.js';
+import { createLogger } from '../log.js';
 import { formatMills } from '../money.js';
+import { pct, policyLines, segmentDescriptions, textTable } from '../report/segment-table.js';
+import { openClients } from '../service/clients.js';
 import type { CommandOutcome } from './outcome.js';
-import { policyLines, segmentDescriptions } from './segment.js';
 
 interface SegmentLine {
   segment_id: number;
@@ -34,8 +35,6 @@ interface PolicyLine {
   insiders_in_band: number;
   k_reason: string;
 }
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**
  * The report's text, from the database `clickhouse` is set to; undefined when no customer is in a
@@ -95,11 +94,7 @@ export async function segmentReport(clickhouse: ClickHouseClient): Promise<strin
     r.products.toFixed(1),
     r.returns.toFixed(1),
   ]);
-  const widths = header.map((h, j) => Math.max(h.length, ...table.map((t) => t[j]!.length)));
-  for (const cells of [header, ...table]) {
-    lines.push(cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
-  }
-  lines.push('', ...segmentDescriptions(rows));
+  lines.push(...textTable(header, table, 1), '', ...segmentDescriptions(rows));
   const runs = await clickhouse.query({
     query: `SELECT insiders_share_min, insiders_share_max, insiders_rule, insiders_share_of_customers,
                    insiders_share_of_revenue, insiders_in_band, k_reason
@@ -130,9 +125,9 @@ export function registerReport(program: Command, outcome: CommandOutcome): void 
     .description('print the current segments and Insiders from ClickHouse')
     .action(async () => {
       const config = loadConfig(process.env);
-      const clickhouse = createClickHouse(config.clickhouse);
+      const clients = await openClients(config, createLogger(config.log), { clickhouseReader: true });
       try {
-        const report = await segmentReport(clickhouse);
+        const report = await segmentReport(clients.clickhouse);
         if (report === undefined) {
           process.stdout.write('no segmented customers in ClickHouse yet (run a refit first)\n');
           outcome.exitCode = 1;
@@ -140,7 +135,7 @@ export function registerReport(program: Command, outcome: CommandOutcome): void 
         }
         process.stdout.write(report);
       } finally {
-        await clickhouse.close();
+        await clients.close();
       }
     });
 }

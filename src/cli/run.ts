@@ -3,11 +3,10 @@
 // API — until SIGINT or SIGTERM, then a clean shutdown (a second signal ends the process at once).
 // Should the service stop by itself because a part of it failed for good (the order consumer),
 // it exits with code 1 and says why on stderr, so that a supervisor restarts it.
-// `insiders refit`: one refit now (and the sweep after it), for operators.
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { noRoles, parseRoles } from '../service/roles.js';
+import { parseRoles } from '../service/roles.js';
 import { startService } from '../service/service.js';
 import type { CommandOutcome } from './outcome.js';
 import { untilSignal } from './signals.js';
@@ -41,30 +40,6 @@ export function registerRun(program: Command, outcome: CommandOutcome): void {
       if (ended.failure !== undefined) {
         process.stderr.write(`insiders: ${ended.failure.message}\n`);
         outcome.exitCode = 1;
-      }
-    });
-
-  program
-    .command('refit')
-    .description('fit a new model version now on the current state, store it and sweep every customer')
-    .action(async () => {
-      const config = loadConfig(process.env);
-      const logger = createLogger(config.log);
-      const service = await startService(config, logger, { roles: noRoles });
-      try {
-        const result = await service.refitNow();
-        if (result.kind === 'fitted') {
-          const m = result.model;
-          process.stdout.write(
-            `model version ${m.version}: k=${m.k}, silhouette ${m.silhouette.toFixed(3)}, ` +
-              `fitted on ${result.sampled} of ${result.customers} customers in ${(result.ms / 1000).toFixed(1)} s\n`,
-          );
-        } else {
-          process.stdout.write(`no refit: ${result.kind}\n`);
-          outcome.exitCode = 1;
-        }
-      } finally {
-        await service.close();
       }
     });
 }

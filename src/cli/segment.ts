@@ -2,21 +2,20 @@
 // embedded mode. No servers: the same reader, rules, features and model as the service, in
 // process. Prints the segment table and the silhouette of each k tried; writes per-customer
 // assignments (and segment profiles) as CSV, and optionally a SQLite file for Metabase.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import { loadConfig } from '../config.js';
 import { featuresFromCsv } from '../embedded/csv-features.js';
 import { createReadProgress } from '../embedded/read-progress.js';
+import { assignmentRows, writeSegmentFiles } from '../embedded/segment-files.js';
+import { writeSqlite } from '../embedded/sqlite-file.js';
 import { InsidersError } from '../errors.js';
-import { featureColumns, featureRow } from '../features/export.js';
 import { defaultRules } from '../features/filters.js';
-import type { Features } from '../features/features.js';
-import { fitModel, placeCustomers, type FittedModel, type Placement } from '../model/model.js';
-import { segmentProfiles, type SegmentProfileRow } from '../model/profiles.js';
+import { fitModel, placeCustomers } from '../model/model.js';
+import { segmentProfiles } from '../model/profiles.js';
 import { INSIDERS_RULES } from '../model/segments.js';
-import { formatMills } from '../money.js';
+import { formatSegmentTable } from '../report/segment-table.js';
 import type { CommandOutcome } from './outcome.js';
 
 interface SegmentOptions {
@@ -43,135 +42,6 @@ function parseK(opts: SegmentOptions): { k?: number; kRange?: [number, number] }
     throw new InsidersError('CONFIG_INVALID', `--k-range ${opts.kRange}: expected MIN..MAX with 2 <= MIN <= MAX <= 50`);
   }
   return { kRange: [lo, hi] };
-}
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-/** One line per segment: its name, what sets it apart and what marketing should do with it. */
-export function segmentDescriptions(
-  segments: readonly { readonly name: string; readonly description: string; readonly action: string }[],
-): string[] {
-  const width = Math.max(0, ...segments.map((s) => s.name.length));
-  return segments.map((s) =>
-    s.description === '' ? s.name : `${s.name.padEnd(width)}  ${s.description}. ${s.action}`,
-  );
-}
-
-/** The Insiders policy of a model run and where its Insiders stand, in two lines. */
-export function policyLines(
-  band: readonly [number, number],
-  rule: string,
-  shareOfCustomers: number,
-  shareOfRevenue: number,
-  inBand: boolean,
-  reason: string,
-): string[] {
-  return [
-    `Insiders policy: ${band.map((x) => (100 * x).toFixed(0)).join('–')} % of segmented customers, picked by ${rule}; ` +
-      `Insiders ${pct(shareOfCustomers)} of customers, ${pct(shareOfRevenue)} of revenue${inBand ? '' : ' (OUTSIDE the band)'}`,
-    `why this k: ${reason}`,
-  ];
-}
-
-export function formatSegmentTable(model: FittedModel, profiles: readonly SegmentProfileRow[]): string {
-  const header = [
-    'rank',
-    'segment',
-    'customers',
-    'share',
-    'revenue share',
-    'mean revenue',
-    'recency d',
-    'frequency',
-    'products',
-    'returns',
-  ];
-  const rows = profiles.map((p) => [
-    String(p.rank),
-    p.name,
-    String(p.customers),
-    pct(p.shareOfCustomers),
-    pct(p.shareOfRevenue),
-    formatMills(Math.round(p.mean.grossRevenueMills)),
-    p.mean.recencyDays.toFixed(1),
-    p.mean.frequency.toFixed(3),
-    p.mean.products.toFixed(1),
-    p.mean.returns.toFixed(1),
-  ]);
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, j) => (j <= 1 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
-  const silhouettes = Object.entries(model.silhouetteByK)
-    .map(([k, s]) => `k=${k}: ${s.toFixed(3)}`)
-    .join(', ');
-  const s = model.selection;
-  return [
-    line(header),
-    ...rows.map(line),
-    '',
-    ...segmentDescriptions(profiles),
-    '',
-    `k = ${model.k}, silhouette ${model.silhouette.toFixed(3)} (tried ${silhouettes}), ${model.trainedOn} customers clustered`,
-    ...(s === undefined
-      ? []
-      : policyLines(
-          s.policy.shareBand,
-          s.policy.rankRule,
-          s.insidersShareOfCustomers,
-          s.insidersShareOfRevenue,
-          s.insidersInBand,
-          s.reason,
-        )),
-  ].join('\n');
-}
-
-function assignmentRows(features: readonly Features[], placements: readonly Placement[], model: FittedModel) {
-  const segment = new Map(model.segments.map((s) => [s.id, s.name]));
-  const byId = new Map(features.map((f) => [f.customerId, f]));
-  return placements.map((p) => ({
-    segment_id: p.segmentId,
-    segment: segment.get(p.segmentId) ?? '',
-    insider: p.segmentId === model.insidersId ? 1 : 0,
-    ...featureRow(byId.get(p.customerId)!),
-  }));
-}
-
-async function writeSqlite(
-  file: string,
-  rows: ReturnType<typeof assignmentRows>,
-  profiles: readonly SegmentProfileRow[],
-) {
-  const { default: initSqlJs } = await import('sql.js');
-  const SQL = await initSqlJs();
-  const db = new SQL.Database();
-  const columns = ['segment_id', 'segment', 'insider', ...featureColumns] as const;
-  db.run(
-    `CREATE TABLE customers (${columns.map((c) => `${c} ${c === 'segment' || c === 'customer_id' ? 'TEXT' : 'REAL'}`).join(', ')})`,
-  );
-  const insert = db.prepare(`INSERT INTO customers VALUES (${columns.map(() => '?').join(', ')})`);
-  db.run('BEGIN');
-  for (const r of rows) insert.run(columns.map((c) => r[c] ?? null));
-  db.run('COMMIT');
-  insert.free();
-  db.run(
-    'CREATE TABLE segments (segment_id INTEGER, rank INTEGER, name TEXT, description TEXT, action TEXT, rule_based INTEGER, customers INTEGER, share_of_customers REAL, revenue REAL, share_of_revenue REAL)',
-  );
-  for (const p of profiles) {
-    db.run('INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-      p.segmentId,
-      p.rank,
-      p.name,
-      p.description,
-      p.action,
-      p.ruleBased ? 1 : 0,
-      p.customers,
-      p.shareOfCustomers,
-      p.revenueMills / 1000,
-      p.shareOfRevenue,
-    ]);
-  }
-  await writeFile(file, db.export());
-  db.close();
 }
 
 export function registerSegment(program: Command, _outcome: CommandOutcome): void {
@@ -227,26 +97,7 @@ export function registerSegment(program: Command, _outcome: CommandOutcome): voi
       const rows =
         opts.out === undefined && opts.sqlite === undefined ? [] : assignmentRows(csv.features, placements, model);
       if (opts.out !== undefined) {
-        await mkdir(opts.out, { recursive: true });
-        await writeFile(path.join(opts.out, 'assignments.csv'), stringify(rows, { header: true }));
-        await writeFile(
-          path.join(opts.out, 'segments.csv'),
-          stringify(
-            profiles.map((p) => ({
-              segment_id: p.segmentId,
-              rank: p.rank,
-              segment: p.name,
-              description: p.description,
-              action: p.action,
-              rule_based: p.ruleBased ? 1 : 0,
-              customers: p.customers,
-              share_of_customers: p.shareOfCustomers.toFixed(4),
-              revenue: formatMills(p.revenueMills),
-              share_of_revenue: p.shareOfRevenue.toFixed(4),
-            })),
-            { header: true },
-          ),
-        );
+        await writeSegmentFiles(opts.out, rows, profiles);
         process.stdout.write(`wrote ${path.join(opts.out, 'assignments.csv')} and segments.csv\n`);
       }
       if (opts.sqlite !== undefined) {

@@ -9,31 +9,26 @@ import { createLogger } from '../log.js';
 import type { CommandOutcome } from './outcome.js';
 import type { Config } from '../config.js';
 import { createClickHouse } from '../infra/clickhouse.js';
-import { createKafka, createProducer, ensureTopics } from '../infra/kafka.js';
 import { createRedis } from '../infra/redis.js';
 import type { Logger } from '../log.js';
+import { openClients } from '../service/clients.js';
 
 const SMOKE_TOPIC = 'insiders.smoke';
 const TIMEOUT_MS = 30_000;
 
 async function kafkaRoundTrip(config: Config, logger: Logger): Promise<string> {
-  const kafka = createKafka(config.kafka, logger);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [{ topic: SMOKE_TOPIC, numPartitions: 1 }]);
-  } finally {
-    await admin.disconnect();
-  }
+  const clients = await openClients(config, logger, {
+    admin: true,
+    topics: [{ topic: SMOKE_TOPIC, numPartitions: 1 }],
+    producer: true,
+  });
+  const { kafka, admin, producer } = clients;
   const token = randomUUID();
-  const producer = createProducer(kafka);
-  await producer.connect();
-  await producer.send({ topic: SMOKE_TOPIC, messages: [{ key: 'smoke', value: token }] });
-  await producer.disconnect();
-
-  const consumer = kafka.consumer({ groupId: `insiders-smoke-${token}` });
-  await consumer.connect();
+  const groupId = `insiders-smoke-${token}`;
+  const consumer = kafka.consumer({ groupId });
   try {
+    await producer.send({ topic: SMOKE_TOPIC, messages: [{ key: 'smoke', value: token }] });
+    await consumer.connect();
     await consumer.subscribe({ topic: SMOKE_TOPIC, fromBeginning: true });
     const started = Date.now();
     await new Promise<void>((resolve, reject) => {
@@ -54,10 +49,8 @@ async function kafkaRoundTrip(config: Config, logger: Logger): Promise<string> {
     return `message produced and consumed through a consumer group in ${Date.now() - started} ms`;
   } finally {
     await consumer.disconnect();
-    const cleanup = kafka.admin();
-    await cleanup.connect();
-    await cleanup.deleteGroups([`insiders-smoke-${token}`]).catch(() => undefined);
-    await cleanup.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await clients.close();
   }
 }
 

@@ -1,6 +1,7 @@
 // The clients a command works with, opened in one place: Kafka (admin, producer, topics), Redis with
 // the state store over it (its layout checked), ClickHouse with its schema migrated first and the
-// sink that batches rows into it. The service and the CLI commands ask for what they need.
+// sink that batches rows into it (or, to read only, as it stands). The service and the CLI commands
+// ask for what they need.
 //
 // Contract: close() closes what was opened, each client once, buffered work first: the sink's rows,
 // then the producer, the admin, ClickHouse, and Redis last. A step that fails is logged and the
@@ -17,6 +18,7 @@ import type { Logger } from '../log.js';
 import { ClickHouseSink } from '../sinks/clickhouse-sink.js';
 import { migrate } from '../sinks/migrate.js';
 import { StateStore, storeOptions } from '../state/state-store.js';
+import { once, runSteps } from './shutdown.js';
 
 export interface ClientsWanted {
   /** Redis and the state store over it */
@@ -31,6 +33,8 @@ export interface ClientsWanted {
   readonly producer?: true;
   /** the schema migrated, then a client on the database and the batching sink over it */
   readonly clickhouse?: true;
+  /** a client on the database as it stands, to read: no migration and no sink */
+  readonly clickhouseReader?: true;
 }
 
 type With<W, K extends keyof ClientsWanted, T> = W extends { readonly [key in K]: true } ? T : unknown;
@@ -43,6 +47,7 @@ export type Clients<W extends ClientsWanted> = {
   With<W, 'subscriber', { readonly subscriber: RedisClient }> &
   With<W, 'admin', { readonly admin: Admin }> &
   With<W, 'producer', { readonly producer: Producer }> &
+  With<W, 'clickhouseReader', { readonly clickhouse: ClickHouseClient }> &
   With<
     W,
     'clickhouse',
@@ -90,19 +95,12 @@ export async function openClients<W extends ClientsWanted>(
     steps.push({ name, order, run });
     steps.sort((a, b) => a.order - b.order);
   };
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      for (const { name, run } of steps) {
-        try {
-          await run();
-        } catch (err) {
-          log.warn({ err, step: name }, 'shutdown step failed');
-        }
-      }
-    })();
-    return closing;
-  };
+  const close = once(() =>
+    runSteps(
+      steps.map(({ name, run }) => [name, run] as const),
+      log,
+    ),
+  );
 
   const opened: Record<string, unknown> = { kafka, close };
   try {
@@ -124,15 +122,21 @@ export async function openClients<W extends ClientsWanted>(
       if (wanted.admin) opened.admin = admin;
       else await admin.disconnect();
     }
-    if (wanted.clickhouse) {
-      const server = createClickHouse(config.clickhouse, 'default');
-      const migrated = await migrate(server, config.clickhouse.database).finally(() => server.close());
-      if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'clickhouse migrations applied');
+    if (wanted.clickhouse || wanted.clickhouseReader) {
+      if (wanted.clickhouse) {
+        const server = createClickHouse(config.clickhouse, 'default');
+        const migrated = await migrate(server, config.clickhouse.database).finally(() => server.close());
+        if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'clickhouse migrations applied');
+        opened.migrationsApplied = migrated.applied;
+      }
       const clickhouse = createClickHouse(config.clickhouse);
       onClose('clickhouse', 40, () => clickhouse.close());
-      const results = new ClickHouseSink(clickhouse, logger);
-      onClose('clickhouse sink', 10, () => results.close());
-      Object.assign(opened, { clickhouse, results, migrationsApplied: migrated.applied });
+      opened.clickhouse = clickhouse;
+      if (wanted.clickhouse) {
+        const results = new ClickHouseSink(clickhouse, logger);
+        onClose('clickhouse sink', 10, () => results.close());
+        opened.results = results;
+      }
     }
     if (wanted.producer) {
       const producer = createProducer(kafka);

@@ -1,30 +1,27 @@
 // The service: the order consumer (events -> state -> immediate placement), the refit job and the
 // sweep on their schedules, and the HTTP API, in one process — each role selectable (roles.ts).
 // Refit and sweep are singletons across instances (Redis leases), so running several processes
-// scales the consumers out over the partitions. This module wires the parts and shuts them down;
-// the clients come from clients.ts, the model jobs from jobs.ts, readiness from readiness.ts.
+// scales the consumers out over the partitions. This module starts the parts in order and hands
+// back the running service: the clients and the parts over them are wired in wiring.ts, the model
+// jobs run in jobs.ts, readiness is probed in readiness.ts, the API's answers come from api.ts and
+// the shutdown's order is shutdown.ts's.
 import type { Config } from '../config.js';
+import type { OrderConsumer } from '../consumers/order-consumer.js';
 import type { InsidersError } from '../errors.js';
-import { consumerLagByPartition } from '../consumers/lag.js';
-import { OrderConsumer } from '../consumers/order-consumer.js';
-import { defaultRules } from '../features/filters.js';
-import { computeFeatures } from '../features/features.js';
-import { createHttpServer, type HttpServer, type RefitReply } from '../http/server.js';
+import { createHttpServer } from '../http/server.js';
 import type { Logger } from '../log.js';
-import { ServiceMetrics } from '../metrics/metrics.js';
-import { SegmentAssigner } from '../segmentation/assigner.js';
-import { KafkaChangeSink } from '../segmentation/change-publisher.js';
-import { customerView, type CustomerView } from '../segmentation/customer-view.js';
-import { FanOutChangeSink, type ClickHouseSink } from '../sinks/clickhouse-sink.js';
-import { recentChanges } from '../sinks/recent-changes.js';
-import { ModelStore } from '../state/model-store.js';
+import type { ServiceMetrics } from '../metrics/metrics.js';
+import type { SegmentAssigner } from '../segmentation/assigner.js';
+import type { CustomerView } from '../segmentation/customer-view.js';
 import type { RefitOutcome } from '../segmentation/refit.js';
-import { serviceReport } from '../report/service-report.js';
-import { createModelJobs, fittedSummary } from './jobs.js';
-import { readinessProbe } from './readiness.js';
 import type { SweepOutcome } from '../segmentation/sweep.js';
-import { openClients, serviceTopics } from './clients.js';
+import type { ClickHouseSink } from '../sinks/clickhouse-sink.js';
+import { serviceApi } from './api.js';
+import { createModelJobs } from './jobs.js';
+import { readinessProbe } from './readiness.js';
 import { allRoles, describeRoles, type Roles } from './roles.js';
+import { once, shutDown, type ServiceParts } from './shutdown.js';
+import { wireService } from './wiring.js';
 
 export interface ServiceOptions {
   /** what this process does; all roles by default */
@@ -62,24 +59,20 @@ export interface Service {
   close(): Promise<void>;
 }
 
-const RECENT_CHANGES = 10;
-
 /**
  * Starts the service. Should start-up fail part-way (a server unreachable), whatever it had
  * opened is closed again before the error is thrown, so the process can end.
  */
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
-  const opened: (() => unknown)[] = [];
+  const roles = options.roles ?? allRoles;
+  const log = logger.child({ component: 'service' });
+  log.info({ roles: describeRoles(roles) }, 'starting');
+  const parts: ServiceParts = {};
   try {
-    return await start(config, logger, options, opened);
+    return await start(config, logger, roles, options, log, parts);
   } catch (err) {
-    for (const undo of opened.reverse()) {
-      try {
-        await undo();
-      } catch {
-        // start-up already failed; that error is the one to report
-      }
-    }
+    // start-up failed: that error is the one to report; the steps' own failures are only logged
+    await shutDown(parts, log);
     throw err;
   }
 }
@@ -87,185 +80,52 @@ export async function startService(config: Config, logger: Logger, options: Serv
 async function start(
   config: Config,
   logger: Logger,
+  roles: Roles,
   options: ServiceOptions,
-  opened: (() => unknown)[],
+  log: Logger,
+  parts: ServiceParts,
 ): Promise<Service> {
-  const roles = options.roles ?? allRoles;
-  const log = logger.child({ component: 'service' });
-  log.info({ roles: describeRoles(roles) }, 'starting');
-  // The admin is kept connected: readiness and consumer lag use it.
-  const clients = await openClients(
-    config,
-    logger,
-    {
-      state: true,
-      subscriber: true,
-      admin: true,
-      topics: serviceTopics(config),
-      producer: true,
-      clickhouse: true,
-    },
-    log,
-  );
-  opened.push(() => clients.close());
-  const { kafka, redis, subscriber, store, admin, clickhouse, results, producer: changeProducer } = clients;
-  const models = new ModelStore(redis, store.keys);
-  const metrics = new ServiceMetrics(
-    {
-      lag: () => consumerLagByPartition(admin, config.kafka.consumerGroup, config.kafka.ordersTopic),
-      sinks: () => results.stats(),
-      partitions: () => consumer?.partitionProgress() ?? [],
-    },
-    logger,
-  );
-  const assigner = new SegmentAssigner(
-    store,
-    new FanOutChangeSink([new KafkaChangeSink(changeProducer, config.model.changesTopic), results]),
-    config.state.windowDays,
-    results,
-  );
-  const stopWatching = await models.watch(
-    subscriber,
-    (model) => {
-      assigner.useModel(model);
-      metrics.modelInUse(assigner.currentModel ?? model);
-      log.info({ version: model.version, k: model.k, silhouette: model.silhouette }, 'model loaded');
-    },
-    (err) => log.error({ err }, 'announced model could not be loaded'),
-  );
-
-  const consumer = roles.consume
-    ? new OrderConsumer({
-        kafka,
-        store,
-        config,
-        rules: defaultRules,
-        logger,
-        assigner,
-        clock: config.state.clock,
-        beforeCommit: () => results.flush(),
-        onBatch: (report) => metrics.batchApplied(report),
-      })
-    : undefined;
-  if (consumer) opened.push(() => consumer.close());
-  await consumer?.start();
-
-  const jobs = createModelJobs({
-    config,
-    redis,
-    store,
-    models,
-    assigner,
-    results,
-    metrics,
-    log,
-    now: () => store.now(config.state.clock),
-  });
-  const { refitNow, sweepNow } = jobs;
+  const { clients, models, metrics, assigner, consumer } = await wireService(config, logger, roles, log, parts);
+  const { redis, store, admin, clickhouse, results } = clients;
   const now = () => store.now(config.state.clock);
-
-  const customer = async (customerId: string): Promise<CustomerView | undefined> => {
-    const state = await store.customer(customerId);
-    if (state === undefined) return undefined;
-    const nowMs = await now();
-    const features = computeFeatures(state, nowMs, config.state.windowDays);
-    const changes = await recentChanges(clickhouse, customerId, RECENT_CHANGES);
-    return customerView(state, features, nowMs, assigner.currentModel, changes);
-  };
-
-  // One report is built at a time: requests meanwhile share it, so memory stays one sample's worth.
-  let building: Promise<string | undefined> | undefined;
-  const report = (): Promise<string | undefined> => {
-    building ??= (async () => {
-      const model = assigner.currentModel;
-      if (model === undefined) return undefined;
-      return serviceReport(store, model, {
-        currency: config.events.currency,
-        windowDays: config.state.windowDays,
-        nowMs: await now(),
-        builtAtMs: Date.now(),
-      });
-    })().finally(() => {
-      building = undefined;
-    });
-    return building;
-  };
+  const jobs = createModelJobs({ config, redis, store, models, assigner, results, metrics, log, now });
+  parts.jobs = jobs;
+  const { refitNow, sweepNow } = jobs;
+  const api = serviceApi({ config, store, clickhouse, assigner, refitNow, now });
 
   // Set once a part the service cannot do without has failed for good; the service then closes.
   let failure: InsidersError | undefined;
 
-  const readiness = readinessProbe({
-    admin,
-    consumer,
-    redis,
-    clickhouse,
-    stallSeconds: config.kafka.stallSeconds,
-    failure: () => failure,
-    model: () => assigner.currentModel,
-  });
-
-  const refitReply = async (): Promise<RefitReply> => {
-    const outcome = await refitNow();
-    switch (outcome.kind) {
-      case 'fitted':
-        return { outcome: 'fitted', ...fittedSummary(outcome) };
-      case 'too-few':
-        return { outcome: 'too-few', customers: outcome.customers };
-      default:
-        return { outcome: outcome.kind };
-    }
-  };
-
-  let http: HttpServer | undefined;
   let httpPort: number | undefined;
   if (options.http) {
-    http = createHttpServer(
+    const http = createHttpServer(
       {
         adminToken: config.http.adminToken,
-        readiness,
+        readiness: readinessProbe({
+          admin,
+          consumer,
+          redis,
+          clickhouse,
+          stallSeconds: config.kafka.stallSeconds,
+          failure: () => failure,
+          model: () => assigner.currentModel,
+        }),
         metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-        customer,
-        report,
-        refit: refitReply,
+        ...api,
       },
       logger,
     );
-    const server = http;
-    opened.push(() => server.close());
+    parts.http = http;
     httpPort = await http.listen(config.http.port);
   }
 
   jobs.schedule(roles);
   log.info({ roles: describeRoles(roles), httpPort }, 'started');
 
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      // No new refit or sweep from now on; the running ones are awaited below.
-      const jobsDone = jobs.stop();
-      // Stop taking requests now; the close resolves once open ones are answered.
-      const httpClosed = http?.close();
-      const steps: [string, () => Promise<unknown>][] = [
-        // stop fetching, finish the in-flight batches, flush the sinks, commit the offsets
-        ['consumer', async () => consumer?.close()],
-        // running refit or sweep: they finish and release their leases
-        ['jobs', () => jobsDone],
-        ['http', async () => httpClosed],
-        ['model watch', () => stopWatching()],
-        // the sink's rows, the change producer, the admin, ClickHouse, Redis
-        ['clients', () => clients.close()],
-      ];
-      for (const [name, step] of steps) {
-        try {
-          await step();
-        } catch (err) {
-          log.warn({ err, step: name }, 'shutdown step failed');
-        }
-      }
-      log.info({ ...consumer?.totals }, 'stopped');
-    })();
-    return closing;
-  };
+  const close = once(async () => {
+    await shutDown(parts, log);
+    log.info({ ...consumer?.totals }, 'stopped');
+  });
 
   // Attached once start-up is done, so that a consumer that failed while joining its group
   // (inside start()) closes a service that is whole.
@@ -282,7 +142,7 @@ async function start(
   return {
     refitNow,
     sweepNow,
-    customer,
+    customer: api.customer,
     consumer,
     assigner,
     results,
