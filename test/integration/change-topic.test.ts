@@ -8,7 +8,7 @@ import { createProducer } from '../../src/infra/kafka.js';
 import { segmentChangeSchema, type SegmentChangeMessage } from '../../src/segmentation/change-schema.js';
 import { type Service } from '../../src/service/service.js';
 import { replayDataSet } from '../support/pipeline.js';
-import { modelDrivenByTest } from '../support/integration.js';
+import { modelDriven } from '../support/integration.js';
 import { usePipeline, type Pipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
@@ -46,11 +46,7 @@ async function readWholeTopic(
 }
 
 describe('change topic against ClickHouse', () => {
-  const pipeline = usePipeline({
-    ORDERS_PARTITIONS: '3',
-    MODEL_K: '4',
-    ...modelDrivenByTest,
-  });
+  const pipeline = usePipeline(modelDriven(3, 4));
   const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
   const changesTopic = config.model.changesTopic;

@@ -10,16 +10,12 @@ import { type Service } from '../../src/service/service.js';
 import { customerRow, TABLES } from '../../src/sinks/schema.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { replayDataSet } from '../support/pipeline.js';
-import { modelDrivenByTest } from '../support/integration.js';
+import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 describe('insiders forget', () => {
-  const pipeline = usePipeline({
-    ORDERS_PARTITIONS: '2',
-    MODEL_K: '4',
-    ...modelDrivenByTest,
-  });
+  const pipeline = usePipeline(modelDriven(2, 4));
   const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
   const changesTopic = config.model.changesTopic;

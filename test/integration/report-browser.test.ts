@@ -14,7 +14,7 @@ import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { launchChromium } from '../support/browser.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
-import { modelDrivenByTest } from '../support/integration.js';
+import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
@@ -153,11 +153,7 @@ describe('the segment report in headless Chromium', () => {
   });
 
   describe('GET /report from a running service', () => {
-    const pipeline = usePipeline({
-      ORDERS_PARTITIONS: '2',
-      MODEL_K: '4',
-      ...modelDrivenByTest,
-    });
+    const pipeline = usePipeline(modelDriven(2, 4));
     const { config } = pipeline;
     let service: ServiceProcess | undefined;
 

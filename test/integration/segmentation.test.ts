@@ -8,17 +8,12 @@ import { createProducer } from '../../src/infra/kafka.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { type Service } from '../../src/service/service.js';
 import { replayDataSet } from '../support/pipeline.js';
-import { modelDrivenByTest } from '../support/integration.js';
+import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 describe('segmentation loop: refit, placement, and leaving the Insiders as time passes', () => {
-  const pipeline = usePipeline({
-    ORDERS_PARTITIONS: '2',
-    MODEL_K: '4',
-    ...modelDrivenByTest,
-    DUE_CHECK_INTERVAL_MS: '500',
-  });
+  const pipeline = usePipeline({ ...modelDriven(2, 4), DUE_CHECK_INTERVAL_MS: '500' });
   const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
   const { keys } = pipeline;

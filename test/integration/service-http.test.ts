@@ -4,7 +4,7 @@
 // the admin-only refit — and a SIGTERM that ends it cleanly.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { modelDrivenByTest } from '../support/integration.js';
+import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
@@ -25,11 +25,7 @@ function metric(text: string, series: string): number | undefined {
 }
 
 describe('insiders run: the HTTP API and a clean stop', () => {
-  const pipeline = usePipeline({
-    ORDERS_PARTITIONS: '2',
-    MODEL_K: '4',
-    ...modelDrivenByTest,
-  });
+  const pipeline = usePipeline(modelDriven(2, 4));
   const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
   let service: ServiceProcess | undefined;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { modelDrivenByTest } from '../support/integration.js';
+import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
@@ -18,11 +18,7 @@ import { waitFor } from '../support/wait.js';
 import { customerFields } from '../support/state.js';
 
 describe('insiders run --roles: a consumer process and a refit/sweep process together', () => {
-  const pipeline = usePipeline({
-    ORDERS_PARTITIONS: '2',
-    MODEL_K: '3',
-    ...modelDrivenByTest,
-  });
+  const pipeline = usePipeline(modelDriven(2, 3));
   const { config } = pipeline;
   let clickhouse: ClickHouseClient;
   const processes: ServiceProcess[] = [];

@@ -50,6 +50,11 @@ export const modelDrivenByTest = {
   DUE_CHECK_INTERVAL_MS: '3600000',
 } as const;
 
+/** A pipeline's settings for a test of the model: `partitions` orders partitions, `k` segments, refits and sweeps asked for by the test. */
+export function modelDriven(partitions: number, k: number): Record<string, string> {
+  return { ORDERS_PARTITIONS: String(partitions), MODEL_K: String(k), ...modelDrivenByTest };
+}
+
 /**
  * integrationConfig plus an orders topic, its dead-letter and change topics and a consumer group of
  * the test's own: everything a test of the whole pipeline writes to. removePipeline() removes it.
