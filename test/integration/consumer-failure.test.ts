@@ -17,7 +17,7 @@ import { createRedis } from '../../src/infra/redis.js';
 import { silentLogger } from '../../src/log.js';
 import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
 import { replayDataSet } from '../support/pipeline.js';
-import { integrationConfig } from '../support/integration.js';
+import { integrationConfig, pipelineConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
 import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
 import { serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
@@ -94,12 +94,8 @@ describe('a consumer whose group an ACL refuses', () => {
 
   /** A config of its own on the test's broker: its topics, consumer group, key prefix, database. */
   function ownConfig(): Config {
-    const topic = uniqueName('orders');
-    const config = integrationConfig({
+    const config = pipelineConfig({
       KAFKA_BROKERS: broker.broker,
-      ORDERS_TOPIC: topic,
-      DEAD_LETTER_TOPIC: `${topic}.dlq`,
-      SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
       CONSUMER_GROUP: uniqueName('denied'),
       // the test's own clients (replayDataSet's producer) connect as the ingest user too
       ...asIngest,

@@ -1,31 +1,15 @@
 // Scaling out: two `insiders consume` processes in one consumer group split the partitions and
 // together apply every event of the replay exactly once — the state one process alone makes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AssignerProtocol, type Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
-import type { Config } from '../../src/config.js';
-import { createKafka, ensureTopics } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
-import { unlinkPrefix } from '../support/cleanup.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
-import { caughtUp, cleanPass, replayDataSet } from '../support/pipeline.js';
+import { ensureTopics } from '../../src/infra/kafka.js';
+import { cleanPass, replayDataSet } from '../support/pipeline.js';
 import { differingKeys, redisState, serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 const LIMIT = 12_000;
 const PARTITIONS = 6;
-
-function groupConfig(): Config {
-  const topic = uniqueName('orders');
-  return integrationConfig({
-    ORDERS_TOPIC: topic,
-    DEAD_LETTER_TOPIC: `${topic}.dlq`,
-    CONSUMER_GROUP: uniqueName('state'),
-    ORDERS_PARTITIONS: String(PARTITIONS),
-  });
-}
 
 /** Partitions of `topic` assigned to each member of the group, once it is stable. */
 async function assignments(admin: Admin, groupId: string, topic: string): Promise<number[][] | undefined> {
@@ -39,51 +23,41 @@ async function assignments(admin: Admin, groupId: string, topic: string): Promis
 }
 
 describe('two consumer processes in one group', () => {
-  const single = groupConfig();
-  const pair = groupConfig();
-  let admin: Admin;
-  let redis: Redis;
+  const single = usePipeline({ ORDERS_PARTITIONS: String(PARTITIONS) });
+  const pair = usePipeline({ ORDERS_PARTITIONS: String(PARTITIONS) });
   const processes: ServiceChild[] = [];
 
-  beforeAll(async () => {
-    admin = createKafka(single.kafka, silentLogger).admin();
-    await admin.connect();
-    redis = createRedis(single.redis);
-    await redis.connect();
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const p of processes) p.kill('SIGKILL');
-    for (const c of [single, pair]) {
-      await unlinkPrefix(redis, c.redis.keyPrefix);
-      await admin.deleteTopics({ topics: [c.kafka.ordersTopic, c.kafka.deadLetterTopic] }).catch(() => undefined);
-    }
-    await redis.quit();
-    await admin.disconnect();
   });
 
   it('split the partitions and apply every event once, as one process does', async () => {
-    // One process alone, in process.
-    await replayDataSet(single, { limit: LIMIT });
-    const alone = await cleanPass(admin, redis, single);
+    // One process alone, in process; meanwhile two processes join the pair's group, both in it
+    // before the first event is published there.
+    const { consumerGroup, ordersTopic } = pair.config.kafka;
+    const alonePass = async () => {
+      await replayDataSet(single.config, { limit: LIMIT });
+      return cleanPass(single.admin, single.redis, single.config);
+    };
+    const pairJoined = async () => {
+      await ensureTopics(pair.admin, [{ topic: ordersTopic, numPartitions: PARTITIONS }]);
+      const env = serviceEnv(pair.config);
+      processes.push(spawnService(env, ['consume']), spawnService(env, ['consume']));
+      return waitFor(
+        async () => {
+          const a = await assignments(pair.admin, consumerGroup, ordersTopic);
+          return a?.length === 2 && a.every((p) => p.length > 0) ? a : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 250, what: 'both consumers to be given partitions' },
+      );
+    };
+    const [alone, split] = await Promise.all([alonePass(), pairJoined()]);
     const expected = alone.state;
     expect(alone.totals.applied).toBeGreaterThan(LIMIT / 2);
-
-    // Two processes, both in the group before the first event is published.
-    await ensureTopics(admin, [{ topic: pair.kafka.ordersTopic, numPartitions: PARTITIONS }]);
-    const env = serviceEnv(pair);
-    processes.push(spawnService(env, ['consume']), spawnService(env, ['consume']));
-    const split = await waitFor(
-      async () => {
-        const a = await assignments(admin, pair.kafka.consumerGroup, pair.kafka.ordersTopic);
-        return a?.length === 2 && a.every((p) => p.length > 0) ? a : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 250, what: 'both consumers to be given partitions' },
-    );
     expect(split.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]); // disjoint, all covered
 
-    await replayDataSet(pair, { limit: LIMIT });
-    await caughtUp(admin, pair);
+    await replayDataSet(pair.config, { limit: LIMIT });
+    await pair.caughtUp();
     for (const p of processes) p.kill('SIGTERM');
     const totals = [];
     for (const p of processes) {
@@ -94,8 +68,8 @@ describe('two consumer processes in one group', () => {
     expect(totals.every((t) => t.handled > 0)).toBe(true); // both did part of the work
     expect(totals.reduce((n, t) => n + t.applied, 0)).toBe(alone.totals.applied);
 
-    const actual = await redisState(redis, pair);
+    const actual = await redisState(pair.redis, pair.config);
     expect(actual.size).toBe(expected.size);
     expect(differingKeys(expected, actual)).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -2,45 +2,33 @@
 // EVALSHA and EVAL, a refusal no retry can mend, as a broken script's error would be) does not
 // retry for ever: `insiders consume` logs a fatal line naming the cause and exits with code 1, with
 // no offset committed, so its messages are consumed again once the cause is fixed.
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
-import { silentLogger } from '../../src/log.js';
-import { pipelineConfig } from '../support/integration.js';
-import { ownRedis, type OwnRedis } from '../support/own-redis.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createProducer } from '../../src/infra/kafka.js';
+import { ownRedis } from '../support/own-redis.js';
 import { serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
+import { usePipeline } from '../support/use-pipeline.js';
+import { useServer } from '../support/use-server.js';
 
 /** How long the process may take to end before the test calls it stuck (it retried for ever before). */
 const EXIT_WAIT_MS = 60_000;
 
 describe('a consumer whose Redis refuses its scripts every time', () => {
-  const config = pipelineConfig({ ORDERS_PARTITIONS: '2' });
+  const redis = useServer(() =>
+    ownRedis({ args: ['--user', 'ingest', 'on', '>ingest-secret', '~*', '&*', '+@all', '-evalsha', '-eval'] }),
+  );
+  const pipeline = usePipeline({ ORDERS_PARTITIONS: '2' });
+  const { config } = pipeline;
   const topic = config.kafka.ordersTopic;
-  let redis: OwnRedis;
-  let kafka: Kafka;
-  let admin: Admin;
   let child: ServiceChild | undefined;
 
-  beforeAll(async () => {
-    redis = await ownRedis({
-      args: ['--user', 'ingest', 'on', '>ingest-secret', '~*', '&*', '+@all', '-evalsha', '-eval'],
-    });
-    await redis.start();
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     child?.kill('SIGKILL');
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
-    await admin.disconnect();
-    await redis.destroy();
   });
 
   it('insiders consume exits with code 1 and a fatal line naming the cause, committing nothing', async () => {
+    const { admin } = pipeline;
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
-    const producer = createProducer(kafka);
+    const producer = createProducer(pipeline.kafka);
     await producer.connect();
     await producer.send({
       topic,
@@ -62,7 +50,7 @@ describe('a consumer whose Redis refuses its scripts every time', () => {
     await producer.disconnect();
 
     child = spawnService(
-      serviceEnv(config, { REDIS_URL: redis.url, REDIS_USERNAME: 'ingest', REDIS_PASSWORD: 'ingest-secret' }),
+      serviceEnv(config, { REDIS_URL: redis().url, REDIS_USERNAME: 'ingest', REDIS_PASSWORD: 'ingest-secret' }),
       ['consume'],
     );
     const p = child;

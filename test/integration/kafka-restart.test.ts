@@ -5,83 +5,60 @@
 // itself), then started again. Consumption resumes by itself and ends in the state one clean pass
 // leaves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
-import type { Config } from '../../src/config.js';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
-import { integrationConfig } from '../support/integration.js';
 import { uniqueName } from '../support/names.js';
-import { ownKafka, type OwnKafka } from '../support/own-kafka.js';
+import { ownKafka } from '../support/own-kafka.js';
 import { caughtUp, cleanPass, replayDataSet } from '../support/pipeline.js';
 import { differingKeys, redisState, serviceEnv, spawnService, type ServiceChild } from '../support/service-process.js';
+import { usePipeline } from '../support/use-pipeline.js';
+import { useServer } from '../support/use-server.js';
 import { waitFor } from '../support/wait.js';
 
 const LIMIT = 6000;
 const DAY_MS = String(86_400_000);
 
 describe('the Kafka broker restarted while the service consumes', () => {
-  let broker: OwnKafka;
-  let clean: Config;
-  let faulty: Config;
-  let admin: Admin;
-  let redis: Redis;
+  const broker = useServer(() => ownKafka());
+  const topic = uniqueName('orders');
+  const shared = () => ({
+    KAFKA_BROKERS: broker().broker,
+    ORDERS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
+    ORDERS_PARTITIONS: '3',
+    // Small fetches (each with room for one event of EVENT_MAX_BYTES; the data set's largest is
+    // about 100 KB), so that the broker goes with part of the replay still to fetch.
+    KAFKA_FETCH_BYTES: String(64 * 1024),
+    EVENT_MAX_BYTES: String(256 * 1024),
+    REFIT_INTERVAL_MS: DAY_MS,
+    SWEEP_INTERVAL_MS: DAY_MS,
+  });
+  // Both read the same topic of the test's broker, each in a group and key prefix of its own.
+  const clean = usePipeline(shared);
+  // Few retries: the service's consumer gives up and restarts within seconds of the broker going,
+  // rather than after kafkajs' default back-off of about a minute.
+  const faulty = usePipeline(() => ({ ...shared(), KAFKA_RETRIES: '2' }));
   let service: ServiceChild | undefined;
 
   beforeAll(async () => {
-    broker = await ownKafka();
-    await broker.start();
-    const topic = uniqueName('orders');
-    const shared = {
-      KAFKA_BROKERS: broker.broker,
-      ORDERS_TOPIC: topic,
-      DEAD_LETTER_TOPIC: `${topic}.dlq`,
-      SEGMENT_CHANGES_TOPIC: `${topic}.changes`,
-      ORDERS_PARTITIONS: '3',
-      // Small fetches (each with room for one event of EVENT_MAX_BYTES; the data set's largest is
-      // about 100 KB), so that the broker goes with part of the replay still to fetch.
-      KAFKA_FETCH_BYTES: String(64 * 1024),
-      EVENT_MAX_BYTES: String(256 * 1024),
-      REFIT_INTERVAL_MS: DAY_MS,
-      SWEEP_INTERVAL_MS: DAY_MS,
-    };
-    // Both read the same topic of the test's broker, each in a group and key prefix of its own.
-    clean = integrationConfig({ ...shared, CONSUMER_GROUP: uniqueName('clean') });
-    // Few retries: the service's consumer gives up and restarts within seconds of the broker going,
-    // rather than after kafkajs' default back-off of about a minute.
-    faulty = integrationConfig({ ...shared, CONSUMER_GROUP: uniqueName('faulty'), KAFKA_RETRIES: '2' });
-    admin = createKafka(clean.kafka, silentLogger).admin();
-    await admin.connect();
-    redis = createRedis(clean.redis);
-    await redis.connect();
-    await replayDataSet(clean, { limit: LIMIT });
+    await replayDataSet(clean.config, { limit: LIMIT });
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     service?.kill('SIGKILL');
-    for (const c of [clean, faulty]) {
-      await unlinkPrefix(redis, c.redis.keyPrefix);
-      await dropDatabase(c.clickhouse).catch(() => undefined);
-    }
-    await redis.quit();
-    await admin.disconnect().catch(() => undefined);
-    await broker.destroy();
   });
 
   it('resumes by itself and ends in the state of a clean pass', async () => {
-    const { state: expected } = await cleanPass(admin, redis, clean);
+    const { state: expected } = await cleanPass(clean.admin, clean.redis, clean.config);
     expect(expected.size).toBeGreaterThan(1000);
 
-    const p = spawnService(serviceEnv(faulty));
+    const p = spawnService(serviceEnv(faulty.config));
     service = p;
     await waitFor(() => p.messagesHandled() >= LIMIT * 0.3, {
       timeoutMs: 120_000,
       intervalMs: 5,
       what: 'the service to be part-way through the replay',
     });
-    await broker.kill();
+    await broker().kill();
     const handledAtStop = p.messagesHandled();
     expect(handledAtStop).toBeLessThan(LIMIT); // it stopped mid-stream
     // Down until the consumer has given up retrying and crashed (and said it restarts).
@@ -93,14 +70,15 @@ describe('the Kafka broker restarted while the service consumes', () => {
         what: 'the consumer to crash with its retries exhausted',
       },
     );
-    await broker.start();
+    await broker().start();
 
-    await caughtUp(admin, faulty, 240_000);
+    // the clean pipeline's admin: its retries (the default) ride out the restarted broker
+    await caughtUp(clean.admin, faulty.config, 240_000);
     expect(p.messagesHandled()).toBeGreaterThan(handledAtStop);
     p.kill('SIGTERM');
     expect(await p.exited(), p.output().slice(-3000)).toBe(0);
 
-    const actual = await redisState(redis, faulty);
+    const actual = await redisState(faulty.redis, faulty.config);
     expect(actual.size).toBe(expected.size);
     expect(differingKeys(expected, actual)).toEqual([]);
   }, 480_000);

@@ -23,19 +23,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from 'kafkajs';
 import type { Config } from '../../src/config.js';
 import { consumerLag } from '../../src/consumers/lag.js';
-import { createKafka } from '../../src/infra/kafka.js';
-import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
 import { createRng } from '../../src/model/rng.js';
-import { startService } from '../../src/service/service.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
 import { exited, spawnCli } from '../support/cli.js';
-import { pipelineConfig } from '../support/integration.js';
-import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import { keysOf } from '../support/state.js';
+import { replayDataSet } from '../support/pipeline.js';
 import {
   clickhouseViews,
   differingKeys,
@@ -44,24 +36,23 @@ import {
   spawnService,
   type ServiceChild,
 } from '../support/service-process.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 const LIMIT = 9000;
 const CONSUME_KILLS = 2;
 const DAY_MS = 86_400_000;
 
-function faultConfig(): Config {
-  return pipelineConfig({
-    ORDERS_PARTITIONS: '3',
-    MODEL_K: '4',
-    REFIT_INTERVAL_MS: String(DAY_MS),
-    SWEEP_INTERVAL_MS: String(DAY_MS),
-    // Twice a restarted service waits out the shard leases of the process killed while placing.
-    // 10 s is still several times a refit's fit of these customers (about 1 s) on a loaded machine,
-    // and a sweep renews a shard's lease after every page of 500 customers.
-    LEASE_TTL_MS: '10000',
-  });
-}
+const faultSettings = {
+  ORDERS_PARTITIONS: '3',
+  MODEL_K: '4',
+  REFIT_INTERVAL_MS: String(DAY_MS),
+  SWEEP_INTERVAL_MS: String(DAY_MS),
+  // Twice a restarted service waits out the shard leases of the process killed while placing.
+  // 10 s is still several times a refit's fit of these customers (about 1 s) on a loaded machine,
+  // and a sweep renews a shard's lease after every page of 500 customers.
+  LEASE_TTL_MS: '10000',
+};
 
 /**
  * A guest's order on 2012-03-01, after the data set ends (December 2011): it changes no
@@ -86,33 +77,21 @@ async function publishLaterGuestOrder(config: Config): Promise<void> {
 const seed = process.env.FAULT_SEED === undefined ? Date.now() % 1_000_000 : Number(process.env.FAULT_SEED);
 
 describe('the service SIGKILLed at random points of a replay', () => {
-  const clean = faultConfig();
-  const faulty = faultConfig();
-  let admin: Admin;
-  let redis: RedisClient;
+  const cleanPipeline = usePipeline(faultSettings);
+  const faultyPipeline = usePipeline(faultSettings);
+  const clean = cleanPipeline.config;
+  const faulty = faultyPipeline.config;
   const running: ServiceChild[] = [];
 
   beforeAll(async () => {
-    admin = createKafka(clean.kafka, silentLogger).admin();
-    await admin.connect();
-    redis = createRedisClient(clean.redis);
-    await redis.connect();
     await Promise.all([replayDataSet(clean, { limit: LIMIT }), replayDataSet(faulty, { limit: LIMIT })]);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const p of running) p.kill('SIGKILL');
-    for (const c of [clean, faulty]) {
-      await unlinkPrefix(redis, c.redis.keyPrefix);
-      await dropDatabase(c.clickhouse).catch(() => undefined);
-      const { ordersTopic, deadLetterTopic } = c.kafka;
-      await admin.deleteTopics({ topics: [ordersTopic, deadLetterTopic, c.model.changesTopic] }).catch(() => undefined);
-    }
-    await redis.quit();
-    await admin.disconnect();
   });
 
-  const lag = () => consumerLag(admin, faulty.kafka.consumerGroup, faulty.kafka.ordersTopic);
+  const lag = () => consumerLag(faultyPipeline.admin, faulty.kafka.consumerGroup, faulty.kafka.ordersTopic);
   const start = (env: Record<string, string>) => {
     const p = spawnService(env);
     running.push(p);
@@ -123,46 +102,56 @@ describe('the service SIGKILLed at random points of a replay', () => {
     console.log(`service-kill: FAULT_SEED=${seed}`);
     const rng = createRng(seed);
 
-    // The uninterrupted run, in process: the same two phases.
-    const service = await startService(clean, silentLogger);
-    await caughtUp(admin, clean);
-    const refitStarted = performance.now();
-    const fitted = await service.refitNow();
-    expect(fitted.kind).toBe('fitted');
-    // What follows "refit done": the model run's rows, then the sweep. The kill lands in there.
-    const afterFitMs = performance.now() - refitStarted - (fitted.kind === 'fitted' ? fitted.ms : 0);
-    await publishLaterGuestOrder(clean);
-    await caughtUp(admin, clean);
-    const duePass = await service.sweepNow();
-    expect(duePass.kind === 'swept' && duePass.due).toBeGreaterThan(50);
-    const duePassMs = duePass.kind === 'swept' ? duePass.ms : 0;
-    await service.close();
-    const expectedRedis = await redisState(redis, clean);
-    const expectedViews = await clickhouseViews(clean.clickhouse);
-    expect(expectedRedis.size).toBeGreaterThan(1000);
-    expect(expectedViews.changes.size).toBeGreaterThan(1000);
+    // The uninterrupted run, in process: the same two phases. Its prefix, topics and database are
+    // its own, so phase 1 below runs beside it; phases 2 and 3 time their kills by its lengths.
+    const uninterrupted = async () => {
+      const service = await cleanPipeline.startService();
+      await cleanPipeline.caughtUp();
+      const refitStarted = performance.now();
+      const fitted = await service.refitNow();
+      expect(fitted.kind).toBe('fitted');
+      // What follows "refit done": the model run's rows, then the sweep. The kill lands in there.
+      const afterFitMs = performance.now() - refitStarted - (fitted.kind === 'fitted' ? fitted.ms : 0);
+      await publishLaterGuestOrder(clean);
+      await cleanPipeline.caughtUp();
+      const duePass = await service.sweepNow();
+      expect(duePass.kind === 'swept' && duePass.due).toBeGreaterThan(50);
+      const duePassMs = duePass.kind === 'swept' ? duePass.ms : 0;
+      await service.close();
+      const expectedRedis = await redisState(cleanPipeline.redis, clean);
+      const expectedViews = await clickhouseViews(clean.clickhouse);
+      expect(expectedRedis.size).toBeGreaterThan(1000);
+      expect(expectedViews.changes.size).toBeGreaterThan(1000);
+      return { afterFitMs, duePassMs, expectedRedis, expectedViews };
+    };
 
     // Phase 1: consuming, killed after a random share (10-70 %) of what is left each time: a batch
     // can hold hundreds of messages, so the kill must come well before the end to land mid-stream.
     const env = serviceEnv(faulty);
-    for (let i = 0; i < CONSUME_KILLS; i++) {
-      const left = await lag();
-      const killAfter = Math.max(1, Math.round(left * (0.1 + 0.6 * rng())));
-      const p = start(env);
-      await waitFor(() => p.messagesHandled() >= killAfter, {
-        timeoutMs: 180_000,
-        intervalMs: 5,
-        what: `the service to handle ${killAfter} messages`,
-      });
-      p.kill('SIGKILL');
-      expect(await p.exited()).toBe('SIGKILL');
-      console.log(`service-kill: killed while consuming, after ${p.messagesHandled()} of ${left} messages`);
-      expect(await lag()).toBeGreaterThan(0); // it died mid-stream
-    }
-    const consumer = start(env);
-    await caughtUp(admin, faulty);
-    consumer.kill('SIGTERM');
-    expect(await consumer.exited(), consumer.output().slice(-2000)).toBe(0);
+    const consumedWithKills = async () => {
+      for (let i = 0; i < CONSUME_KILLS; i++) {
+        const left = await lag();
+        const killAfter = Math.max(1, Math.round(left * (0.1 + 0.6 * rng())));
+        const p = start(env);
+        await waitFor(() => p.messagesHandled() >= killAfter, {
+          timeoutMs: 180_000,
+          intervalMs: 5,
+          what: `the service to handle ${killAfter} messages`,
+        });
+        p.kill('SIGKILL');
+        expect(await p.exited()).toBe('SIGKILL');
+        console.log(`service-kill: killed while consuming, after ${p.messagesHandled()} of ${left} messages`);
+        expect(await lag()).toBeGreaterThan(0); // it died mid-stream
+      }
+      const consumer = start(env);
+      await faultyPipeline.caughtUp();
+      consumer.kill('SIGTERM');
+      expect(await consumer.exited(), consumer.output().slice(-2000)).toBe(0);
+    };
+    const [{ afterFitMs, duePassMs, expectedRedis, expectedViews }] = await Promise.all([
+      uninterrupted(),
+      consumedWithKills(),
+    ]);
 
     // Phase 2: the first sweep turn refits and sweeps; killed at a random point of that.
     const envPlacing = serviceEnv(faulty, { SWEEP_INTERVAL_MS: '1000' });
@@ -183,7 +172,7 @@ describe('the service SIGKILLed at random points of a replay', () => {
 
     // Phase 3: time passes; the due pass is killed once it has begun writing (customers due at
     // the new "now" are fewer than when the watermark moved), after a random part of its length.
-    const keys = keysOf(faulty);
+    const { keys, redis } = faultyPipeline;
     const dueNow = async () => {
       let n = 0;
       for (let shard = 0; shard < keys.shards; shard++)

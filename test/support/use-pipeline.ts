@@ -5,6 +5,8 @@
 // tests: readers and services stopped, then topics, keys and database removed, then the clients
 // closed. Call it at the top of a describe block, before the block's own afterAll hooks: vitest runs
 // those first (hooks unwind as a stack), so whatever else a test started is stopped before that.
+// A pipeline on a server of the file's own takes its overrides as a function, called in beforeAll
+// once the server (useServer, called before) runs.
 import { afterAll, beforeAll } from 'vitest';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config } from '../../src/config.js';
@@ -32,19 +34,28 @@ export interface Pipeline {
   readTopic(topic: string, onMessage: (message: KafkaMessage, partition: number) => void): Promise<Consumer>;
 }
 
-/** A pipeline of the file's own (pipelineConfig with `overrides`), connected before and removed after its tests. */
-export function usePipeline(overrides: Record<string, string> = {}): Pipeline {
-  const config = pipelineConfig(overrides);
+/**
+ * A pipeline of the file's own (pipelineConfig with `overrides`), connected before and removed after
+ * its tests. With overrides given as a function, its config exists from the file's beforeAll on.
+ */
+export function usePipeline(overrides: Record<string, string> | (() => Record<string, string>) = {}): Pipeline {
+  let made: Config | undefined = typeof overrides === 'function' ? undefined : pipelineConfig(overrides);
   let clients: { kafka: Kafka; admin: Admin; redis: RedisClient } | undefined;
   const services: Service[] = [];
   const readers: Consumer[] = [];
   beforeAll(async () => {
-    clients = await connectClients(config);
+    made ??= pipelineConfig(typeof overrides === 'function' ? overrides() : overrides);
+    clients = await connectClients(made);
   });
+  const configured = (): Config => {
+    if (made === undefined) throw new Error('usePipeline(): a config from a function exists from beforeAll on');
+    return made;
+  };
   afterAll(async () => {
     for (const reader of readers) await reader.disconnect();
     for (const service of services) await service.close();
     if (clients === undefined) return;
+    const config = configured();
     const { admin, redis } = clients;
     try {
       await removePipeline(config, redis, admin);
@@ -58,8 +69,12 @@ export function usePipeline(overrides: Record<string, string> = {}): Pipeline {
     return clients;
   };
   return {
-    config,
-    keys: keysOf(config),
+    get config() {
+      return configured();
+    },
+    get keys() {
+      return keysOf(configured());
+    },
     get kafka() {
       return connected().kafka;
     },
@@ -70,11 +85,11 @@ export function usePipeline(overrides: Record<string, string> = {}): Pipeline {
       return connected().redis;
     },
     startService: async () => {
-      const service = await startService(config, silentLogger);
+      const service = await startService(configured(), silentLogger);
       services.push(service);
       return service;
     },
-    caughtUp: () => caughtUp(connected().admin, config),
+    caughtUp: () => caughtUp(connected().admin, configured()),
     readTopic: async (topic, onMessage) => {
       const reader = await readTopic(connected().kafka, topic, onMessage);
       readers.push(reader);
