@@ -2,17 +2,15 @@
 // Redis (single or cluster, by lane), what a placement pass reads as of a day gives the same
 // features, window changes, segment and pending count as the customer's whole hash, at days
 // before, inside and after their purchases.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AcceptedEvent } from '../../src/events/decode.js';
 import { computeFeatures, featuresAt } from '../../src/features/features.js';
-import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { customerWindowChangeMs, windowChangeMs } from '../../src/model/due.js';
 import { createRng } from '../../src/model/rng.js';
 import { MS_PER_DAY, packDays } from '../../src/state/customer-state.js';
 import { StateStore, type StateChange } from '../../src/state/state-store.js';
-import { unlinkPrefix } from '../support/cleanup.js';
 import { line, order, returned } from '../support/events.js';
-import { integrationConfig } from '../support/integration.js';
+import { useRedis } from '../support/use-redis.js';
 
 const FIRST_DAY = Date.parse('2011-01-01T00:00:00Z') / MS_PER_DAY;
 
@@ -34,22 +32,11 @@ function randomEvents(customers: number, seed: number): AcceptedEvent[] {
 }
 
 describe('read-placement.lua: a placement reads what the whole state says', () => {
-  const config = integrationConfig();
-  let redis: RedisClient;
-
-  beforeAll(async () => {
-    redis = createRedisClient(config.redis);
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    await unlinkPrefix(redis, config.redis.keyPrefix);
-    await redis.quit();
-  });
+  const { config, redis } = useRedis();
 
   it('gives the same features, window changes, and segments as the whole hash', async () => {
     const windowDays = 90;
-    const store = await StateStore.open(redis, { keyPrefix: config.redis.keyPrefix, windowDays, shards: 3 });
+    const store = await StateStore.open(redis(), { keyPrefix: config.redis.keyPrefix, windowDays, shards: 3 });
     const events = randomEvents(300, 20_261_203);
     const changes: StateChange[] = events.map((event) => ({ event, customerId: event.customerId, lines: event.lines }));
     for (let from = 0; from < changes.length; from += 500)

@@ -3,32 +3,22 @@
 // index, into the shard's outbox, in sequence order, and the state then opens; running it again
 // changes nothing, and a layout no migration carries is named, not touched.
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrate } from '../../src/cli/migrate.js';
-import { createRedisClient, type RedisClient } from '../../src/infra/redis.js';
 import { layout3PendingKey, stateKeys } from '../../src/state/keys.js';
 import { migrateStateLayout } from '../../src/state/layout-migration.js';
 import { StateStore, type StateChange } from '../../src/state/state-store.js';
-import { dropDatabase, unlinkPrefix } from '../support/cleanup.js';
+import { dropDatabase } from '../support/cleanup.js';
 import { line, order } from '../support/events.js';
-import { integrationConfig } from '../support/integration.js';
+import { useRedis } from '../support/use-redis.js';
 
 describe('state layout migration 3 -> 4', () => {
-  const config = integrationConfig();
-  let redis: RedisClient;
-
-  beforeAll(async () => {
-    redis = createRedisClient(config.redis);
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    await dropDatabase(config.clickhouse);
-    await unlinkPrefix(redis, config.redis.keyPrefix);
-    await redis.quit();
-  });
+  const state = useRedis();
+  const { config } = state;
+  afterAll(() => dropDatabase(config.clickhouse));
 
   it('moves the unpublished changes into the outbox, in order, and is idempotent', async () => {
+    const redis = state.redis();
     const prefix = config.redis.keyPrefix;
     const shards = 3;
     const store = await StateStore.open(redis, { keyPrefix: prefix, windowDays: 365, shards });

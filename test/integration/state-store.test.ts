@@ -1,35 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import type { AcceptedEvent } from '../../src/events/decode.js';
 import { computeFeatures } from '../../src/features/features.js';
-import { createRedis } from '../../src/infra/redis.js';
 import { stateKeys } from '../../src/state/keys.js';
 import { InMemoryCustomers } from '../../src/state/memory-state.js';
 import { EVENTS_PER_CALL, StateStore, type StateChange } from '../../src/state/state-store.js';
-import { unlinkPrefix } from '../support/cleanup.js';
 import { line, order, returned } from '../support/events.js';
-import { integrationConfig } from '../support/integration.js';
+import { useRedis } from '../support/use-redis.js';
 
 const asChanges = (events: AcceptedEvent[]): StateChange[] =>
   events.map((event) => ({ event, customerId: event.customerId, lines: event.lines }));
 
 describe('state store: Lua scripts on real Redis', () => {
-  const config = integrationConfig();
-  let redis: Redis;
-
-  beforeAll(async () => {
-    redis = createRedis(config.redis);
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    await unlinkPrefix(redis, config.redis.keyPrefix);
-    await redis.quit();
-  });
+  const { config, redis } = useRedis();
 
   async function freshStore(windowDays: number): Promise<StateStore> {
     const prefix = `${config.redis.keyPrefix}:${Math.random().toString(36).slice(2)}`;
-    return StateStore.open(redis, { keyPrefix: prefix, windowDays, shards: 3 });
+    return StateStore.open(redis(), { keyPrefix: prefix, windowDays, shards: 3 });
   }
 
   const history = [
@@ -125,10 +111,12 @@ describe('state store: Lua scripts on real Redis', () => {
     const b = await freshStore(30);
     await a.applyBatch(asChanges(history), undefined);
     for (const e of [...history].reverse()) await b.applyBatch(asChanges([e]), undefined);
-    const hashA = await redis.hgetall(a.keys.customer('c1'));
-    const hashB = await redis.hgetall(b.keys.customer('c1'));
+    const hashA = await redis().hgetall(a.keys.customer('c1'));
+    const hashB = await redis().hgetall(b.keys.customer('c1'));
     expect(hashB).toEqual(hashA);
-    expect(await redis.hgetall(b.keys.customerMarks('c1'))).toEqual(await redis.hgetall(a.keys.customerMarks('c1')));
+    expect(await redis().hgetall(b.keys.customerMarks('c1'))).toEqual(
+      await redis().hgetall(a.keys.customerMarks('c1')),
+    );
     // 30-day window: the January order's bucket is gone, lifetime totals keep it.
     expect(
       Object.keys(hashA)
@@ -144,10 +132,10 @@ describe('state store: Lua scripts on real Redis', () => {
     const store = await freshStore(30);
     await store.applyBatch(asChanges(history), undefined);
     // o1 (Jan 10) is outside the window kept from Mar 2 back; o2 and o3 bought 85123A and 22423 on Mar 1
-    const hash = await redis.hgetall(store.keys.customer('c1'));
+    const hash = await redis().hgetall(store.keys.customer('c1'));
     expect(hash['d:15034']).toBe('2,2,3,28050,0,0,0,2');
     expect(hash['d:15035']).toBe('0,0,0,0,1,1,3390,0');
-    const marks = await redis.hgetall(store.keys.customerMarks('c1'));
+    const marks = await redis().hgetall(store.keys.customerMarks('c1'));
     expect(marks).toMatchObject({ 'p:85123A': '15034', 'p:71053': '14984', 'p:22423': '15034' });
     expect(Object.keys(marks).filter((f) => f.startsWith('e:'))).toHaveLength(4);
     // a later order of 85123A moves it from Mar 1's bucket to Mar 5's
@@ -155,18 +143,18 @@ describe('state store: Lua scripts on real Redis', () => {
       asChanges([order('c1', 'o4', '2011-03-05T10:00:00Z', [line('85123A', 1, 2550)])]),
       undefined,
     );
-    const after = await redis.hmget(store.keys.customer('c1'), 'd:15034', 'd:15038');
+    const after = await redis().hmget(store.keys.customer('c1'), 'd:15034', 'd:15038');
     expect(after).toEqual(['2,2,3,28050,0,0,0,1', '1,1,1,2550,0,0,0,1']);
   });
 
   it('refuses a state written with another layout, naming both and the way across', async () => {
     const prefix = `${config.redis.keyPrefix}:${Math.random().toString(36).slice(2)}`;
-    await redis.set(stateKeys(prefix, 3).layout, '2:3');
-    await expect(StateStore.open(redis, { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
+    await redis().set(stateKeys(prefix, 3).layout, '2:3');
+    await expect(StateStore.open(redis(), { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
       /holds state layout 2; this version reads layout 4: rebuild it by replaying/,
     );
-    await redis.set(stateKeys(prefix, 3).layout, '3:3');
-    await expect(StateStore.open(redis, { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
+    await redis().set(stateKeys(prefix, 3).layout, '3:3');
+    await expect(StateStore.open(redis(), { keyPrefix: prefix, windowDays: 30, shards: 3 })).rejects.toThrow(
       /holds state layout 3; this version reads layout 4: run `insiders migrate` with the service stopped/,
     );
   });
@@ -251,10 +239,10 @@ describe('state store: Lua scripts on real Redis', () => {
     const event = order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 6, 2550)]);
     expect((await store.applyBatch(asChanges([event]), undefined)).applied).toBe(1);
     const key = store.keys.customerMarks('c1');
-    const dedupe = (await redis.hkeys(key)).filter((f) => f.startsWith('e:'));
+    const dedupe = (await redis().hkeys(key)).filter((f) => f.startsWith('e:'));
     expect(dedupe).toHaveLength(1);
-    expect(await redis.hget(key, dedupe[0]!)).toMatch(/^[A-Za-z0-9_-]{8}$/);
-    await redis.hset(key, dedupe[0]!, '1');
+    expect(await redis().hget(key, dedupe[0]!)).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    await redis().hset(key, dedupe[0]!, '1');
     const changed = { ...event, lines: [line('85123A', 9, 2550)] };
     expect(await store.applyBatch(asChanges([changed]), undefined)).toMatchObject({ duplicates: 1, conflicts: [] });
   });
@@ -309,9 +297,9 @@ describe('state store: Lua scripts on real Redis', () => {
 
     const customers = [...new Set(events.map((e) => e.customerId ?? 'none'))];
     for (const id of customers) {
-      expect(await redis.hgetall(batched.keys.customer(id))).toEqual(await redis.hgetall(single.keys.customer(id)));
-      expect(await redis.hgetall(batched.keys.customerMarks(id))).toEqual(
-        await redis.hgetall(single.keys.customerMarks(id)),
+      expect(await redis().hgetall(batched.keys.customer(id))).toEqual(await redis().hgetall(single.keys.customer(id)));
+      expect(await redis().hgetall(batched.keys.customerMarks(id))).toEqual(
+        await redis().hgetall(single.keys.customerMarks(id)),
       );
     }
     expect(await batched.guestStats()).toEqual(await single.guestStats());
