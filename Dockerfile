@@ -37,5 +37,6 @@ COPY metabase/questions ./metabase/questions
 USER node
 # the HTTP API (HTTP_PORT): /healthz, /readyz, /metrics, /customers/:id, POST /refit
 EXPOSE 8080
-ENTRYPOINT ["node", "bin/insiders.js"]
+# the young generation bounded as bin/insiders.js's first line does (docs/operations.md, "Memory")
+ENTRYPOINT ["node", "--max-semi-space-size=16", "bin/insiders.js"]
 CMD ["run"]

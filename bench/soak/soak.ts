@@ -8,7 +8,9 @@
 //
 // npx tsx bench/soak/soak.ts [--minutes 10] [--rate 2000] [--customers 100000] [--sample-ms 5000]
 //   [--refit-interval-ms 120000] [--sweep-interval-ms 30000] [--invalid-every 10000]
-//   [--node-options=--max-old-space-size=384]   (NODE_OPTIONS of the service process)
+//   [--node-options=...]   (NODE_OPTIONS of the service process; by default
+//                          --max-semi-space-size=16, as bin/insiders.js and the image start it;
+//                          --node-options= for Node's defaults)
 //   [--malloc-arena-max 2]   (MALLOC_ARENA_MAX of the service process: glibc's malloc arenas)
 //   [--sweep-process]   refit and sweep in a second process (`run --roles refit,sweep`), the first
 //                       one `run --roles consume`; RSS and CPU are then both processes' sum
@@ -50,7 +52,7 @@ const sampleMs = numberFlag(flags, 'sample-ms', 5000);
 const invalidEvery = numberFlag(flags, 'invalid-every', 10_000);
 const refitIntervalMs = numberFlag(flags, 'refit-interval-ms', 120_000);
 const sweepIntervalMs = numberFlag(flags, 'sweep-interval-ms', 30_000);
-const nodeOptions = flags.get('node-options');
+const nodeOptions = flags.get('node-options') ?? '--max-semi-space-size=16';
 const mallocArenaMax = flags.get('malloc-arena-max');
 const sweepProcess = flags.has('sweep-process');
 const TICK_MS = 100;
@@ -139,7 +141,7 @@ const startService = (roles: readonly string[]) =>
     env: {
       PATH: process.env.PATH ?? '',
       ...env,
-      ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+      ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
       ...(mallocArenaMax === undefined ? {} : { MALLOC_ARENA_MAX: mallocArenaMax }),
     },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -53,7 +53,9 @@ describe('the Kafka broker restarted while the service consumes', () => {
 
     const p = spawnService(serviceEnv(faulty.config));
     service = p;
-    await waitFor(() => p.messagesHandled() >= LIMIT * 0.3, {
+    // Killed as soon as the first batches are in: on a quiet machine the service consumes the
+    // replay in a second or two, and a later kill could come after its end.
+    await waitFor(() => p.messagesHandled() >= LIMIT * 0.05, {
       timeoutMs: 120_000,
       intervalMs: 5,
       what: 'the service to be part-way through the replay',
