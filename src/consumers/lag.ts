@@ -1,5 +1,6 @@
 // Consumer lag: how far a consumer group is behind the end of a topic.
 import type { Admin } from 'kafkajs';
+import { retryUntilDone } from '../retry.js';
 
 export interface PartitionLag {
   readonly topic: string;
@@ -7,12 +8,29 @@ export interface PartitionLag {
   readonly lag: number;
 }
 
+// kafkajs' admin does not retry an offset fetch answered "not the coordinator" (the group's
+// coordinator moved, as it does while a broker restarts or a group is new), although Kafka marks the
+// error retriable. A handful of short retries outlast the move; anything else is thrown at once.
+const coordinatorAttempts = 6;
+const retriableKafkaError = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+
 /** Messages of `topic` the group has not committed yet, per partition. */
 export async function consumerLagByPartition(admin: Admin, groupId: string, topic: string): Promise<PartitionLag[]> {
-  const [committed, latest] = await Promise.all([
-    admin.fetchOffsets({ groupId, topics: [topic] }),
-    admin.fetchTopicOffsets(topic),
-  ]);
+  let attempts = 0;
+  const [committed, latest] = await retryUntilDone(
+    () => {
+      attempts++;
+      return Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+    },
+    {
+      initialDelayMs: 100,
+      maxDelayMs: 1000,
+      retryable: (err) => attempts < coordinatorAttempts && retriableKafkaError(err),
+      shouldStop: () => false,
+      onFailure: () => undefined,
+    },
+  );
   const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
   return latest.map((p) => {
     const at = done.get(p.partition) ?? -1;

@@ -138,8 +138,11 @@ export function spawnService(env: Record<string, string>, command: string[] = ['
 
 /**
  * Every Redis key of a prefix with its whole content (hash fields sorted), keyed without the
- * prefix, except the leases and their fencing counters: a lease holds a random token, and the
- * fencing counter counts acquisitions, which every restart adds to. Neither is state.
+ * prefix, except the leases and their fencing counters, and the outbox entry counters: a lease
+ * holds a random token, the fencing counter counts acquisitions, which every restart adds to, and an
+ * outbox counter counts the calls that recorded changes, which depends on how a killed pass's
+ * customers were batched when placed again. None of them is state. (The outboxes themselves are
+ * compared: both are empty once every change is published.)
  */
 export async function redisState(
   redis: RedisClient,
@@ -148,7 +151,7 @@ export async function redisState(
   const prefix = config.redis.keyPrefix;
   const keys = keysOf(config);
   const leases = new Set([keys.refitLock, keys.fence, keys.storedFence]);
-  for (let s = 0; s < keys.shards; s++) leases.add(keys.shard(s).lease);
+  for (let s = 0; s < keys.shards; s++) leases.add(keys.shard(s).lease).add(keys.shard(s).outboxSeq);
   const out = new Map<string, string>();
   for (const node of masters(redis)) {
     let cursor = '0';
