@@ -149,7 +149,15 @@ export class OrderConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   /** per "topic:partition": the next offset to read, once every message before it is done */
   private readonly resolved = new Map<string, { topic: string; partition: number; offset: string }>();
+  /**
+   * per "topic:partition": the offset this member last committed, in its current membership only.
+   * kafkajs' commitOffsets resolves without committing anything when its runner is not running (a
+   * crash it restarts from): such a "commit" must not count, or the offset it claims, delivered
+   * again after the restart and resolved to the same value, would never be committed at all.
+   */
   private readonly committed = new Map<string, string>();
+  /** counts the group joins: a commit made in an earlier membership is not trusted (see committed) */
+  private membership = 0;
   /**
    * per "topic:partition" with messages pending (fetched, or resolved and not yet committed): since
    * when, epoch ms (the later of its last commit and the moment it had work again)
@@ -202,9 +210,12 @@ export class OrderConsumer {
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: k.ordersTopic, fromBeginning: true });
-    // After a rebalance, forget offsets of partitions this member no longer owns: their new owner
-    // commits them.
+    // After a rebalance, forget offsets of partitions this member no longer owns (their new owner
+    // commits them), and after any join what this member committed before: the next checkpoint
+    // commits every resolved offset again, which costs one request and is harmless when it was in.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.membership++;
+      this.committed.clear();
       const owned = new Set(
         Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
           partitions.map((p) => `${topic}:${p}`),
@@ -278,7 +289,9 @@ export class OrderConsumer {
       const due = [...this.resolved.entries()].filter(([key, o]) => this.committed.get(key) !== o.offset);
       if (due.length === 0) return;
       await this.options.beforeCommit?.();
+      const membership = this.membership;
       await this.consumer.commitOffsets(due.map(([, o]) => o));
+      if (membership !== this.membership) return; // the group was joined again meanwhile: commit again
       for (const [key, o] of due) {
         this.committed.set(key, o.offset);
         this.committedNow(key);

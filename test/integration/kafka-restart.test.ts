@@ -1,6 +1,6 @@
 // The Kafka broker going away under the service: a broker of the test's own is killed while
-// `insiders run` consumes a replay from it (killed, not stopped: a graceful stop takes seconds,
-// long enough for the service to consume the whole replay meanwhile), kept down for longer than
+// `insiders run` consumes a replay from it (the service frozen while the broker dies, which takes
+// longer than the service needs to consume the whole replay on a quiet machine), kept down for longer than
 // the client's retries last (so the consumer crashes with its retries exhausted and must restart
 // itself), then started again. Consumption resumes by itself and ends in the state one clean pass
 // leaves.
@@ -53,14 +53,17 @@ describe('the Kafka broker restarted while the service consumes', () => {
 
     const p = spawnService(serviceEnv(faulty.config));
     service = p;
-    // Killed as soon as the first batches are in: on a quiet machine the service consumes the
-    // replay in a second or two, and a later kill could come after its end.
+    // Frozen as soon as the first batches are in, and the broker killed meanwhile: on a quiet
+    // machine the service consumes the replay in a second or two, less than a broker takes to die,
+    // so a kill alone could come after the replay's end.
     await waitFor(() => p.messagesHandled() >= LIMIT * 0.05, {
       timeoutMs: 120_000,
       intervalMs: 5,
       what: 'the service to be part-way through the replay',
     });
+    p.kill('SIGSTOP');
     await broker().kill();
+    p.kill('SIGCONT');
     const handledAtStop = p.messagesHandled();
     expect(handledAtStop).toBeLessThan(LIMIT); // it stopped mid-stream
     // Down until the consumer has given up retrying and crashed (and said it restarts).
@@ -75,7 +78,9 @@ describe('the Kafka broker restarted while the service consumes', () => {
     await broker().start();
 
     // the clean pipeline's admin: its retries (the default) ride out the restarted broker
-    await caughtUp(clean.admin, faulty.config, 240_000);
+    await caughtUp(clean.admin, faulty.config, 240_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}; the service's last output:\n${p.output().slice(-6000)}`);
+    });
     expect(p.messagesHandled()).toBeGreaterThan(handledAtStop);
     p.kill('SIGTERM');
     expect(await p.exited(), p.output().slice(-3000)).toBe(0);
