@@ -1,34 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.js';
-import { silentLogger } from '../../src/log.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Consumer } from 'kafkajs';
+import { createProducer, ensureTopics } from '../../src/infra/kafka.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 describe('kafka: produce and consume through a consumer group', () => {
-  const config = integrationConfig();
-  const topic = uniqueName('smoke');
-  const groupId = uniqueName('smoke-group');
-  let kafka: Kafka;
-  let admin: Admin;
+  // the pipeline's orders topic, with one partition, and its consumer group
+  const pipeline = usePipeline({ ORDERS_PARTITIONS: '1' });
+  const { ordersTopic: topic, consumerGroup: groupId } = pipeline.config.kafka;
 
   beforeAll(async () => {
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
-  });
-
-  afterAll(async () => {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] });
-    await admin.disconnect();
+    await ensureTopics(pipeline.admin, [{ topic, numPartitions: 1 }]);
   });
 
   /** Consumes from the group, committing each offset only after the message is recorded. */
   async function consumeUntil(count: number, seen: string[]): Promise<void> {
-    const consumer: Consumer = kafka.consumer({ groupId });
+    const consumer: Consumer = pipeline.kafka.consumer({ groupId });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const target = seen.length + count;
@@ -55,7 +42,7 @@ describe('kafka: produce and consume through a consumer group', () => {
   }
 
   it('resumes from the committed offset after a consumer restart', async () => {
-    const producer = createProducer(kafka);
+    const producer = createProducer(pipeline.kafka);
     await producer.connect();
     await producer.send({
       topic,
@@ -65,7 +52,7 @@ describe('kafka: produce and consume through a consumer group', () => {
 
     const seen: string[] = [];
     await consumeUntil(4, seen);
-    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const committed = await pipeline.admin.fetchOffsets({ groupId, topics: [topic] });
     expect(committed[0]?.partitions[0]?.offset).toBe('4');
 
     await consumeUntil(6, seen);

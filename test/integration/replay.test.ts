@@ -3,16 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
 import { eventSchema, type CheckoutEvent } from '../../src/events/schema.js';
-import { createKafka } from '../../src/infra/kafka.js';
-import { silentLogger } from '../../src/log.js';
 import { readOnlineRetail, type ReplayItem } from '../../src/replay/online-retail.js';
 import { runReplay } from '../../src/replay/run.js';
-import { integrationConfig } from '../support/integration.js';
-import { uniqueName } from '../support/names.js';
+import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 const REAL_DATA = onlineRetailCsv;
@@ -36,27 +33,20 @@ async function readAll(path: string, options: { openInvoices?: number } = {}): P
 }
 
 describe('replay: an Online Retail export to Kafka and back', () => {
-  const config = integrationConfig();
-  const topic = uniqueName('replay');
-  const groupId = uniqueName('replay-group');
+  // the replay publishes to the pipeline's orders topic (it creates it), read back in its group
+  const pipeline = usePipeline();
+  const { config } = pipeline;
+  const { ordersTopic: topic, consumerGroup: groupId } = config.kafka;
   let dir: string;
   let file: string;
-  let kafka: Kafka;
-  let admin: Admin;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'insiders-replay-it-'));
     file = join(dir, 'retail.csv');
     await writeFile(file, `${fixtureRows.join('\n')}\n`);
-    kafka = createKafka(config.kafka, silentLogger);
-    admin = kafka.admin();
-    await admin.connect();
   });
 
   afterAll(async () => {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -66,19 +56,19 @@ describe('replay: an Online Retail export to Kafka and back', () => {
     stdout.on('data', (c: Buffer) => out.push(c.toString()));
     const code = await runReplay(
       { file, topic, partitions: config.kafka.ordersPartitions, currency: config.events.currency },
-      { kafka, stdout, stderr: new PassThrough() },
+      { kafka: pipeline.kafka, stdout, stderr: new PassThrough() },
     );
     expect(code).toBe(0);
     expect(out.join('')).toMatch(/events published\s+6\n/);
 
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const metadata = await pipeline.admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0]?.partitions).toHaveLength(config.kafka.ordersPartitions);
 
     const expected = (await readAll(file)).flatMap((i) => (i.kind === 'event' ? [i.event] : []));
     expect(expected.map((e) => e.orderId)).toEqual(['536365', '536366', 'C536379', '536380', '536381', '536381-R']);
 
     const received: { partition: number; message: KafkaMessage }[] = [];
-    const consumer = kafka.consumer({ groupId });
+    const consumer = pipeline.kafka.consumer({ groupId });
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });

@@ -29,11 +29,15 @@ export async function dropDatabase(config: Config['clickhouse']): Promise<void> 
   }
 }
 
-/** What a pipelineConfig() test wrote: its Redis keys, ClickHouse database and the three topics. */
+/**
+ * What a pipelineConfig() test wrote: its Redis keys, ClickHouse database, consumer group (once its
+ * members have left) and the three topics.
+ */
 export async function removePipeline(config: Config, redis: RedisClient, admin: Admin): Promise<void> {
   await unlinkPrefix(redis, config.redis.keyPrefix);
   await dropDatabase(config.clickhouse);
-  const { ordersTopic, deadLetterTopic } = config.kafka;
+  const { ordersTopic, deadLetterTopic, consumerGroup } = config.kafka;
+  await admin.deleteGroups([consumerGroup]).catch(() => undefined);
   await admin
     .deleteTopics({ topics: [ordersTopic, deadLetterTopic, config.model.changesTopic] })
     .catch(() => undefined);
