@@ -12,19 +12,20 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /** The longest integration files (without `.test.ts`), longest first. */
 export const longestFiles: readonly string[] = [
   'service-kill',
-  'ingest-exactly-once',
-  'due-times',
+  'clickhouse-outage',
   'kafka-restart',
-  'ingest-full',
+  'ingest-exactly-once',
+  'redis-restart',
+  'kafka-security',
+  'due-times',
   'consumer-group-split',
   'streaming-vs-embedded',
-  'clickhouse-outage',
-  'kafka-security',
   'consumer-failure',
   'report-browser',
-  'forget',
   'service-roles',
-  'redis-restart',
+  'ingest-full',
+  'poison-messages',
+  'replay',
   'own-servers',
 ];
 
