@@ -11,17 +11,9 @@
 import { kmeans } from 'ml-kmeans';
 import { assign, kmeansPlusPlus, miniBatchKMeans } from '../../src/model/kmeans.js';
 import { matrixFromRows, matrixToRows } from '../../src/model/matrix.js';
-import {
-  applyScaler,
-  defaultTransforms,
-  featureMatrix,
-  fitScaler,
-  type FeatureValues,
-} from '../../src/model/prepare.js';
 import { createRng } from '../../src/model/rng.js';
 import { silhouette } from '../../src/model/silhouette.js';
-import { onlineRetailCsv } from '../../test/support/data-set.js';
-import { referenceFeatures } from '../../test/support/reference-features.js';
+import { referenceBuyersMatrix } from '../../test/support/reference-buyers.js';
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -34,24 +26,7 @@ const round = (v: number) => Math.round(v * 10_000) / 10_000;
 const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
-const { customers } = await referenceFeatures(onlineRetailCsv, 365);
-const buyers: FeatureValues[] = [];
-for (const c of customers.values()) {
-  if (c.recencyDays === null) continue;
-  buyers.push({
-    grossRevenueMills: c.grossRevenuePence * 10,
-    recencyDays: c.recencyDays,
-    products: c.products,
-    frequency: c.frequency,
-    returns: c.returns,
-    orders: c.orders,
-    items: c.items,
-    avgTicketMills: 0,
-    returnedMills: c.returnedPence * 10,
-  });
-}
-const raw = featureMatrix(buyers, defaultTransforms);
-const x = applyScaler(raw, fitScaler(raw, defaultTransforms, 'minmax'));
+const x = await referenceBuyersMatrix();
 const rows = matrixToRows(x);
 const score = (labels: Int32Array, k: number) => silhouette(x, labels, k, { rng: createRng(7) });
 

@@ -8,7 +8,7 @@ import { medianInPlace } from './median.js';
 import { featureColumn } from './prepare.js';
 import type { SegmentKind } from './naming.js';
 import { LAPSED_SEGMENT_ID } from './segments.js';
-import type { FeatureName, ModelVersion } from './types.js';
+import type { FeatureName, ModelVersion, SegmentDescription } from './types.js';
 
 export const profileFeatures: readonly FeatureName[] = [
   'grossRevenueMills',
@@ -20,17 +20,9 @@ export const profileFeatures: readonly FeatureName[] = [
   'avgTicketMills',
 ];
 
-export interface SegmentProfileRow {
+export interface SegmentProfileRow extends SegmentDescription {
   readonly segmentId: number;
-  readonly rank: number;
-  readonly name: string;
   readonly kind: SegmentKind;
-  /** what sets the segment apart, in plain words */
-  readonly description: string;
-  /** what marketing should do with it */
-  readonly action: string;
-  /** placed by rule (Lapsed), not clustered */
-  readonly ruleBased: boolean;
   readonly customers: number;
   readonly shareOfCustomers: number;
   readonly revenueMills: number;

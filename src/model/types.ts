@@ -55,23 +55,30 @@ export interface Clustering {
 }
 
 /**
- * A segment of a model version: a centre with a stable id, a rank by value and a name; or the
- * rule-based Lapsed group (no centre, ranked last, id LAPSED_SEGMENT_ID).
+ * How a segment of a model version is ranked, named and explained: the same words in the model,
+ * its profiles, the report and the stored model runs.
  */
-export interface Segment {
-  /** stable across refits: matched to the previous version's centres */
-  readonly id: number;
+export interface SegmentDescription {
   /** 1 = most valuable; rank 1 is the Insiders */
   readonly rank: number;
   /** distinct within a version */
   readonly name: string;
-  readonly kind: SegmentKind;
   /** what sets the segment apart, in plain words */
   readonly description: string;
   /** what marketing should do with it */
   readonly action: string;
   /** true: placed by a fixed rule, not clustered (no centre row) */
   readonly ruleBased: boolean;
+}
+
+/**
+ * A segment of a model version: a centre with a stable id, a rank by value and a name; or the
+ * rule-based Lapsed group (no centre, ranked last, id LAPSED_SEGMENT_ID).
+ */
+export interface Segment extends SegmentDescription {
+  /** stable across refits: matched to the previous version's centres */
+  readonly id: number;
+  readonly kind: SegmentKind;
   /** the centre in original feature units, by feature name; empty for a rule-based group */
   readonly centre: Readonly<Record<string, number>>;
   /** customers assigned at fit time */

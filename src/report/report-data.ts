@@ -6,7 +6,7 @@ import type { Features } from '../features/features.js';
 import type { Placement } from '../model/model.js';
 import { segmentProfiles } from '../model/profiles.js';
 import { createRng, sampleWithoutReplacement } from '../model/rng.js';
-import type { KSelectionRecord, ModelVersion } from '../model/types.js';
+import type { KSelectionRecord, ModelVersion, SegmentDescription } from '../model/types.js';
 
 /** The five features the model clusters on, in the order the report shows them. */
 export const reportFeatures = ['grossRevenueMills', 'recencyDays', 'frequency', 'products', 'returns'] as const;
@@ -16,13 +16,8 @@ export type ReportFeature = (typeof reportFeatures)[number];
 export const MAX_SCATTER_POINTS = 1500;
 const HISTOGRAM_BINS = 20;
 
-export interface ReportSegment {
+export interface ReportSegment extends SegmentDescription {
   readonly segmentId: number;
-  readonly rank: number;
-  readonly name: string;
-  readonly description: string;
-  readonly action: string;
-  readonly ruleBased: boolean;
   readonly insiders: boolean;
   /** exact: every customer placed, or the service's sizes in Redis */
   readonly customers: number;

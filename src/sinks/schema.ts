@@ -8,7 +8,7 @@
 import type { Features } from '../features/features.js';
 import type { FittedModel } from '../model/model.js';
 import type { SegmentProfileRow } from '../model/profiles.js';
-import type { FeatureName } from '../model/types.js';
+import type { FeatureName, SegmentDescription } from '../model/types.js';
 import type { SegmentChange } from '../segmentation/changes.js';
 
 /** Tables the sink writes. Queries name them unqualified; the client's database selects them. */
@@ -206,13 +206,8 @@ export interface ModelRunRow {
  * One element of model_runs.centres: a segment and its centre in original units (mills, days); the
  * rule-based Lapsed group has an empty centre.
  */
-export interface ModelRunCentre {
+export interface ModelRunCentre extends SegmentDescription {
   readonly segmentId: number;
-  readonly rank: number;
-  readonly name: string;
-  readonly description: string;
-  readonly action: string;
-  readonly ruleBased: boolean;
   readonly centre: Readonly<Record<string, number>>;
 }
 

@@ -4,10 +4,9 @@
 // topic is read back and compared with segment_changes_dedup, change by change.
 import { describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { createProducer } from '../../src/infra/kafka.js';
 import { segmentChangeSchema, type SegmentChangeMessage } from '../../src/segmentation/change-schema.js';
 import { type Service } from '../../src/service/service.js';
-import { replayDataSet } from '../support/pipeline.js';
+import { publishOrder, replayDataSet } from '../support/pipeline.js';
 import { modelDriven } from '../support/integration.js';
 import { usePipeline, type Pipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
@@ -63,20 +62,12 @@ describe('change topic against ClickHouse', () => {
     await pipeline.caughtUp();
     expect((await service.refitNow()).kind).toBe('fitted');
 
-    const producer = createProducer(pipeline.kafka);
-    await producer.connect();
-    const later = {
-      schemaVersion: 1,
-      type: 'order',
+    await publishOrder(pipeline.kafka, topic, {
       orderId: 'LATER-1',
       customerId: 'newcomer-1',
       occurredAt: '2012-09-20T10:00:00Z',
-      currency: 'GBP',
-      country: 'United Kingdom',
-      lines: [{ sku: '85123A', quantity: 2, unitPrice: '2.55' }],
-    };
-    await producer.send({ topic, messages: [{ key: later.customerId, value: JSON.stringify(later) }] });
-    await producer.disconnect();
+      quantity: 2,
+    });
     await pipeline.caughtUp();
     expect((await service.sweepNow()).kind).toBe('swept');
     await service.results.flush();

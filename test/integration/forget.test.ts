@@ -5,11 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { createProducer } from '../../src/infra/kafka.js';
 import { type Service } from '../../src/service/service.js';
 import { customerRow, TABLES } from '../../src/sinks/schema.js';
 import { exited, spawnCli } from '../support/cli.js';
-import { replayDataSet } from '../support/pipeline.js';
+import { publishOrder, replayDataSet } from '../support/pipeline.js';
 import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
@@ -130,20 +129,12 @@ describe('insiders forget', () => {
     // Late duplicates (the whole slice again) and a new order of theirs: dropped, nothing comes back.
     const erasedBefore = service.consumer!.totals.erased;
     await replayDataSet(config, { limit: 6000 });
-    const producer = createProducer(pipeline.kafka);
-    await producer.connect();
-    const order = {
-      schemaVersion: 1,
-      type: 'order',
+    await publishOrder(pipeline.kafka, topic, {
       orderId: 'AFTER-ERASURE-1',
       customerId: id,
       occurredAt: '2011-06-01T10:00:00Z',
-      currency: 'GBP',
-      country: 'United Kingdom',
-      lines: [{ sku: '85123A', quantity: 200, unitPrice: '2.55' }],
-    };
-    await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
-    await producer.disconnect();
+      quantity: 200,
+    });
     await pipeline.caughtUp();
     await waitFor(() => service!.consumer!.totals.erased - erasedBefore > 1, { what: 'their events to be dropped' });
     expect((await service.sweepNow()).kind).toBe('swept');
@@ -192,20 +183,12 @@ describe('insiders forget', () => {
     const id = 'never-seen-1';
     expect(await forget(id)).toContain(`customer ${id} erased: no state was held`);
     const erasedBefore = service!.consumer!.totals.erased;
-    const producer = createProducer(pipeline.kafka);
-    await producer.connect();
-    const order = {
-      schemaVersion: 1,
-      type: 'order',
+    await publishOrder(pipeline.kafka, topic, {
       orderId: 'NEVER-SEEN-1',
       customerId: id,
       occurredAt: '2011-06-02T10:00:00Z',
-      currency: 'GBP',
-      country: 'United Kingdom',
-      lines: [{ sku: '85123A', quantity: 2, unitPrice: '2.55' }],
-    };
-    await producer.send({ topic, messages: [{ key: id, value: JSON.stringify(order) }] });
-    await producer.disconnect();
+      quantity: 2,
+    });
     await pipeline.caughtUp();
     await waitFor(() => service!.consumer!.totals.erased - erasedBefore >= 1, { what: 'the event to be dropped' });
     expect(service!.consumer!.totals.erased - erasedBefore).toBe(1);

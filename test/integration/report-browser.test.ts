@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { launchChromium } from '../support/browser.js';
+import { reportCharts } from '../support/report-charts.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { onlineRetailCsv } from '../support/data-set.js';
 import { modelDriven } from '../support/integration.js';
@@ -24,19 +25,6 @@ import {
   stopServiceProcess,
   type ServiceProcess,
 } from '../support/service-process.js';
-
-const charts = [
-  'segment-shares',
-  'silhouette',
-  'insiders-profile',
-  'scatter-recency',
-  'scatter-frequency',
-  'histogram-grossRevenueMills',
-  'histogram-recencyDays',
-  'histogram-frequency',
-  'histogram-products',
-  'histogram-returns',
-];
 
 interface Opened {
   readonly requests: string[];
@@ -96,14 +84,14 @@ async function open(page: Page, url: string): Promise<Opened> {
 const percent = (share: string | number) => `${(Number(share) * 100).toFixed(2)} %`;
 
 function expectEveryChart(opened: Opened, segments: number): void {
-  expect(Object.keys(opened.marks)).toEqual(charts);
-  for (const name of charts) {
+  expect(Object.keys(opened.marks)).toEqual(reportCharts);
+  for (const name of reportCharts) {
     expect(opened.marks[name]!.visible, name).toBeGreaterThan(0);
   }
   // every datum drawn: two bars per segment, one per panel, twenty bins at least per distribution
   expect(opened.marks['segment-shares']!.marks).toBe(2 * segments);
   expect(opened.marks['insiders-profile']!.marks).toBe(10);
-  for (const name of charts.filter((c) => c.startsWith('histogram-'))) {
+  for (const name of reportCharts.filter((c) => c.startsWith('histogram-'))) {
     expect(opened.marks[name]!.marks, name).toBeGreaterThanOrEqual(20);
   }
 }

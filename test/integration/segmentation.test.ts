@@ -4,10 +4,9 @@
 // which starts a sweep as soon as someone is due (the sweep's own hourly turn never comes here).
 import { describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
-import { createProducer } from '../../src/infra/kafka.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { type Service } from '../../src/service/service.js';
-import { replayDataSet } from '../support/pipeline.js';
+import { publishOrder, replayDataSet } from '../support/pipeline.js';
 import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
@@ -51,20 +50,8 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
     const whale = insiders.sort((a, b) => b.revenue - a.revenue)[0]!.id;
 
     // Time moves on: another customer orders a year and a half later. The whale buys nothing.
-    const producer = createProducer(pipeline.kafka);
-    await producer.connect();
-    const later = {
-      schemaVersion: 1,
-      type: 'order',
-      orderId: 'LATER-1',
-      customerId: 'newcomer-1',
-      occurredAt: '2012-12-20T10:00:00Z',
-      currency: 'GBP',
-      country: 'United Kingdom',
-      lines: [{ sku: '85123A', quantity: 2, unitPrice: '2.55' }],
-    };
-    await producer.send({ topic, messages: [{ key: 'newcomer-1', value: JSON.stringify(later) }] });
-    await producer.disconnect();
+    const later = { orderId: 'LATER-1', customerId: 'newcomer-1', occurredAt: '2012-12-20T10:00:00Z', quantity: 2 };
+    await publishOrder(pipeline.kafka, topic, later);
     await waitFor(async () => (await pipeline.redis.get(keys.watermark)) === String(Date.parse(later.occurredAt)), {
       what: 'the watermark to move',
     });

@@ -9,7 +9,7 @@ import { consumerLag } from '../../src/consumers/lag.js';
 import { OrderConsumer, type ConsumerTotals } from '../../src/consumers/order-consumer.js';
 import { defaultRules } from '../../src/features/filters.js';
 import { createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.js';
-import type { CheckoutEvent } from '../../src/events/schema.js';
+import type { CheckoutEvent, OrderEvent } from '../../src/events/schema.js';
 import { publishEvents } from '../../src/replay/publish.js';
 import { silentLogger } from '../../src/log.js';
 import { StateStore, storeOptions } from '../../src/state/state-store.js';
@@ -54,6 +54,35 @@ export async function replayDataSet(config: Config, options: { limit?: number; t
   try {
     const published = await publishEvents(Readable.from(events) as AsyncIterable<CheckoutEvent>, producer, { topic });
     expect(published).toBe(events.length);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * One order of `quantity` units of the data set's most sold product (85123A at 2.55 GBP), from the
+ * United Kingdom, published on `topic` keyed by its customer as a checkout sends it: an event a
+ * test places at a time of its choosing, after or instead of the data set.
+ */
+export async function publishOrder(
+  kafka: Kafka,
+  topic: string,
+  order: { orderId: string; customerId: string; occurredAt: string; quantity: number },
+): Promise<void> {
+  const event: OrderEvent = {
+    schemaVersion: 1,
+    type: 'order',
+    orderId: order.orderId,
+    customerId: order.customerId,
+    occurredAt: order.occurredAt,
+    currency: 'GBP',
+    country: 'United Kingdom',
+    lines: [{ sku: '85123A', quantity: order.quantity, unitPrice: '2.55' }],
+  };
+  const producer = createProducer(kafka);
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: [{ key: order.customerId, value: JSON.stringify(event) }] });
   } finally {
     await producer.disconnect();
   }

@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createKafka, kafkaLogLevel } from '../../src/infra/kafka.js';
-import { createLogger } from '../../src/log.js';
+import { captureLog } from '../support/log-capture.js';
 
 const entry = (message: string, context: Record<string, unknown> = {}) => ({
   timestamp: '2026-12-03T12:00:00.000Z',
@@ -46,24 +45,13 @@ describe('kafkaLogLevel', () => {
   });
 
   it('is the level the client logs at through pino', () => {
-    let text = '';
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    const logger = createLogger({ level: 'info', pretty: false }, stream);
+    const { logger, lines } = captureLog();
     const kafka = createKafka(loadConfig({}).kafka, logger);
     kafka.logger().error('Response FindGroupCoordinator(key: 10, version: 2)', {
       error: 'The group coordinator is not available',
     });
     kafka.logger().error('Crash: KafkaJSProtocolError: Topic authorization failed', { groupId: 'g' });
-    const lines = text
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { level: number; msg: string });
-    expect(lines).toEqual([
+    expect(lines()).toEqual([
       expect.objectContaining({ level: 50, msg: 'Crash: KafkaJSProtocolError: Topic authorization failed' }),
     ]);
   });

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
 import { isSecretName, redactUrl } from '../../src/secrets.js';
+import { captureLog } from '../support/log-capture.js';
 
 const secrets = [
   'hunter2',
@@ -15,31 +14,6 @@ const secrets = [
   'key-pem',
 ];
 
-/** A logger writing into memory, through the same options the service uses. */
-function capture(): {
-  logger: ReturnType<typeof createLogger>;
-  lines: () => Record<string, unknown>[];
-  text: () => string;
-} {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'info', pretty: false }, stream);
-  return {
-    logger,
-    text: () => text,
-    lines: () =>
-      text
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
-
 describe('log redaction', () => {
   const config = loadConfig({
     REDIS_URL: 'redis://alice:hunter2@cache:6379',
@@ -50,7 +24,7 @@ describe('log redaction', () => {
   });
 
   it('keeps every secret out of the lines, and the rest in', () => {
-    const { logger, lines, text } = capture();
+    const { logger, lines, text } = captureLog();
     const log = logger.child({ component: 'test' });
     log.info({ config }, 'starting');
     log.info({ redis: config.redis, kafka: config.kafka }, 'connecting');
@@ -88,7 +62,7 @@ describe('log redaction', () => {
   });
 
   it('leaves lines without secrets as they are', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLog();
     logger.info({ partition: 3, events: 500, url: 'http://127.0.0.1:8123' }, 'batch');
     expect(lines()[0]).toMatchObject({ partition: 3, events: 500, url: 'http://127.0.0.1:8123', msg: 'batch' });
     expect(lines()[0]).not.toHaveProperty('password');

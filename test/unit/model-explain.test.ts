@@ -11,6 +11,7 @@ import type { Features } from '../../src/features/features.js';
 import { SEGMENT_KINDS, type SegmentKind } from '../../src/model/naming.js';
 import { lapsedSegment } from '../../src/model/segments.js';
 import type { FeatureName, Matrix, ModelVersion, Scaler } from '../../src/model/types.js';
+import { seeded } from '../support/seeded.js';
 
 const described = (kind: SegmentKind) => ({
   kind,
@@ -291,17 +292,6 @@ describe('smallestChangeTo: when one feature cannot suffice', () => {
 });
 
 describe('smallestChangeTo: cross-check against a scan along each feature', () => {
-  // mulberry32, seeded: the same random models on every run.
-  function seeded(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const names: FeatureName[] = ['frequency', 'avgTicketMills', 'returns'];
   const free = { min: -Infinity, max: Infinity, integer: false };
   const domains = { frequency: free, avgTicketMills: free, returns: free };

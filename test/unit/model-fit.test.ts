@@ -5,7 +5,7 @@ import type { Features } from '../../src/features/features.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { LAPSED_SEGMENT_ID } from '../../src/model/segments.js';
 import { createRng } from '../../src/model/rng.js';
-import { features } from '../support/features.js';
+import { clusteredCustomer, features } from '../support/features.js';
 
 function customer(id: string, revenueUnits: number, recencyDays: number, products: number): Features {
   return features(id, revenueUnits, recencyDays, products, {
@@ -19,15 +19,9 @@ function customer(id: string, revenueUnits: number, recencyDays: number, product
 
 describe('fitModel', () => {
   const rng = createRng(3);
-  const customers: Features[] = Array.from({ length: 300 }, (_, i) => {
-    const group = i % 3;
-    return customer(
-      `c${String(i).padStart(3, '0')}`,
-      [200, 3_000, 40_000][group]! * (0.5 + rng()),
-      [300, 90, 5][group]! + Math.floor(20 * rng()),
-      [2, 15, 80][group]! + Math.floor(5 * rng()),
-    );
-  });
+  const customers: Features[] = Array.from({ length: 300 }, (_, i) =>
+    customer(`c${String(i).padStart(3, '0')}`, ...clusteredCustomer(i % 3, rng)),
+  );
 
   it('gives the same model for the same customers in any order', () => {
     const shuffled = [...customers];

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchCentres, minCostAssignment } from '../../src/model/hungarian.js';
 import type { Matrix } from '../../src/model/types.js';
-
-// mulberry32: a tiny seeded PRNG so the random cases are the same on every run.
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../support/seeded.js';
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];

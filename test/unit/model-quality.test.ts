@@ -6,18 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kmeansPlusPlus, miniBatchKMeans } from '../../src/model/kmeans.js';
 import { COLD_START_SEEDINGS } from '../../src/model/model.js';
 import { matrixToRows } from '../../src/model/matrix.js';
-import {
-  applyScaler,
-  defaultTransforms,
-  featureMatrix,
-  fitScaler,
-  type FeatureValues,
-} from '../../src/model/prepare.js';
 import { createRng } from '../../src/model/rng.js';
 import { silhouette } from '../../src/model/silhouette.js';
 import type { Matrix } from '../../src/model/types.js';
-import { onlineRetailCsv } from '../support/data-set.js';
-import { referenceFeatures } from '../support/reference-features.js';
+import { referenceBuyersMatrix } from '../support/reference-buyers.js';
 
 const SAMPLE_SEED = 7;
 const SEEDS = [1, 2, 3, 4, 5];
@@ -26,24 +18,7 @@ let x: Matrix;
 let rows: number[][];
 
 beforeAll(async () => {
-  const { customers } = await referenceFeatures(onlineRetailCsv, 365);
-  const buyers: FeatureValues[] = [];
-  for (const c of customers.values()) {
-    if (c.recencyDays === null) continue; // returns only: never bought, not segmented
-    buyers.push({
-      grossRevenueMills: c.grossRevenuePence * 10,
-      recencyDays: c.recencyDays,
-      products: c.products,
-      frequency: c.frequency,
-      returns: c.returns,
-      orders: c.orders,
-      items: c.items,
-      avgTicketMills: 0,
-      returnedMills: c.returnedPence * 10,
-    });
-  }
-  const raw = featureMatrix(buyers, defaultTransforms);
-  x = applyScaler(raw, fitScaler(raw, defaultTransforms, 'minmax'));
+  x = await referenceBuyersMatrix();
   rows = matrixToRows(x);
 }, 60_000);
 
