@@ -3,6 +3,7 @@
 // recently seen invoices are held open, since an export writes an invoice's rows together.
 import { z } from 'zod';
 import { eventSchema, limits, SCHEMA_VERSION, type CheckoutEvent } from '../events/schema.js';
+import { ClosedInvoices } from './closed-invoices.js';
 import { epochMsToLondonIso } from './london-time.js';
 import type { ProblemCode, RetailRow } from './retail-row.js';
 
@@ -15,7 +16,8 @@ export interface AssemblerOptions {
   readonly currency: string;
   /**
    * How many invoices stay open at once. Rows of an invoice separated by rows of fewer other
-   * invoices than this are still merged into one event (the UCI file has one such case).
+   * invoices than this are still merged into one event (the UCI file has one such case). A
+   * handful: a row of an invoice other than the last row's looks through them one by one.
    */
   readonly openInvoices?: number;
   /** How many emitted invoice numbers are remembered to report rows that arrive too late. */
@@ -93,18 +95,21 @@ const problem = (line: number, code: ProblemCode, reason: string): ReplayItem =>
   reason,
 });
 
+/** Removes list[at], moving the later entries down (no array made, as splice makes one). */
+function removeAt<T>(list: T[], at: number): void {
+  for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i]!;
+  list.pop();
+}
+
 export class InvoiceAssembler {
-  private readonly open = new Map<string, OpenInvoice>();
-  private readonly closed = new Set<string>();
   /**
-   * The remembered invoice numbers in the order they closed, as a ring: the oldest is forgotten
-   * first. Taking the Set's first value instead slowed every close down as the Set's deleted
-   * entries piled up at its front, with a hundred thousand invoices remembered.
+   * The open invoices, the most recently seen last, so that eviction takes the one idle the
+   * longest. An array searched in order: a handful are open (openInvoices), and a Map's deletion
+   * and insertion whenever the invoice changed cost more than the search.
    */
-  private readonly closedOrder: string[] = [];
-  private closedNext = 0;
+  private readonly open: OpenInvoice[] = [];
+  private readonly closed: ClosedInvoices;
   private readonly openInvoices: number;
-  private readonly rememberClosed: number;
   private last: OpenInvoice | undefined;
   private readonly spare: OpenInvoice[] = [];
   private readonly closer: InvoiceCloser;
@@ -112,7 +117,7 @@ export class InvoiceAssembler {
   /** `closer` defaults to EventInvoices: checkout events checked against the contract. */
   constructor(options: AssemblerOptions, closer?: InvoiceCloser) {
     this.openInvoices = Math.max(1, options.openInvoices ?? 8);
-    this.rememberClosed = Math.max(0, options.rememberClosed ?? 100_000);
+    this.closed = new ClosedInvoices(Math.max(0, options.rememberClosed ?? 100_000));
     this.closer = closer ?? new EventInvoices(options.currency);
   }
 
@@ -121,26 +126,30 @@ export class InvoiceAssembler {
    * `settled`. The row is copied: the caller may reuse it.
    */
   add(row: RetailRow, line: number, settled: ReplayItem[]): void {
-    let current = this.last?.invoice === row.invoice ? this.last : this.open.get(row.invoice);
-    if (current === undefined) {
-      if (this.closed.has(row.invoice)) {
-        settled.push(
-          problem(
-            line,
-            'reopened',
-            `invoice ${row.invoice} continues after its event was emitted: its rows are more than ` +
-              `${this.openInvoices} invoices apart`,
-          ),
-        );
-        return;
+    let current = this.last;
+    if (current === undefined || current.invoice !== row.invoice) {
+      const open = this.open;
+      let at = open.length - 1;
+      while (at >= 0 && open[at]!.invoice !== row.invoice) at--;
+      if (at >= 0) {
+        current = open[at]!;
+        removeAt(open, at);
+      } else {
+        if (this.closed.has(row.invoice)) {
+          settled.push(
+            problem(
+              line,
+              'reopened',
+              `invoice ${row.invoice} continues after its event was emitted: its rows are more than ` +
+                `${this.openInvoices} invoices apart`,
+            ),
+          );
+          return;
+        }
+        current = this.spare.pop() ?? new OpenInvoice();
+        current.start(row);
       }
-      current = this.spare.pop() ?? new OpenInvoice();
-      current.start(row);
-    }
-    if (current !== this.last) {
-      // Most recently seen last, so eviction takes the invoice idle the longest.
-      this.open.delete(row.invoice);
-      this.open.set(row.invoice, current);
+      open.push(current);
       this.last = current;
     }
 
@@ -169,30 +178,19 @@ export class InvoiceAssembler {
         lines.push(row, purchase ? row.quantity : -row.quantity, line);
       }
     }
-    while (this.open.size > this.openInvoices) {
-      const oldest = this.open.values().next().value;
-      if (oldest === undefined) break;
-      this.close(oldest, settled);
-    }
+    while (this.open.length > this.openInvoices) this.close(this.open[0]!, settled);
   }
 
   /** Emits every invoice still open into `settled`; call once at the end of the input. */
   finish(settled: ReplayItem[]): void {
-    for (const invoice of [...this.open.values()]) this.close(invoice, settled);
+    while (this.open.length > 0) this.close(this.open[0]!, settled);
   }
 
   private close(invoice: OpenInvoice, settled: ReplayItem[]): void {
-    this.open.delete(invoice.invoice);
+    const at = this.open.indexOf(invoice);
+    if (at >= 0) removeAt(this.open, at);
     if (this.last === invoice) this.last = undefined;
-    if (this.rememberClosed > 0) {
-      if (this.closedOrder.length < this.rememberClosed) this.closedOrder.push(invoice.invoice);
-      else {
-        this.closed.delete(this.closedOrder[this.closedNext]!);
-        this.closedOrder[this.closedNext] = invoice.invoice;
-        this.closedNext = (this.closedNext + 1) % this.rememberClosed;
-      }
-      this.closed.add(invoice.invoice);
-    }
+    this.closed.add(invoice.invoice);
     this.closer.close(invoice, settled);
     this.spare.push(invoice);
   }

@@ -145,6 +145,42 @@ function wholeNumberEnd(text: string): number {
   return end;
 }
 
+/**
+ * Number(text.slice(0, end)) for a whole number wholeNumberEnd found, from its digits: exact up to
+ * 15 digits; past them both are far beyond any limit a quantity is checked against.
+ */
+function wholeNumberValue(text: string, end: number): number {
+  const sign = text.charCodeAt(0);
+  let i = sign === 43 || sign === 45 ? 1 : 0;
+  let value = 0;
+  for (; i < end; i++) value = value * 10 + (text.charCodeAt(i) - 48);
+  return sign === 45 ? -value : value;
+}
+
+/** What String.prototype.trim takes off the ends: white space and line terminators. */
+function isTrimmed(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** text.trim(), without its call when there is nothing to trim (nearly every field of a row). */
+function trimmed(text: string | undefined): string {
+  if (text === undefined) return '';
+  const n = text.length;
+  return n === 0 || (!isTrimmed(text.charCodeAt(0)) && !isTrimmed(text.charCodeAt(n - 1))) ? text : text.trim();
+}
+
 export function parseLocalDate(text: string): LocalDateTime | undefined {
   const uci = uciDate.exec(text);
   const m = uci ?? isoLikeDate.exec(text);
@@ -199,7 +235,8 @@ function unitPriceText(text: string): string | RowProblem {
       : placesEnd === n
         ? text.slice(wholeStart)
         : text.slice(wholeStart, wholeEnd) + text.slice(wholeEnd, placesEnd);
-  if (wholeEnd - wholeStart > 6 || Number(price) > limits.maxUnitPrice)
+  // What Number(price) > maxUnitPrice answers, in whole mills: price has at most 3 places.
+  if (wholeEnd - wholeStart > 6 || millsOfPrice(price) > limits.maxUnitPrice * 1000)
     return priceProblem(text, `is above ${limits.maxUnitPrice}`);
   return price;
 }
@@ -237,7 +274,7 @@ export function millsOfPrice(price: string): number {
 function quantityOf(text: string): number | RowProblem {
   const end = wholeNumberEnd(text);
   if (end < 0) return quantityProblem(text, 'is not a whole number');
-  const quantity = Number(end === text.length ? text : text.slice(0, end));
+  const quantity = wholeNumberValue(text, end);
   if (quantity === 0) return quantityProblem(text, 'is zero');
   if (Math.abs(quantity) > limits.maxQuantity) return quantityProblem(text, `is beyond ${limits.maxQuantity} units`);
   return quantity;
@@ -274,8 +311,9 @@ type ScratchRow = {
 
 /**
  * Turns data records into rows. `parse` fills one reused row (valid until the next call) or returns
- * why the record cannot be one. It remembers the last date it converted, since consecutive rows of
- * an invoice share it.
+ * why the record cannot be one. Consecutive rows of an invoice share its number, date, customer
+ * and country: a field the same as the last row's is not checked again, and the row takes the
+ * last row's string for it (so that the assembler compares it with its invoice's at once).
  */
 export class RowParser {
   private readonly scratch: ScratchRow = {
@@ -291,28 +329,37 @@ export class RowParser {
   };
   private lastDateText = '';
   private lastMs = 0;
+  /** the last valid invoice number, customer field and the id it gave, country; undefined before the first */
+  private lastInvoice: string | undefined;
+  private lastCustomerText: string | undefined;
+  private lastCustomerId: string | null = null;
+  private lastCountry: string | undefined;
 
   constructor(private readonly columns: ColumnMap) {}
 
   /** The row of a record (overwritten by the next call), or its problem. */
   parse(record: readonly string[]): RetailRow | RowProblem {
     const columns = this.columns;
-    const invoice = (record[columns.invoice] ?? '').trim();
-    if (invoice.length > limits.maxIdLength || !isId(invoice)) {
-      return { code: 'invoice', reason: `invoice number ${JSON.stringify(invoice)} is not a valid id` };
+    let invoice = trimmed(record[columns.invoice]);
+    if (invoice === this.lastInvoice) invoice = this.lastInvoice;
+    else {
+      if (invoice.length > limits.maxIdLength || !isId(invoice)) {
+        return { code: 'invoice', reason: `invoice number ${JSON.stringify(invoice)} is not a valid id` };
+      }
+      this.lastInvoice = invoice;
     }
-    const sku = (record[columns.sku] ?? '').trim();
+    const sku = trimmed(record[columns.sku]);
     if (sku.length === 0 || sku.length > limits.maxIdLength) {
       return {
         code: 'stock_code',
         reason: `stock code ${JSON.stringify(sku)} is empty or over ${limits.maxIdLength} characters`,
       };
     }
-    const quantity = quantityOf((record[columns.quantity] ?? '').trim());
+    const quantity = quantityOf(trimmed(record[columns.quantity]));
     if (typeof quantity !== 'number') return quantity;
-    const unitPrice = unitPriceText((record[columns.unitPrice] ?? '').trim());
+    const unitPrice = unitPriceText(trimmed(record[columns.unitPrice]));
     if (typeof unitPrice !== 'string') return unitPrice;
-    const dateText = (record[columns.date] ?? '').trim();
+    const dateText = trimmed(record[columns.date]);
     if (dateText !== this.lastDateText) {
       const local = parseLocalDate(dateText);
       if (local === undefined) {
@@ -324,11 +371,21 @@ export class RowParser {
       this.lastMs = londonToEpochMs(local);
       this.lastDateText = dateText;
     }
-    const customerId = customerIdOf((record[columns.customer] ?? '').trim());
-    if (customerId !== null && typeof customerId !== 'string') return customerId;
-    const country = (record[columns.country] ?? '').trim();
-    if (country.length === 0 || country.length > limits.maxTextLength) {
-      return { code: 'country', reason: `country ${JSON.stringify(country)} is empty or too long` };
+    const customerText = trimmed(record[columns.customer]);
+    if (customerText !== this.lastCustomerText) {
+      const id = customerIdOf(customerText);
+      if (id !== null && typeof id !== 'string') return id;
+      this.lastCustomerText = customerText;
+      this.lastCustomerId = id;
+    }
+    const customerId = this.lastCustomerId;
+    let country = trimmed(record[columns.country]);
+    if (country === this.lastCountry) country = this.lastCountry;
+    else {
+      if (country.length === 0 || country.length > limits.maxTextLength) {
+        return { code: 'country', reason: `country ${JSON.stringify(country)} is empty or too long` };
+      }
+      this.lastCountry = country;
     }
     const description = columns.description === undefined ? '' : (record[columns.description] ?? '');
     const row = this.scratch;

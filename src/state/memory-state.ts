@@ -36,6 +36,15 @@ const LIST_LIMIT = 32;
 
 const NONE = -1;
 
+/**
+ * Events applyFieldsLater holds before applying them together. A batch's customers are looked up
+ * and their state read ahead of the batch's events being applied (see applyPending): the reads of
+ * different customers do not wait on one another, so their cache misses overlap, where one event
+ * after another each waited on its own in turn (at a million customers nearly every event's
+ * customer is far in memory).
+ */
+const PENDING_EVENTS = 64;
+
 type NumberArray = Float64Array | Int32Array;
 
 /**
@@ -173,6 +182,23 @@ export class InMemoryCustomers {
   private events = 0;
   private readonly eventMaps = new Map<number, Map<number, number>>();
 
+  // Events waiting in applyFieldsLater's batch, as applyFields' arguments; stock codes in one list.
+  private pending = 0;
+  private readonly pendingIds: (string | null)[] = [];
+  private readonly pendingKeys = new Float64Array(PENDING_EVENTS);
+  private readonly pendingDigests = new Float64Array(PENDING_EVENTS);
+  private readonly pendingOrders: boolean[] = [];
+  private readonly pendingMs = new Float64Array(PENDING_EVENTS);
+  private readonly pendingLines = new Int32Array(PENDING_EVENTS);
+  private readonly pendingItems = new Float64Array(PENDING_EVENTS);
+  private readonly pendingValues = new Float64Array(PENDING_EVENTS);
+  private readonly pendingSkus: string[] = [];
+  private pendingSkuCount = 0;
+  /** each pending event's customer index as looked up before the batch was applied; NONE: none then */
+  private readonly pendingCustomers = new Int32Array(PENDING_EVENTS);
+  /** what the reads ahead of a batch add up to, kept so that they are not optimized away */
+  private readAhead = 0;
+
   /** guest events: eventIdValue -> contentDigestValue */
   private readonly guestEvents = new Map<number, number>();
   private readonly skuScratch: string[] = [];
@@ -185,6 +211,7 @@ export class InMemoryCustomers {
 
   /** Applies one change, unless its (customer, eventId) was applied before: a duplicate or a conflict. */
   apply({ event, customerId, lines }: StateChange): ApplyOutcome {
+    this.applyPending();
     let items = 0;
     let valueMills = 0;
     const skus = this.skuScratch;
@@ -224,6 +251,110 @@ export class InMemoryCustomers {
     valueMills: number,
     skus: readonly string[],
   ): ApplyOutcome {
+    this.applyPending();
+    return this.applyAt(NONE, customerId, key, digest, order, occurredAtMs, lineCount, items, valueMills, skus, 0);
+  }
+
+  /**
+   * applyFields, with what it answers left unsaid: the event is applied in order with those given
+   * before and after, but may wait in a batch until PENDING_EVENTS are, or until the state is read
+   * (every method that reads it, or applies an event otherwise, applies the batch first).
+   */
+  applyFieldsLater(
+    customerId: string | null,
+    key: number,
+    digest: number,
+    order: boolean,
+    occurredAtMs: number,
+    lineCount: number,
+    items: number,
+    valueMills: number,
+    skus: readonly string[],
+  ): void {
+    if (this.drained) throw new Error('InMemoryCustomers: events applied after drainCustomers');
+    const n = this.pending++;
+    this.pendingIds[n] = customerId;
+    this.pendingKeys[n] = key;
+    this.pendingDigests[n] = digest;
+    this.pendingOrders[n] = order;
+    this.pendingMs[n] = occurredAtMs;
+    this.pendingLines[n] = lineCount;
+    this.pendingItems[n] = items;
+    this.pendingValues[n] = valueMills;
+    const codes = this.pendingSkus;
+    for (let i = 0; i < lineCount; i++) codes[this.pendingSkuCount++] = skus[i]!;
+    if (this.pending === PENDING_EVENTS) this.applyPending();
+  }
+
+  /**
+   * Applies the batch of applyFieldsLater, in order, after reading ahead what its events will read
+   * first: each customer's index, then its columns and the first entry of each of its lists.
+   */
+  private applyPending(): void {
+    const count = this.pending;
+    if (count === 0) return;
+    this.pending = 0;
+    const customers = this.pendingCustomers;
+    for (let n = 0; n < count; n++) {
+      const id = this.pendingIds[n] ?? null;
+      customers[n] = id === null ? NONE : (this.index.get(id) ?? NONE);
+    }
+    let sum = 0;
+    for (let n = 0; n < count; n++) {
+      const c = customers[n]!;
+      if (c === NONE) continue;
+      sum += this.dayHead[c]! + this.productHead[c]! + this.eventHead[c]! + this.maxDay[c]! + this.productCount[c]!;
+      sum += this.eventCount[c]! + this.lifetime[c * TOTALS]! + this.firstPurchaseMs[c]! + this.lastPurchaseMs[c]!;
+    }
+    for (let n = 0; n < count; n++) {
+      const c = customers[n]!;
+      if (c === NONE) continue;
+      const b = this.dayHead[c]!;
+      if (b !== NONE) sum += this.bucketDay[b]! + this.bucketNext[b]! + this.bucketTotals[b * TOTALS]!;
+      const p = this.productHead[c]!;
+      if (p !== NONE) sum += this.productSku[p]! + this.productNext[p]! + this.productDay[p]!;
+      const e = this.eventHead[c]!;
+      if (e !== NONE) sum += this.eventKey[e]! + this.eventNext[e]! + this.eventDigest[e]!;
+    }
+    this.readAhead = sum;
+    let from = 0;
+    for (let n = 0; n < count; n++) {
+      const lineCount = this.pendingLines[n]!;
+      this.applyAt(
+        customers[n]!,
+        this.pendingIds[n] ?? null,
+        this.pendingKeys[n]!,
+        this.pendingDigests[n]!,
+        this.pendingOrders[n]!,
+        this.pendingMs[n]!,
+        lineCount,
+        this.pendingItems[n]!,
+        this.pendingValues[n]!,
+        this.pendingSkus,
+        from,
+      );
+      from += lineCount;
+    }
+    this.pendingSkuCount = 0;
+  }
+
+  /**
+   * applyFields with the stock codes at skus[skuFrom, skuFrom + lineCount), and the customer's
+   * index when known (`known`; NONE: looked up here).
+   */
+  private applyAt(
+    known: number,
+    customerId: string | null,
+    key: number,
+    digest: number,
+    order: boolean,
+    occurredAtMs: number,
+    lineCount: number,
+    items: number,
+    valueMills: number,
+    skus: readonly string[],
+    skuFrom: number,
+  ): ApplyOutcome {
     if (this.drained) throw new Error('InMemoryCustomers: events applied after drainCustomers');
     if (customerId === null) {
       const before = this.guestEvents.get(key);
@@ -232,7 +363,7 @@ export class InMemoryCustomers {
       addTo(this.guestTotals, 0, order, lineCount, items, valueMills);
       return 'applied';
     }
-    let c = this.index.get(customerId);
+    let c = known !== NONE ? known : this.index.get(customerId);
     if (c === undefined) c = this.addCustomer(customerId);
     else {
       const before = this.appliedDigest(c, key);
@@ -247,7 +378,7 @@ export class InMemoryCustomers {
       // NaN compares false: the first purchase sets both
       if (!(ts >= this.firstPurchaseMs[c]!)) this.firstPurchaseMs[c] = ts;
       if (!(ts <= this.lastPurchaseMs[c]!)) this.lastPurchaseMs[c] = ts;
-      for (let i = 0; i < lineCount; i++) this.bought(c, this.skuOf(skus[i]!), day);
+      for (let i = 0; i < lineCount; i++) this.bought(c, this.skuOf(skus[skuFrom + i]!), day);
     }
     const maxDay = this.maxDay[c]!;
     const cutoff = Math.max(maxDay, day) - this.windowDays + 1;
@@ -274,15 +405,18 @@ export class InMemoryCustomers {
   }
 
   guestStats(): Totals {
+    this.applyPending();
     return totalsAt(this.guestTotals, 0);
   }
 
   get size(): number {
+    this.applyPending();
     return this.ids.length;
   }
 
   /** Every customer's state in the order first seen; each a fresh object the caller may keep. */
   *states(): Generator<CustomerState> {
+    this.applyPending();
     for (let c = 0; c < this.ids.length; c++) {
       const days = new Map<number, Totals>();
       for (let b = this.dayHead[c]!; b !== NONE; b = this.bucketNext[b]!) {
@@ -317,6 +451,7 @@ export class InMemoryCustomers {
    * products as their latest days only, which is all the features read of them.
    */
   forEachCustomer(visit: (customer: CustomerView) => void): void {
+    this.applyPending();
     const days: number[] = [];
     const lifetime = mutableTotals();
     const productDays: number[] = [];
@@ -363,6 +498,7 @@ export class InMemoryCustomers {
    * of it (a column's memory goes back as it shrinks, without waiting for the collector).
    */
   drainCustomers(visit: (customer: CustomerView) => void): void {
+    this.applyPending();
     this.drained = true;
     this.index.clear();
     this.skuIndex.clear();

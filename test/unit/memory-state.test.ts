@@ -178,3 +178,33 @@ describe('InMemoryCustomers', () => {
     );
   });
 });
+
+describe('InMemoryCustomers.applyFieldsLater', () => {
+  it('leaves the state applyFields leaves, whatever the batches', () => {
+    const now = new InMemoryCustomers(30);
+    const later = new InMemoryCustomers(30);
+    const skus = ['A1', 'B2', 'C3', 'D4', 'E5'];
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    // 1,000 events of 12 customers and the guests over 100 days: new customers, duplicates (the
+    // same key and digest) and conflicts (the same key, another digest) within a batch and across.
+    for (let i = 0; i < 1000; i++) {
+      const who = next(13);
+      const customerId = who === 12 ? null : `c${who}`;
+      const key = next(400);
+      const digest = next(2) === 0 ? key : key + 1;
+      const lines = 1 + next(4);
+      const codes = Array.from({ length: lines }, () => skus[next(skus.length)]!);
+      const ms = Date.parse('2011-01-01T00:00:00Z') + next(100) * 86_400_000;
+      const args = [customerId, key, digest, next(3) > 0, ms, lines, lines * 2, lines * 1000, codes] as const;
+      now.applyFields(...args);
+      later.applyFieldsLater(...args);
+      if (i === 500) expect(later.size).toBe(now.size);
+    }
+    expect(later.guestStats()).toEqual(now.guestStats());
+    expect([...later.states()]).toEqual([...now.states()]);
+  });
+});
