@@ -14,6 +14,8 @@ export interface RetryOptions {
   readonly onFailure: (err: unknown, attempt: number, delayMs: number) => void | Promise<void>;
   /** whether a failure is worth retrying (default: isRetryable, which reads InsidersError.retryable) */
   readonly retryable?: (err: unknown) => boolean;
+  /** attempts in all before the last failure is thrown as is (default: no bound) */
+  readonly maxAttempts?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
@@ -35,7 +37,7 @@ export async function retryUntilDone<T>(work: () => Promise<T>, options: RetryOp
     try {
       return await work();
     } catch (err) {
-      if (!retryable(err)) throw err;
+      if (!retryable(err) || attempt >= (options.maxAttempts ?? Infinity)) throw err;
       const base = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(base * (0.5 + random() / 2));
       await options.onFailure(err, attempt, delayMs);

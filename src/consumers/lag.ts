@@ -17,16 +17,13 @@ const retriableKafkaError = (err: unknown): boolean =>
 
 /** Messages of `topic` the group has not committed yet, per partition. */
 export async function consumerLagByPartition(admin: Admin, groupId: string, topic: string): Promise<PartitionLag[]> {
-  let attempts = 0;
   const [committed, latest] = await retryUntilDone(
-    () => {
-      attempts++;
-      return Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
-    },
+    () => Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]),
     {
       initialDelayMs: 100,
       maxDelayMs: 1000,
-      retryable: (err) => attempts < coordinatorAttempts && retriableKafkaError(err),
+      maxAttempts: coordinatorAttempts,
+      retryable: retriableKafkaError,
       shouldStop: () => false,
       onFailure: () => undefined,
     },

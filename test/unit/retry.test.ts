@@ -37,6 +37,23 @@ describe('retryUntilDone', () => {
   });
 });
 
+describe('retryUntilDone: a bound on attempts', () => {
+  it('throws the last failure as is once maxAttempts have failed', async () => {
+    let calls = 0;
+    const last = new Error('broker away');
+    const err = await retryUntilDone(() => (++calls, Promise.reject(calls < 3 ? new Error('away') : last)), {
+      initialDelayMs: 1,
+      maxDelayMs: 1,
+      maxAttempts: 3,
+      shouldStop: () => false,
+      onFailure: () => undefined,
+      sleep: () => Promise.resolve(),
+    }).catch((e: unknown) => e);
+    expect(err).toBe(last);
+    expect(calls).toBe(3);
+  });
+});
+
 describe('retryUntilDone: what is retried', () => {
   const fast = { initialDelayMs: 1, maxDelayMs: 1, shouldStop: () => false, sleep: () => Promise.resolve() };
 
