@@ -1,9 +1,9 @@
 // The Kafka broker going away under the service: a broker of the test's own is killed while
 // `insiders run` consumes a replay from it (the service frozen while the broker dies, which takes
-// longer than the service needs to consume the whole replay on a quiet machine), kept down for longer than
-// the client's retries last (so the consumer crashes with its retries exhausted and must restart
-// itself), then started again. Consumption resumes by itself and ends in the state one clean pass
-// leaves.
+// longer than the service needs to consume the whole replay on a quiet machine), kept down for
+// longer than the client's retries last (so the consumer crashes with its retries exhausted and
+// must restart itself), then started again. Consumption resumes by itself and ends in the state
+// one clean pass leaves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/names.js';
 import { ownKafka } from '../support/own-kafka.js';
