@@ -11,6 +11,7 @@
 // digests of them.
 import { contentDigestValue, eventIdValue, type StateChange } from './state-store.js';
 import { dayOf, zeroTotals, type CustomerState, type PackedDays, type Totals } from './customer-state.js';
+import { ABSENT, TextIndex } from './text-index.js';
 
 /** What applying one event did, as apply-events.lua answers it. */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'conflict';
@@ -145,7 +146,7 @@ function readTotals(t: Float64Array, at: number, out: MutableTotals): void {
 
 export class InMemoryCustomers {
   // Customers, by index in the order first seen.
-  private readonly index = new Map<string, number>();
+  private readonly index = new TextIndex();
   private readonly ids: string[] = [];
   /** first and last purchase time, epoch ms; NaN when none */
   private readonly firstPurchaseMs = column(Float64Array);
@@ -167,7 +168,7 @@ export class InMemoryCustomers {
   private freeBucket = NONE;
 
   // Products as interned stock codes, with the latest day each was bought.
-  private readonly skuIndex = new Map<string, number>();
+  private readonly skuIndex = new TextIndex();
   private readonly skus: string[] = [];
   private readonly productSku = column(Int32Array);
   private readonly productDay = column(Int32Array);
@@ -297,7 +298,8 @@ export class InMemoryCustomers {
     const customers = this.pendingCustomers;
     for (let n = 0; n < count; n++) {
       const id = this.pendingIds[n] ?? null;
-      customers[n] = id === null ? NONE : (this.index.get(id) ?? NONE);
+      const c = id === null ? ABSENT : this.index.get(id);
+      customers[n] = c === ABSENT ? NONE : c;
     }
     let sum = 0;
     for (let n = 0; n < count; n++) {
@@ -364,7 +366,7 @@ export class InMemoryCustomers {
       return 'applied';
     }
     let c = known !== NONE ? known : this.index.get(customerId);
-    if (c === undefined) c = this.addCustomer(customerId);
+    if (c === ABSENT) c = this.addCustomer(customerId);
     else {
       const before = this.appliedDigest(c, key);
       if (before !== undefined) return seenBefore(before, digest);
@@ -537,7 +539,7 @@ export class InMemoryCustomers {
   private addCustomer(customerId: string): number {
     const c = this.ids.length;
     this.ids.push(customerId);
-    this.index.set(customerId, c);
+    this.index.add(customerId, c);
     if (c < this.maxDay.length) return c;
     // Every column grows at once, to the same number of customers.
     const n = Math.max(64, (c * 3) >> 1);
@@ -594,10 +596,10 @@ export class InMemoryCustomers {
 
   private skuOf(sku: string): number {
     let s = this.skuIndex.get(sku);
-    if (s === undefined) {
+    if (s === ABSENT) {
       s = this.skus.length;
       this.skus.push(sku);
-      this.skuIndex.set(sku, s);
+      this.skuIndex.add(sku, s);
     }
     return s;
   }
