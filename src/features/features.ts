@@ -117,16 +117,21 @@ export function productWindow(
   windowDays: number,
   keptFrom = -Infinity,
 ): ProductWindow {
+  if (!Number.isInteger(windowDays) || windowDays < 1) {
+    throw new RangeError(`nextWindowChangeMs: windowDays must be a positive integer, got ${windowDays}`);
+  }
   const day = dayOf(nowMs);
   const start = windowStartDay(nowMs, windowDays);
   let inWindow = 0;
-  const days: number[] = [];
+  // nextWindowChangeMs over the days kept, in the same pass (no array of them per customer)
+  let changeMs = Infinity;
   for (const d of lastDays) {
     if (d < keptFrom) continue;
     if (d >= start && d <= day) inWindow++;
-    days.push(d);
+    const at = d > day ? d * MS_PER_DAY : d >= start ? (d + windowDays) * MS_PER_DAY : Infinity;
+    if (at < changeMs) changeMs = at;
   }
-  return { day, inWindow, changeMs: nextWindowChangeMs(days, nowMs, windowDays) };
+  return { day, inWindow, changeMs };
 }
 
 /**
