@@ -652,7 +652,9 @@ export class InMemoryCustomers {
       }
     }
     this.bucketDay[b] = day;
-    this.bucketTotals.fill(0, b * TOTALS, (b + 1) * TOTALS);
+    // a loop rather than fill(), whose call cost more than the seven stores at every new bucket
+    const totals = this.bucketTotals;
+    for (let v = b * TOTALS; v < (b + 1) * TOTALS; v++) totals[v] = 0;
     this.bucketNext[b] = this.dayHead[c]!;
     this.dayHead[c] = b;
     return b;
