@@ -14,9 +14,9 @@ import { medianInPlace } from './median.js';
 import {
   applyScaler,
   defaultTransforms,
-  featureColumn,
+  featureColumns,
   featureMatrix,
-  fitScaler,
+  fitAndApplyScaler,
   scaleRow,
   unscaleRow,
 } from './prepare.js';
@@ -115,12 +115,12 @@ interface TraitColumns {
 
 /** featureColumn of each trait over `rows`, in their order (null recency as 0). */
 function traitColumns(rows: readonly Features[]): TraitColumns {
-  return {
-    recencyDays: featureColumn(rows, 'recencyDays', 0),
-    orders: featureColumn(rows, 'orders', 0),
-    grossRevenueMills: featureColumn(rows, 'grossRevenueMills', 0),
-    products: featureColumn(rows, 'products', 0),
-  };
+  const [recencyDays, orders, grossRevenueMills, products] = featureColumns(
+    rows,
+    ['recencyDays', 'orders', 'grossRevenueMills', 'products'],
+    0,
+  );
+  return { recencyDays: recencyDays!, orders: orders!, grossRevenueMills: grossRevenueMills!, products: products! };
 }
 
 /** The naming traits of the customers at `members` (indices into the columns; medians over them). */
@@ -294,8 +294,7 @@ export function fitModel(rows: readonly Features[], options: FitOptions, previou
     rankRule: describeRule(rankRule),
   };
   const raw = rowsInOrder(featureMatrix(clustered, transforms), byId);
-  const scaler = fitScaler(raw, transforms, options.scaler ?? previous?.scaler.kind ?? 'minmax');
-  const x = applyScaler(raw, scaler);
+  const { scaler, scaled: x } = fitAndApplyScaler(raw, transforms, options.scaler ?? previous?.scaler.kind ?? 'minmax');
   const rng = createRng(options.seed);
   const common = {
     rng,

@@ -5,7 +5,7 @@
 import type { Features } from '../features/features.js';
 import type { Placement } from './model.js';
 import { medianInPlace } from './median.js';
-import { featureColumn } from './prepare.js';
+import { featureColumns } from './prepare.js';
 import type { SegmentKind } from './naming.js';
 import { LAPSED_SEGMENT_ID } from './segments.js';
 import type { FeatureName, ModelVersion, SegmentDescription } from './types.js';
@@ -58,33 +58,40 @@ export function segmentProfiles(
   features: readonly Features[],
   placements: readonly Placement[],
 ): SegmentProfileRow[] {
-  const members = new Map<number, Features[]>(model.segments.map((s) => [s.id, []]));
+  // The placed customers' profile features as columns, read in placement order (one pass over
+  // the rows); each segment's members as positions in them, in that order.
+  const rows: Features[] = [];
+  const members = new Map<number, number[]>(model.segments.map((s) => [s.id, []]));
   let totalRevenue = 0;
   const placed = inPlacementOrder(features, placements);
   for (let i = 0; i < placements.length; i++) {
     const f = placed[i];
     if (!f) continue;
-    members.get(placements[i]!.segmentId)?.push(f);
+    members.get(placements[i]!.segmentId)?.push(rows.length);
+    rows.push(f);
     totalRevenue += f.grossRevenueMills;
   }
+  const columns = featureColumns(rows, profileFeatures, 0);
+  const revenue = columns[profileFeatures.indexOf('grossRevenueMills')]!;
   const total = placements.length;
   return [...model.segments]
     .sort((a, b) => a.rank - b.rank)
     .map((s) => {
-      const rows = members.get(s.id) ?? [];
+      const at = members.get(s.id) ?? [];
       const mean = {} as Record<FeatureName, number>;
       const median = {} as Record<FeatureName, number>;
-      const values = new Float64Array(rows.length);
-      for (const name of profileFeatures) {
+      const values = new Float64Array(at.length);
+      profileFeatures.forEach((name, j) => {
         // summed in row order, before the median reorders them, as a reduce over the rows would
-        featureColumn(rows, name, 0, values);
+        const column = columns[j]!;
+        for (let i = 0; i < at.length; i++) values[i] = column[at[i]!]!;
         let sum = 0;
         for (let i = 0; i < values.length; i++) sum += values[i]!;
         mean[name] = values.length === 0 ? 0 : sum / values.length;
         median[name] = medianInPlace(values);
-      }
+      });
       let revenueMills = 0;
-      for (const r of rows) revenueMills += r.grossRevenueMills;
+      for (let i = 0; i < at.length; i++) revenueMills += revenue[at[i]!]!;
       return {
         segmentId: s.id,
         rank: s.rank,
@@ -93,8 +100,8 @@ export function segmentProfiles(
         description: s.description,
         action: s.action,
         ruleBased: s.ruleBased,
-        customers: rows.length,
-        shareOfCustomers: total === 0 ? 0 : rows.length / total,
+        customers: at.length,
+        shareOfCustomers: total === 0 ? 0 : at.length / total,
         revenueMills,
         shareOfRevenue: totalRevenue === 0 ? 0 : revenueMills / totalRevenue,
         mean,

@@ -3,7 +3,10 @@ import { matrixFromRows, matrixToRows } from '../../src/model/matrix.js';
 import {
   applyScaler,
   defaultTransforms,
+  featureColumn,
+  featureColumns,
   featureMatrix,
+  fitAndApplyScaler,
   fitScaler,
   scaleRow,
   unscaleRow,
@@ -140,5 +143,35 @@ describe('fitScaler and applyScaler', () => {
   it('rejects a transform list that does not match the columns, and an empty matrix', () => {
     expect(() => fitScaler(m, transforms.slice(0, 1), 'minmax')).toThrow(RangeError);
     expect(() => fitScaler(featureMatrix([], transforms), transforms, 'minmax')).toThrow(RangeError);
+  });
+});
+
+describe('fitAndApplyScaler and featureColumns', () => {
+  // Heavy-tailed and fractional values, some repeated, so that both scalers' arithmetic is exercised.
+  const many = Array.from({ length: 200 }, (_, i) =>
+    customer({
+      grossRevenueMills: (i * 7919) % 100_003,
+      recencyDays: (i * 37) % 365,
+      products: i % 13,
+      frequency: ((i % 7) + 1) / ((i % 3) + 1),
+      returns: i % 5 === 0 ? i : 0,
+    }),
+  );
+
+  it('gives the scaler fitScaler fits and the matrix applyScaler makes with it, to the bit', () => {
+    const m = featureMatrix(many, defaultTransforms);
+    for (const kind of ['minmax', 'robust'] as const) {
+      const scaler = fitScaler(m, defaultTransforms, kind);
+      const both = fitAndApplyScaler(m, defaultTransforms, kind);
+      expect(both.scaler).toEqual(scaler);
+      expect(Array.from(both.scaled.data)).toEqual(Array.from(applyScaler(m, scaler).data));
+    }
+  });
+
+  it('reads the same values as featureColumn, feature by feature', () => {
+    const names = ['recencyDays', 'orders', 'avgTicketMills', 'grossRevenueMills'] as const;
+    const withNever = [...many, { ...customer({}), recencyDays: null }];
+    const columns = featureColumns(withNever, names, -1);
+    names.forEach((name, j) => expect(Array.from(columns[j]!)).toEqual(Array.from(featureColumn(withNever, name, -1))));
   });
 });
