@@ -37,19 +37,16 @@ export function featureMatrix(rows: readonly FeatureValues[], transforms: readon
   if (transforms.length === 0) throw new RangeError('featureMatrix: no features');
   const cols = transforms.length;
   const m = createMatrix(rows.length, cols);
-  // null reads as NaN, which fails the check below like any other value out of contract
-  const columns = featureColumns(
-    rows,
-    transforms.map((t) => t.name),
-    NaN,
-  );
+  const names = transforms.map((t) => t.name);
+  const log1p = transforms.map((t) => t.log1p);
+  // Row by row, each row read once for all its features (see featureColumns), straight into the matrix.
   let valid = true;
-  for (let j = 0; j < cols; j++) {
-    const { log1p } = transforms[j]!;
-    const column = columns[j]!;
-    for (let i = 0; i < column.length; i++) {
-      const value = column[i]!;
-      if (!Number.isFinite(value) || (log1p && value < 0)) valid = false;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    for (let j = 0; j < cols; j++) {
+      // null reads as NaN, which fails the check like any other value out of contract
+      const value = featureValue(row, names[j]!, NaN);
+      if (!Number.isFinite(value) || (log1p[j]! && value < 0)) valid = false;
       m.data[i * cols + j] = value;
     }
   }
@@ -163,11 +160,10 @@ export function featureColumns(
   return columns;
 }
 
+/** The values after the transform: `values` itself without log1p, else log1p of each in place. */
 function transformed(values: Float64Array, log1p: boolean): Float64Array {
-  if (!log1p) return values;
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.log1p(values[i]!);
-  return out;
+  if (log1p) for (let i = 0; i < values.length; i++) values[i] = Math.log1p(values[i]!);
+  return values;
 }
 
 /** The q-quantile of sorted values with linear interpolation between order statistics (numpy's default). */
