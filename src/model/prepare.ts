@@ -37,16 +37,15 @@ export function featureMatrix(rows: readonly FeatureValues[], transforms: readon
   if (transforms.length === 0) throw new RangeError('featureMatrix: no features');
   const cols = transforms.length;
   const m = createMatrix(rows.length, cols);
-  const names = transforms.map((t) => t.name);
-  const log1p = transforms.map((t) => t.log1p);
-  // Row by row, each row read once for all its features (see featureColumns), straight into the matrix.
+  const column = new Float64Array(rows.length);
   let valid = true;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    for (let j = 0; j < cols; j++) {
-      // null reads as NaN, which fails the check like any other value out of contract
-      const value = featureValue(row, names[j]!, NaN);
-      if (!Number.isFinite(value) || (log1p[j]! && value < 0)) valid = false;
+  for (let j = 0; j < cols; j++) {
+    const { name, log1p } = transforms[j]!;
+    // null reads as NaN, which fails the check below like any other value out of contract
+    featureColumn(rows, name, NaN, column);
+    for (let i = 0; i < column.length; i++) {
+      const value = column[i]!;
+      if (!Number.isFinite(value) || (log1p && value < 0)) valid = false;
       m.data[i * cols + j] = value;
     }
   }
@@ -116,48 +115,16 @@ export function featureColumn(
   return out;
 }
 
-/** One feature of a row (null as `nullAs`), by a switch over the names, each case reading one named property. */
-function featureValue(row: FeatureValues, name: FeatureName, nullAs: number): number {
-  switch (name) {
-    case 'grossRevenueMills':
-      return row.grossRevenueMills;
-    case 'recencyDays':
-      return row.recencyDays ?? nullAs;
-    case 'products':
-      return row.products;
-    case 'frequency':
-      return row.frequency;
-    case 'returns':
-      return row.returns;
-    case 'orders':
-      return row.orders;
-    case 'items':
-      return row.items;
-    case 'avgTicketMills':
-      return row.avgTicketMills;
-    case 'returnedMills':
-      return row.returnedMills;
-  }
-}
-
 /**
- * featureColumn of each of `names`, in one pass over the rows: each row is read once for all of
- * them, where a pass per feature read a million objects (far more than the caches hold) once per
- * feature.
+ * featureColumn of each of `names`: the columns of several features, for callers that read them
+ * at several places (a segment's members, say) rather than reading the rows' objects each time.
  */
 export function featureColumns(
   rows: readonly FeatureValues[],
   names: readonly FeatureName[],
   nullAs: number,
 ): Float64Array[] {
-  const n = rows.length;
-  const count = names.length;
-  const columns = names.map(() => new Float64Array(n));
-  for (let i = 0; i < n; i++) {
-    const row = rows[i]!;
-    for (let j = 0; j < count; j++) columns[j]![i] = featureValue(row, names[j]!, nullAs);
-  }
-  return columns;
+  return names.map((name) => featureColumn(rows, name, nullAs));
 }
 
 /** The values after the transform: `values` itself without log1p, else log1p of each in place. */
