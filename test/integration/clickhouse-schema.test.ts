@@ -14,7 +14,7 @@ import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { fitModel, placeCustomers, type FittedModel } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
 import type { SegmentChange } from '../../src/segmentation/changes.js';
-import { migrate } from '../../src/sinks/migrate.js';
+import { migrate, type Migration } from '../../src/sinks/migrate.js';
 import {
   changeRow,
   customerRow,
@@ -28,6 +28,14 @@ import { integrationConfig } from '../support/integration.js';
 import { segmentChange } from '../support/segment-changes.js';
 
 const questionsDir = fileURLToPath(new URL('../../metabase/questions/', import.meta.url));
+
+/** A migration as loadMigrations makes it of a file `NNN_<name>.sql` holding `statements`. */
+const migration = (version: number, name: string, ...statements: string[]): Migration => ({
+  version,
+  name,
+  file: `${String(version).padStart(3, '0')}_${name}.sql`,
+  statements,
+});
 
 const DAY_MS = 86_400_000;
 const T0 = Date.UTC(2011, 11, 1, 9, 30, 0); // 2011-12-01 09:30:00 UTC
@@ -139,18 +147,8 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
   it('stops at a failing statement, names it, and records nothing for that migration', async () => {
     const other = `${database}_bad`;
     const migrations = [
-      {
-        version: 1,
-        name: 'good',
-        file: '001_good.sql',
-        statements: ['CREATE TABLE IF NOT EXISTS {database}.a (x UInt8) ENGINE = Memory'],
-      },
-      {
-        version: 2,
-        name: 'bad',
-        file: '002_bad.sql',
-        statements: ['CREATE TABLE IF NOT EXISTS {database}.b (x NoSuchType) ENGINE = Memory'],
-      },
+      migration(1, 'good', 'CREATE TABLE IF NOT EXISTS {database}.a (x UInt8) ENGINE = Memory'),
+      migration(2, 'bad', 'CREATE TABLE IF NOT EXISTS {database}.b (x NoSuchType) ENGINE = Memory'),
     ];
     try {
       const err = await migrate(server, other, { migrations }).catch((e: unknown) => e);
@@ -167,21 +165,13 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
   it('completes a migration whose ADD COLUMN statements ran before it was recorded', async () => {
     const other = `${database}_alter`;
     const migrations = [
-      {
-        version: 1,
-        name: 'table',
-        file: '001_table.sql',
-        statements: ['CREATE TABLE IF NOT EXISTS {database}.t (x UInt8) ENGINE = ReplacingMergeTree ORDER BY x'],
-      },
-      {
-        version: 2,
-        name: 'columns',
-        file: '002_columns.sql',
-        statements: [
-          "ALTER TABLE {database}.t ADD COLUMN a String DEFAULT ''",
-          'ALTER TABLE {database}.t ADD COLUMN b UInt8 DEFAULT 0',
-        ],
-      },
+      migration(1, 'table', 'CREATE TABLE IF NOT EXISTS {database}.t (x UInt8) ENGINE = ReplacingMergeTree ORDER BY x'),
+      migration(
+        2,
+        'columns',
+        "ALTER TABLE {database}.t ADD COLUMN a String DEFAULT ''",
+        'ALTER TABLE {database}.t ADD COLUMN b UInt8 DEFAULT 0',
+      ),
     ];
     try {
       // A run stopped after the first ADD COLUMN: the column exists, the migration is not recorded.
@@ -192,8 +182,7 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
       const columns = await query<{ name: string }>(`DESCRIBE TABLE ${other}.t`);
       expect(columns.map((c) => c.name)).toEqual(['x', 'a', 'b']);
       // Any other refusal still stops the run.
-      const broken = [...migrations, { ...migrations[1]!, version: 3, name: 'bad', file: '003_bad.sql' }];
-      broken[2] = { ...broken[2]!, statements: ['ALTER TABLE {database}.t ADD COLUMN c NoSuchType'] };
+      const broken = [...migrations, migration(3, 'bad', 'ALTER TABLE {database}.t ADD COLUMN c NoSuchType')];
       await expect(migrate(server, other, { migrations: broken })).rejects.toThrow(/003_bad\.sql, statement 1 of 1/);
     } finally {
       await server.command({ query: `DROP DATABASE IF EXISTS ${other}` });
