@@ -67,9 +67,7 @@ describe('insiders forget', () => {
   });
 
   it('erases an Insider everywhere, for good, while the service runs', async () => {
-    await replayDataSet(config, { limit: 6000 });
-    service = await pipeline.startService();
-    await pipeline.caughtUp();
+    service = await pipeline.startOnDataSet(6000);
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;
