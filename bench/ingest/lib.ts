@@ -84,6 +84,12 @@ export function parseFlags(argv: readonly string[]): Map<string, string> {
   return flags;
 }
 
+/** The value after `--name` on the command line, else `fallback`: the model and report benches' flags. */
+export function flag(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
+}
+
 export function numberFlag(flags: Map<string, string>, name: string, fallback: number): number {
   const v = flags.get(name);
   if (v === undefined) return fallback;

@@ -17,11 +17,7 @@ import { promisify } from 'node:util';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
 import type { Features } from '../../src/features/features.js';
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
+import { flag } from '../ingest/lib.js';
 
 const against = path.resolve(flag('against', ''));
 const what = flag('what', 'command');

@@ -22,11 +22,7 @@ import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
 import type { InvoiceCloser, OpenInvoice } from '../../src/replay/invoices.js';
 import { readOnlineRetail, readOnlineRetailBatches } from '../../src/replay/online-retail.js';
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
+import { flag } from '../ingest/lib.js';
 
 const file = flag('file', 'data/online-retail.csv.gz');
 const repeat = Number(flag('repeat', '5'));

@@ -1,11 +1,54 @@
 // Fills a StateStore with the synthetic customers of bench/ingest/synthetic-data.ts through the
 // state script, as the consumer would (the business rules applied, 2,000 events a batch, the
-// watermark advanced): what the model benchmarks place and read. Not measured itself.
+// watermark advanced): what the model benchmarks place and read. Not measured itself. Also the
+// Redis, state and change topic such a benchmark opens and removes again.
+import type { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
 import type { Config } from '../../src/config.js';
 import { acceptEvent, EARLIEST_EVENT_MS, MAX_FUTURE_MS } from '../../src/events/decode.js';
 import { classify, defaultRules } from '../../src/features/filters.js';
-import type { StateChange, StateStore } from '../../src/state/state-store.js';
+import { createKafka, createProducer } from '../../src/infra/kafka.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { silentLogger } from '../../src/log.js';
+import { StateStore, storeOptions, type StateChange } from '../../src/state/state-store.js';
+import { note, unlinkPrefix } from '../ingest/lib.js';
 import { SyntheticOrders } from '../ingest/synthetic-data.js';
+
+/** What withBenchState opens: Redis, the state in it, and a producer for the change topic. */
+export interface BenchState {
+  readonly redis: Redis;
+  readonly store: StateStore;
+  readonly producer: Producer;
+}
+
+/**
+ * Opens Redis and the state under `config`'s key prefix, creates the change topic `topic` (three
+ * partitions) with a producer, and runs `bench` on them; afterwards removes the prefix's keys and
+ * the topic and closes the connections, whether `bench` threw or not.
+ */
+export async function withBenchState(
+  config: Config,
+  topic: string,
+  bench: (state: BenchState) => Promise<void>,
+): Promise<void> {
+  const redis = createRedis(config.redis);
+  await redis.connect();
+  const kafka = createKafka(config.kafka, silentLogger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  try {
+    await bench({ redis, store: await StateStore.open(redis, storeOptions(config)), producer });
+  } finally {
+    note(`removed ${await unlinkPrefix(redis, config.redis.keyPrefix)} keys`);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await producer.disconnect();
+    await admin.disconnect();
+    await redis.quit();
+  }
+}
 
 export async function fillSyntheticState(
   store: StateStore,

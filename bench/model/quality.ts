@@ -14,11 +14,7 @@ import { matrixFromRows, matrixToRows } from '../../src/model/matrix.js';
 import { createRng } from '../../src/model/rng.js';
 import { silhouette } from '../../src/model/silhouette.js';
 import { referenceBuyersMatrix } from '../../test/support/reference-buyers.js';
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
+import { flag } from '../ingest/lib.js';
 
 const seeds = Number(flag('seeds', '20'));
 const ks = flag('ks', '2,3,4,5,6,7,8,9,10').split(',').map(Number);

@@ -20,11 +20,7 @@ import { assign, kmeansPlusPlus, miniBatchKMeans } from '../../src/model/kmeans.
 import { createRng } from '../../src/model/rng.js';
 import { startSklearn, writeMatrix, type SklearnRequest, type Timing } from './sklearn-client.js';
 import { syntheticColumns, syntheticCustomers } from './synthetic.js';
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
+import { flag } from '../ingest/lib.js';
 
 const sizes = flag('sizes', '100000,1000000').split(',').map(Number);
 const repeat = Number(flag('repeat', '5'));

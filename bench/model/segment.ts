@@ -29,11 +29,7 @@ import { fitModel, isEligible } from '../../src/model/model.js';
 import { applyScaler, defaultTransforms, featureMatrix, fitScaler } from '../../src/model/prepare.js';
 import { SyntheticOrders } from '../ingest/synthetic-data.js';
 import { startSklearn, writeMatrix, type Timing } from './sklearn-client.js';
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
+import { flag } from '../ingest/lib.js';
 
 const sizes = flag('sizes', '100000,1000000').split(',').map(Number);
 const ordersPerCustomer = Number(flag('orders', '2'));

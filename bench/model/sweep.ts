@@ -27,9 +27,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import path from 'node:path';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
 import { fitModel, isEligible } from '../../src/model/model.js';
 import { applyScaler, featureMatrix } from '../../src/model/prepare.js';
 import { SegmentAssigner } from '../../src/segmentation/assigner.js';
@@ -37,24 +34,19 @@ import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
 import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
-import { StateStore, storeOptions } from '../../src/state/state-store.js';
+import type { StateStore } from '../../src/state/state-store.js';
 import {
   benchConfig,
   commandStats,
   diffCommandStats,
+  flag,
   note,
   redisCpuSeconds,
   startOwnRedis,
   uniqueName,
-  unlinkPrefix,
 } from '../ingest/lib.js';
-import { fillSyntheticState } from './fill-state.js';
+import { fillSyntheticState, withBenchState } from './fill-state.js';
 import { startSklearn, writeMatrix } from './sklearn-client.js';
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
 
 const sizes = flag('sizes', '100000').split(',').map(Number);
 const ordersPerCustomer = Number(flag('orders', '5'));
@@ -134,16 +126,7 @@ for (const n of sizes) {
     STATE_SHARDS: shards,
     ...(ownRedis === undefined ? {} : { REDIS_URL: ownRedis.url }),
   });
-  const redis = createRedis(config.redis);
-  await redis.connect();
-  const kafka = createKafka(config.kafka, silentLogger);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
-  const producer = createProducer(kafka);
-  await producer.connect();
-  try {
-    const store = await StateStore.open(redis, storeOptions(config));
+  await withBenchState(config, topic, async ({ redis, store, producer }) => {
     note(`filling ${n} customers under ${prefix}`);
     const usedMemory = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]);
     const memoryBefore = await usedMemory();
@@ -272,13 +255,7 @@ for (const n of sizes) {
         },
       })}\n`,
     );
-  } finally {
-    note(`removed ${await unlinkPrefix(redis, prefix)} keys`);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await producer.disconnect();
-    await admin.disconnect();
-    await redis.quit();
-  }
+  });
 }
 sklearn.close();
 await ownRedis?.stop();

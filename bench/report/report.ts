@@ -21,9 +21,6 @@ import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { featuresFromCsv } from '../../src/embedded/csv-features.js';
 import { defaultRules } from '../../src/features/filters.js';
-import { createKafka, createProducer } from '../../src/infra/kafka.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { silentLogger } from '../../src/log.js';
 import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { renderReport } from '../../src/report/page.js';
 import { reportData } from '../../src/report/report-data.js';
@@ -33,16 +30,10 @@ import { KafkaChangeSink } from '../../src/segmentation/change-publisher.js';
 import { ModelStore } from '../../src/state/model-store.js';
 import { refit } from '../../src/segmentation/refit.js';
 import { sweep } from '../../src/segmentation/sweep.js';
-import { StateStore, storeOptions } from '../../src/state/state-store.js';
 import { launchChromium } from '../../test/support/browser.js';
 import { onlineRetailCsv } from '../../test/support/data-set.js';
-import { benchConfig, note, repoRoot, uniqueName, unlinkPrefix } from '../ingest/lib.js';
-import { fillSyntheticState } from '../model/fill-state.js';
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
+import { benchConfig, flag, note, repoRoot, uniqueName } from '../ingest/lib.js';
+import { fillSyntheticState, withBenchState } from '../model/fill-state.js';
 
 const part = flag('part', 'both');
 const repeat = Number(flag('repeat', '7'));
@@ -165,16 +156,7 @@ async function servicePart(n: number): Promise<void> {
   const prefix = uniqueName('benchreport');
   const topic = uniqueName('bench.changes');
   const config = benchConfig({ REDIS_KEY_PREFIX: prefix });
-  const redis = createRedis(config.redis);
-  await redis.connect();
-  const kafka = createKafka(config.kafka, silentLogger);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
-  const producer = createProducer(kafka);
-  await producer.connect();
-  try {
-    const store = await StateStore.open(redis, storeOptions(config));
+  await withBenchState(config, topic, async ({ redis, store, producer }) => {
     note(`filling ${n} customers under ${prefix}`);
     await fillSyntheticState(store, config, n, ordersPerCustomer);
     note('refit and placement');
@@ -232,13 +214,7 @@ async function servicePart(n: number): Promise<void> {
         loadAverage: load(),
       })}\n`,
     );
-  } finally {
-    note(`removed ${await unlinkPrefix(redis, prefix)} keys`);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await producer.disconnect();
-    await admin.disconnect();
-    await redis.quit();
-  }
+  });
 }
 
 if (part === 'file' || part === 'both') await filePart();

@@ -189,6 +189,16 @@ class CustomerInvoices implements InvoiceCloser {
     }
     if (kept === 0) return;
     // The key stands for the content as well: an id derived from the content never meets other content.
-    this.state.applyFieldsLater(customerId, key, key, kind === 'order', ms, kept, items, valueMills, skus);
+    this.state.applyFieldsLater({
+      customerId,
+      key,
+      digest: key,
+      order: kind === 'order',
+      occurredAtMs: ms,
+      lineCount: kept,
+      items,
+      valueMills,
+      skus,
+    });
   }
 }

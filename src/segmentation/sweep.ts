@@ -17,7 +17,7 @@
 // Work goes in batches with a turn of the event loop between them, so consumption in the same
 // process interleaves with it however many customers fall due at once.
 import type { RedisClient } from '../infra/redis.js';
-import type { StateStore } from '../state/state-store.js';
+import { FIRST_EVENT_DUE_BELOW_MS, type StateStore } from '../state/state-store.js';
 import type { SegmentAssigner } from './assigner.js';
 import { tryAcquireLease } from '../state/lease.js';
 
@@ -153,12 +153,12 @@ export async function sweep(
           const result = await assigner.assign(batch.states, runNowMs, 'time');
           due += batch.states.length;
           changes += result.changes.length;
-          // Due time 0 marks a customer not placed since their first event (apply-events.lua): not a
-          // time-driven change, so no lateness.
+          // A due time below FIRST_EVENT_DUE_BELOW_MS marks a customer not placed since their first
+          // event (apply-events.lua): not a time-driven change, so no lateness.
           dueRuns.push({
             nowMs: runNowMs,
             placedAtMs: Date.now(),
-            lateness: batch.dueMs.filter((dueMs) => dueMs > 0).map((dueMs) => runNowMs - dueMs),
+            lateness: batch.dueMs.filter((dueMs) => dueMs >= FIRST_EVENT_DUE_BELOW_MS).map((dueMs) => runNowMs - dueMs),
           });
         }
         if (!(await lease.renew())) break;

@@ -13,6 +13,25 @@ import { contentDigestValue, eventIdValue, type StateChange } from './state-stor
 import { dayOf, zeroTotals, type CustomerState, type PackedDays, type Totals } from './customer-state.js';
 import { ABSENT, TextIndex } from './text-index.js';
 
+/**
+ * An event as applyFields takes it, for callers that keep events as columns: `key` tells events
+ * apart (eventIdValue of the id; a content-derived id's key will do, see localEventKey), `digest` is
+ * compared with the one kept under the same key (contentDigestValue); `lineCount` lines of `items`
+ * units worth `valueMills`, with stock codes skus[0..lineCount). Read during the call only, so that
+ * a caller may fill one object again for every event.
+ */
+export interface EventFields {
+  readonly customerId: string | null;
+  readonly key: number;
+  readonly digest: number;
+  readonly order: boolean;
+  readonly occurredAtMs: number;
+  readonly lineCount: number;
+  readonly items: number;
+  readonly valueMills: number;
+  readonly skus: readonly string[];
+}
+
 /** What applying one event did, as apply-events.lua answers it. */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'conflict';
 
@@ -84,6 +103,33 @@ function room(array: NumberArray, need: number, fill?: number): void {
   const grown = Math.min(Math.max(need, (length * 3) >> 1, 64) * size, COLUMN_MAX_BYTES);
   (array.buffer as ResizableBuffer).resize(grown);
   if (fill !== undefined && fill !== 0) array.fill(fill, length);
+}
+
+/**
+ * Room for `need` entries in a pool of linked lists (products, applied events): its `next` column
+ * and the two it keeps beside it, which grow together, so that one check serves all three.
+ */
+function poolRoom(need: number, next: Int32Array, keys: NumberArray, values: NumberArray): void {
+  room(next, need);
+  room(keys, next.length);
+  room(values, next.length);
+}
+
+/**
+ * A customer's list in a pool, from `head` on, as a Map of its keys to its values, with one entry
+ * more. The list's pool entries are left unused: only customers past LIST_LIMIT pay for it.
+ */
+function listAsMap(
+  head: number,
+  next: Int32Array,
+  keys: NumberArray,
+  values: NumberArray,
+  key: number,
+  value: number,
+): Map<number, number> {
+  const map = new Map<number, number>([[key, value]]);
+  for (let e = head; e !== NONE; e = next[e]!) map.set(keys[e]!, values[e]!);
+  return map;
 }
 
 /** Empties a column, giving its memory back. */
@@ -222,7 +268,8 @@ export class InMemoryCustomers {
       valueMills += l.quantity * l.unitPriceMills;
       skus[i] = l.sku;
     }
-    return this.applyFields(
+    return this.applyAt(
+      NONE,
       customerId,
       eventIdValue(event.eventId),
       contentDigestValue(event),
@@ -232,27 +279,14 @@ export class InMemoryCustomers {
       items,
       valueMills,
       skus,
+      0,
     );
   }
 
-  /**
-   * apply over an event's fields, for callers that keep events as columns: `key` tells events apart
-   * (eventIdValue of the id; a content-derived id's key will do, see localEventKey), `digest` is
-   * compared with the one kept under the same key (contentDigestValue); `lineCount` lines of
-   * `items` units worth `valueMills`, with stock codes skus[0..lineCount).
-   */
-  applyFields(
-    customerId: string | null,
-    key: number,
-    digest: number,
-    order: boolean,
-    occurredAtMs: number,
-    lineCount: number,
-    items: number,
-    valueMills: number,
-    skus: readonly string[],
-  ): ApplyOutcome {
+  /** apply over an event's fields, for callers that keep events as columns (see EventFields). */
+  applyFields(event: EventFields): ApplyOutcome {
     this.applyPending();
+    const { customerId, key, digest, order, occurredAtMs, lineCount, items, valueMills, skus } = event;
     return this.applyAt(NONE, customerId, key, digest, order, occurredAtMs, lineCount, items, valueMills, skus, 0);
   }
 
@@ -261,28 +295,20 @@ export class InMemoryCustomers {
    * before and after, but may wait in a batch until PENDING_EVENTS are, or until the state is read
    * (every method that reads it, or applies an event otherwise, applies the batch first).
    */
-  applyFieldsLater(
-    customerId: string | null,
-    key: number,
-    digest: number,
-    order: boolean,
-    occurredAtMs: number,
-    lineCount: number,
-    items: number,
-    valueMills: number,
-    skus: readonly string[],
-  ): void {
+  applyFieldsLater(event: EventFields): void {
     if (this.drained) throw new Error('InMemoryCustomers: events applied after drainCustomers');
     const n = this.pending++;
-    this.pendingIds[n] = customerId;
-    this.pendingKeys[n] = key;
-    this.pendingDigests[n] = digest;
-    this.pendingOrders[n] = order;
-    this.pendingMs[n] = occurredAtMs;
+    const lineCount = event.lineCount;
+    this.pendingIds[n] = event.customerId;
+    this.pendingKeys[n] = event.key;
+    this.pendingDigests[n] = event.digest;
+    this.pendingOrders[n] = event.order;
+    this.pendingMs[n] = event.occurredAtMs;
     this.pendingLines[n] = lineCount;
-    this.pendingItems[n] = items;
-    this.pendingValues[n] = valueMills;
+    this.pendingItems[n] = event.items;
+    this.pendingValues[n] = event.valueMills;
     const codes = this.pendingSkus;
+    const skus = event.skus;
     for (let i = 0; i < lineCount; i++) codes[this.pendingSkuCount++] = skus[i]!;
     if (this.pending === PENDING_EVENTS) this.applyPending();
   }
@@ -573,21 +599,15 @@ export class InMemoryCustomers {
       return;
     }
     if (count > LIST_LIMIT) {
-      // The list's pool entries are left unused: only customers this large pay for it.
-      const map = new Map<number, number>([[key, digest]]);
-      for (let e = this.eventHead[c]!; e !== NONE; e = this.eventNext[e]!)
-        map.set(this.eventKey[e]!, this.eventDigest[e]!);
-      this.eventMaps.set(c, map);
+      this.eventMaps.set(
+        c,
+        listAsMap(this.eventHead[c]!, this.eventNext, this.eventKey, this.eventDigest, key, digest),
+      );
       this.eventHead[c] = NONE;
       return;
     }
     const e = this.events++;
-    // one check for the three columns, which grow together
-    if (this.events > this.eventNext.length) {
-      room(this.eventNext, this.events);
-      room(this.eventKey, this.eventNext.length);
-      room(this.eventDigest, this.eventNext.length);
-    }
+    if (this.events > this.eventNext.length) poolRoom(this.events, this.eventNext, this.eventKey, this.eventDigest);
     this.eventKey[e] = key;
     this.eventDigest[e] = digest;
     this.eventNext[e] = this.eventHead[c]!;
@@ -618,20 +638,16 @@ export class InMemoryCustomers {
       }
     }
     if (++this.productCount[c]! > LIST_LIMIT) {
-      const map = new Map<number, number>([[sku, day]]);
-      for (let p = this.productHead[c]!; p !== NONE; p = this.productNext[p]!) {
-        map.set(this.productSku[p]!, this.productDay[p]!);
-      }
-      this.productMaps.set(c, map);
+      this.productMaps.set(
+        c,
+        listAsMap(this.productHead[c]!, this.productNext, this.productSku, this.productDay, sku, day),
+      );
       this.productHead[c] = NONE;
       return;
     }
     const p = this.products++;
-    if (this.products > this.productNext.length) {
-      room(this.productNext, this.products);
-      room(this.productSku, this.productNext.length);
-      room(this.productDay, this.productNext.length);
-    }
+    if (this.products > this.productNext.length)
+      poolRoom(this.products, this.productNext, this.productSku, this.productDay);
     this.productSku[p] = sku;
     this.productDay[p] = day;
     this.productNext[p] = this.productHead[c]!;

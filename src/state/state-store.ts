@@ -224,6 +224,13 @@ export function eventIdValue(eventId: string): number {
  * small fraction of 200 events' work.
  */
 export const EVENTS_PER_CALL = 200;
+/**
+ * A customer's first event enters them in their shard's due index with a score below this (epoch
+ * ms; apply-events.lua): due at once, at every "now", until their first placement gives them a
+ * real due time. Their scores differ (the first event's time / 10^13), which keeps the sorted set
+ * from ordering equal scores by id.
+ */
+export const FIRST_EVENT_DUE_BELOW_MS = 1;
 /** Customers per set-segments call: like EVENTS_PER_CALL, bounds the time Redis serves no one else. */
 export const SEGMENTS_PER_CALL = 200;
 /** Customers per read-placement call: the same bound, for a read. */

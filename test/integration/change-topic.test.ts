@@ -54,9 +54,7 @@ describe('change topic against ClickHouse', () => {
   it('holds the same changes, each once, in seq order per customer, each starting where the last ended', async () => {
     // 2010-12 to about 2011-05, then a model; then events to about 2011-09, with every changed
     // customer placed at once; a second refit; then the clock jumps a year on and a sweep runs.
-    await replayDataSet(config, { limit: 7000 });
-    service = await pipeline.startService();
-    await pipeline.caughtUp();
+    service = await pipeline.startOnDataSet(7000);
     expect((await service.refitNow()).kind).toBe('fitted');
     await replayDataSet(config, { limit: 14_000 });
     await pipeline.caughtUp();

@@ -17,9 +17,7 @@ describe('ClickHouse outage during a replay', () => {
   const pipeline = usePipeline(() => ({ CLICKHOUSE_URL: clickhouseServer().url, ...modelDriven(3, 4) }));
   it('loses and duplicates nothing, and the consumer catches up', async () => {
     const { config } = pipeline;
-    await replayDataSet(config, { limit: 6000 });
-    const service = await pipeline.startService();
-    await pipeline.caughtUp();
+    const service = await pipeline.startOnDataSet(6000);
     expect((await service.refitNow()).kind).toBe('fitted');
     await service.results.flush();
 

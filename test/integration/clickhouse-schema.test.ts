@@ -6,15 +6,13 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Features } from '../../src/features/features.js';
 import { InsidersError } from '../../src/errors.js';
-import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { fitModel, placeCustomers, type FittedModel } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
 import type { SegmentChange } from '../../src/segmentation/changes.js';
-import { migrate } from '../../src/sinks/migrate.js';
+import { migrate, type Migration } from '../../src/sinks/migrate.js';
 import {
   changeRow,
   customerRow,
@@ -24,10 +22,18 @@ import {
   TABLES,
   VIEWS,
 } from '../../src/sinks/schema.js';
-import { integrationConfig } from '../support/integration.js';
+import { useClickHouse } from '../support/use-clickhouse.js';
 import { segmentChange } from '../support/segment-changes.js';
 
 const questionsDir = fileURLToPath(new URL('../../metabase/questions/', import.meta.url));
+
+/** A migration as loadMigrations makes it of a file `NNN_<name>.sql` holding `statements`. */
+const migration = (version: number, name: string, ...statements: string[]): Migration => ({
+  version,
+  name,
+  file: `${String(version).padStart(3, '0')}_${name}.sql`,
+  statements,
+});
 
 const DAY_MS = 86_400_000;
 const T0 = Date.UTC(2011, 11, 1, 9, 30, 0); // 2011-12-01 09:30:00 UTC
@@ -89,34 +95,20 @@ function placementOf(model: FittedModel, segmentId: number | undefined) {
 }
 
 describe('clickhouse schema: migrations, views and the Metabase questions', () => {
-  const config = integrationConfig();
-  const database = config.clickhouse.database;
-  let server: ClickHouseClient;
-  let db: ClickHouseClient;
+  const { database, server, db } = useClickHouse();
 
   const query = async <T>(sql: string): Promise<T[]> => {
-    const result = await db.query({ query: sql, format: 'JSONEachRow' });
+    const result = await db().query({ query: sql, format: 'JSONEachRow' });
     return result.json<T>();
   };
 
-  beforeAll(() => {
-    server = createClickHouse(config.clickhouse, 'default');
-    db = createClickHouse(config.clickhouse);
-  });
-
-  afterAll(async () => {
-    await server.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-    await db.close();
-    await server.close();
-  });
-
   it('creates the database and every table and view, and a second run applies nothing', async () => {
-    const first = await migrate(server, database, { nowMs: T0 });
+    const first = await migrate(server(), database, { nowMs: T0 });
     expect(first.applied.map((m) => m.version)).toEqual(first.applied.map((_, i) => i + 1));
     expect(first.applied.length).toBeGreaterThanOrEqual(7);
     expect(first.alreadyApplied).toBe(0);
 
-    const second = await migrate(server, database);
+    const second = await migrate(server(), database);
     expect(second.applied).toEqual([]);
     expect(second.alreadyApplied).toBe(first.applied.length);
 
@@ -139,64 +131,45 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
   it('stops at a failing statement, names it, and records nothing for that migration', async () => {
     const other = `${database}_bad`;
     const migrations = [
-      {
-        version: 1,
-        name: 'good',
-        file: '001_good.sql',
-        statements: ['CREATE TABLE IF NOT EXISTS {database}.a (x UInt8) ENGINE = Memory'],
-      },
-      {
-        version: 2,
-        name: 'bad',
-        file: '002_bad.sql',
-        statements: ['CREATE TABLE IF NOT EXISTS {database}.b (x NoSuchType) ENGINE = Memory'],
-      },
+      migration(1, 'good', 'CREATE TABLE IF NOT EXISTS {database}.a (x UInt8) ENGINE = Memory'),
+      migration(2, 'bad', 'CREATE TABLE IF NOT EXISTS {database}.b (x NoSuchType) ENGINE = Memory'),
     ];
     try {
-      const err = await migrate(server, other, { migrations }).catch((e: unknown) => e);
+      const err = await migrate(server(), other, { migrations }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InsidersError);
       expect(err).toMatchObject({ code: 'CLICKHOUSE_FAILED', retryable: false });
       expect((err as Error).message).toMatch(/^migration 002_bad\.sql, statement 1 of 1: /);
       const recorded = await query<{ version: number }>(`SELECT version FROM ${other}.schema_migrations`);
       expect(recorded).toEqual([{ version: 1 }]);
     } finally {
-      await server.command({ query: `DROP DATABASE IF EXISTS ${other}` });
+      await server().command({ query: `DROP DATABASE IF EXISTS ${other}` });
     }
   });
 
   it('completes a migration whose ADD COLUMN statements ran before it was recorded', async () => {
     const other = `${database}_alter`;
     const migrations = [
-      {
-        version: 1,
-        name: 'table',
-        file: '001_table.sql',
-        statements: ['CREATE TABLE IF NOT EXISTS {database}.t (x UInt8) ENGINE = ReplacingMergeTree ORDER BY x'],
-      },
-      {
-        version: 2,
-        name: 'columns',
-        file: '002_columns.sql',
-        statements: [
-          "ALTER TABLE {database}.t ADD COLUMN a String DEFAULT ''",
-          'ALTER TABLE {database}.t ADD COLUMN b UInt8 DEFAULT 0',
-        ],
-      },
+      migration(1, 'table', 'CREATE TABLE IF NOT EXISTS {database}.t (x UInt8) ENGINE = ReplacingMergeTree ORDER BY x'),
+      migration(
+        2,
+        'columns',
+        "ALTER TABLE {database}.t ADD COLUMN a String DEFAULT ''",
+        'ALTER TABLE {database}.t ADD COLUMN b UInt8 DEFAULT 0',
+      ),
     ];
     try {
       // A run stopped after the first ADD COLUMN: the column exists, the migration is not recorded.
-      await migrate(server, other, { migrations: migrations.slice(0, 1) });
-      await server.command({ query: `ALTER TABLE ${other}.t ADD COLUMN a String DEFAULT ''` });
-      const rerun = await migrate(server, other, { migrations });
+      await migrate(server(), other, { migrations: migrations.slice(0, 1) });
+      await server().command({ query: `ALTER TABLE ${other}.t ADD COLUMN a String DEFAULT ''` });
+      const rerun = await migrate(server(), other, { migrations });
       expect(rerun.applied.map((m) => m.version)).toEqual([2]);
       const columns = await query<{ name: string }>(`DESCRIBE TABLE ${other}.t`);
       expect(columns.map((c) => c.name)).toEqual(['x', 'a', 'b']);
       // Any other refusal still stops the run.
-      const broken = [...migrations, { ...migrations[1]!, version: 3, name: 'bad', file: '003_bad.sql' }];
-      broken[2] = { ...broken[2]!, statements: ['ALTER TABLE {database}.t ADD COLUMN c NoSuchType'] };
-      await expect(migrate(server, other, { migrations: broken })).rejects.toThrow(/003_bad\.sql, statement 1 of 1/);
+      const broken = [...migrations, migration(3, 'bad', 'ALTER TABLE {database}.t ADD COLUMN c NoSuchType')];
+      await expect(migrate(server(), other, { migrations: broken })).rejects.toThrow(/003_bad\.sql, statement 1 of 1/);
     } finally {
-      await server.command({ query: `DROP DATABASE IF EXISTS ${other}` });
+      await server().command({ query: `DROP DATABASE IF EXISTS ${other}` });
     }
   });
 
@@ -230,9 +203,9 @@ describe('clickhouse schema: migrations, views and the Metabase questions', () =
     }
 
     beforeAll(async () => {
-      await migrate(server, database);
+      await migrate(server(), database);
       const insert = async (table: string, values: readonly object[]) => {
-        await db.insert({ table, format: 'JSONEachRow', values: [...values] });
+        await db().insert({ table, format: 'JSONEachRow', values: [...values] });
       };
       // Separate inserts are separate parts: FINAL in the views, not a merge, has to pick the rows.
       await insert(

@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse } from '../../src/infra/clickhouse.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseErrorCode } from '../../src/errors.js';
-import { integrationConfig } from '../support/integration.js';
+import { useClickHouse } from '../support/use-clickhouse.js';
 
 describe('clickhouse: create, insert and select through @clickhouse/client', () => {
-  const config = integrationConfig();
-  const database = config.clickhouse.database;
-  let server: ClickHouseClient;
-  let db: ClickHouseClient;
+  const { database, server, db } = useClickHouse();
 
   beforeAll(async () => {
-    server = createClickHouse(config.clickhouse, 'default');
-    await server.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-    db = createClickHouse(config.clickhouse);
-  });
-
-  afterAll(async () => {
-    await server.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-    await db.close();
-    await server.close();
+    await server().command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   });
 
   it('round-trips rows, with ISO-8601 timestamps', async () => {
-    await db.command({
+    await db().command({
       query: `CREATE TABLE orders (customer_id String, occurred_at DateTime, revenue_pence Int64)
               ENGINE = MergeTree ORDER BY (customer_id, occurred_at)`,
     });
-    await db.insert({
+    await db().insert({
       table: 'orders',
       format: 'JSONEachRow',
       values: [
@@ -36,7 +23,7 @@ describe('clickhouse: create, insert and select through @clickhouse/client', () 
         { customer_id: '12348', occurred_at: '2011-09-25T13:13:00Z', revenue_pence: 31000 },
       ],
     });
-    const result = await db.query({
+    const result = await db().query({
       query: `SELECT customer_id, count() AS orders, sum(revenue_pence) AS revenue_pence,
                      toString(max(occurred_at)) AS last_order
               FROM orders GROUP BY customer_id ORDER BY customer_id`,
@@ -50,7 +37,7 @@ describe('clickhouse: create, insert and select through @clickhouse/client', () 
 
   it('answers 64-bit integers as exact strings on every server version', async () => {
     // 2^53 + 1: a JSON number would arrive as 2^53
-    const result = await db.query({
+    const result = await db().query({
       query: 'SELECT toUInt64(9007199254740993) AS big, toInt64(-5) AS small, toUInt32(7) AS narrow',
       format: 'JSONEachRow',
     });
@@ -58,7 +45,7 @@ describe('clickhouse: create, insert and select through @clickhouse/client', () 
   });
 
   it('reports server errors with a code the project can branch on', async () => {
-    const err = await db
+    const err = await db()
       .query({ query: 'SELECT * FROM no_such_table', format: 'JSONEachRow' })
       .catch((e: unknown) => e);
     expect(clickhouseErrorCode(err)).toBe(60); // UNKNOWN_TABLE

@@ -139,6 +139,16 @@ describe('a consumer whose group an ACL refuses', () => {
     KAFKA_SASL_PASSWORD: 'ingest-secret',
   };
 
+  /** `insiders <args>` on `config` as the ingest user; killed after the tests if still running. */
+  function startAsIngest(config: Config, args: string[]): ServiceChild {
+    const p = spawnService(serviceEnv(config, asIngest), args);
+    processes.push(p);
+    return p;
+  }
+
+  /** A process's fatal log lines. */
+  const fatalLines = (p: ServiceChild) => p.logs().filter((l) => l.level === 60);
+
   /** The log lines' messages of one component, in order. */
   const messages = (p: ServiceChild, component: string) =>
     p
@@ -148,13 +158,11 @@ describe('a consumer whose group an ACL refuses', () => {
 
   it('insiders consume exits with code 1, naming the cause', async () => {
     const config = await deniedConfig();
-    const p = spawnService(serviceEnv(config, asIngest), ['consume']);
-    processes.push(p);
+    const p = startAsIngest(config, ['consume']);
 
     expect(await exitWithin(p), p.output().slice(-4000)).toBe(1);
-    const fatal = p.logs().filter((l) => l.level === 60);
-    expect(fatal.map((l) => l.msg)).toEqual(['the order consumer failed for good; stopping']);
-    expect(JSON.stringify(fatal[0]?.err)).toContain('GROUP_AUTHORIZATION_FAILED');
+    expect(fatalLines(p).map((l) => l.msg)).toEqual(['the order consumer failed for good; stopping']);
+    expect(JSON.stringify(fatalLines(p)[0]?.err)).toContain('GROUP_AUTHORIZATION_FAILED');
     // shut down to the end after the failure: consumer closed, Redis quit, totals logged
     const msgs = p.logs().map((l) => l.msg);
     expect(msgs.indexOf('stopped')).toBeGreaterThan(msgs.indexOf('the order consumer failed for good; stopping'));
@@ -165,13 +173,11 @@ describe('a consumer whose group an ACL refuses', () => {
 
   it('insiders run exits with code 1, naming the cause, after a complete shutdown', async () => {
     const config = await deniedConfig();
-    const p = spawnService(serviceEnv(config, asIngest), ['run']);
-    processes.push(p);
+    const p = startAsIngest(config, ['run']);
 
     expect(await exitWithin(p), p.output().slice(-4000)).toBe(1);
-    const fatal = p.logs().filter((l) => l.level === 60);
-    expect(fatal.map((l) => l.msg)).toEqual(['the order consumer failed for good; shutting down']);
-    expect(JSON.stringify(fatal[0]?.err)).toContain('GROUP_AUTHORIZATION_FAILED');
+    expect(fatalLines(p).map((l) => l.msg)).toEqual(['the order consumer failed for good; shutting down']);
+    expect(JSON.stringify(fatalLines(p)[0]?.err)).toContain('GROUP_AUTHORIZATION_FAILED');
     // the service's own lines: it started whole, failed, and stopped with no shutdown step failing
     expect(messages(p, 'service')).toEqual([
       'starting',
@@ -195,14 +201,12 @@ describe('a consumer whose group an ACL refuses', () => {
   it('insiders run refused its group while it consumes exits with code 1 the same way', async () => {
     const config = ownConfig();
     await publish(config);
-    const p = spawnService(serviceEnv(config, asIngest), ['run']);
-    processes.push(p);
+    const p = startAsIngest(config, ['run']);
     await p.waitForLog('batch applied');
     await deny(config); // its next heartbeat is refused
 
     expect(await exitWithin(p), p.output().slice(-4000)).toBe(1);
-    const fatal = p.logs().filter((l) => l.level === 60);
-    expect(fatal.map((l) => l.msg)).toEqual(['the order consumer failed for good; shutting down']);
+    expect(fatalLines(p).map((l) => l.msg)).toEqual(['the order consumer failed for good; shutting down']);
     expect(messages(p, 'service').slice(-2)).toEqual(['the order consumer failed for good; shutting down', 'stopped']);
     expect(messages(p, 'service')).not.toContain('shutdown step failed');
     expect(p.output().trimEnd().split('\n').at(-1)).toBe(
@@ -213,8 +217,7 @@ describe('a consumer whose group an ACL refuses', () => {
   it('the same user consumes a group it may read: --until-caught-up ends with code 0', async () => {
     const config = ownConfig();
     await publish(config);
-    const p = spawnService(serviceEnv(config, asIngest), ['consume', '--until-caught-up']);
-    processes.push(p);
+    const p = startAsIngest(config, ['consume', '--until-caught-up']);
     expect(await exitWithin(p), p.output().slice(-4000)).toBe(0);
     expect(p.logs().filter((l) => typeof l.level === 'number' && l.level >= 50)).toEqual([]);
     const summary = /consumed (\d+) valid events in [\d.]+ s: (\d+) applied/.exec(p.output());

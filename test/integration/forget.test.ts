@@ -41,6 +41,22 @@ describe('insiders forget', () => {
     return child.output();
   };
   const customerKey = (id: string) => pipeline.keys.customer(id);
+  /** events of erased customers the running service has dropped */
+  const erased = () => service!.consumer!.totals.erased;
+  /**
+   * Publishes an erased customer's order, then waits for the service to catch up and for at least
+   * `atLeast` events to have been dropped since it had dropped `before`.
+   */
+  const publishDropped = async (
+    order: Parameters<typeof publishOrder>[2],
+    before: number,
+    atLeast: number,
+    what: string,
+  ): Promise<void> => {
+    await publishOrder(pipeline.kafka, topic, order);
+    await pipeline.caughtUp();
+    await waitFor(() => erased() - before >= atLeast, { what });
+  };
 
   beforeAll(() => {
     ch = createClickHouse(config.clickhouse);
@@ -51,9 +67,7 @@ describe('insiders forget', () => {
   });
 
   it('erases an Insider everywhere, for good, while the service runs', async () => {
-    await replayDataSet(config, { limit: 6000 });
-    service = await pipeline.startService();
-    await pipeline.caughtUp();
+    service = await pipeline.startOnDataSet(6000);
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;
@@ -127,16 +141,10 @@ describe('insiders forget', () => {
     expect(theirs()[theirs().length - 1]?.value).toBeNull();
 
     // Late duplicates (the whole slice again) and a new order of theirs: dropped, nothing comes back.
-    const erasedBefore = service.consumer!.totals.erased;
+    const erasedBefore = erased();
     await replayDataSet(config, { limit: 6000 });
-    await publishOrder(pipeline.kafka, topic, {
-      orderId: 'AFTER-ERASURE-1',
-      customerId: id,
-      occurredAt: '2011-06-01T10:00:00Z',
-      quantity: 200,
-    });
-    await pipeline.caughtUp();
-    await waitFor(() => service!.consumer!.totals.erased - erasedBefore > 1, { what: 'their events to be dropped' });
+    const order = { orderId: 'AFTER-ERASURE-1', customerId: id, occurredAt: '2011-06-01T10:00:00Z', quantity: 200 };
+    await publishDropped(order, erasedBefore, 2, 'their events to be dropped');
     expect((await service.sweepNow()).kind).toBe('swept');
     await service.results.flush();
     expect(Object.keys(await pipeline.redis.hgetall(customerKey(id)))).toEqual(['z']);
@@ -182,16 +190,10 @@ describe('insiders forget', () => {
   it('erases a customer it has never seen, and their events arriving later are dropped', async () => {
     const id = 'never-seen-1';
     expect(await forget(id)).toContain(`customer ${id} erased: no state was held`);
-    const erasedBefore = service!.consumer!.totals.erased;
-    await publishOrder(pipeline.kafka, topic, {
-      orderId: 'NEVER-SEEN-1',
-      customerId: id,
-      occurredAt: '2011-06-02T10:00:00Z',
-      quantity: 2,
-    });
-    await pipeline.caughtUp();
-    await waitFor(() => service!.consumer!.totals.erased - erasedBefore >= 1, { what: 'the event to be dropped' });
-    expect(service!.consumer!.totals.erased - erasedBefore).toBe(1);
+    const erasedBefore = erased();
+    const order = { orderId: 'NEVER-SEEN-1', customerId: id, occurredAt: '2011-06-02T10:00:00Z', quantity: 2 };
+    await publishDropped(order, erasedBefore, 1, 'the event to be dropped');
+    expect(erased() - erasedBefore).toBe(1);
     expect(Object.keys(await pipeline.redis.hgetall(customerKey(id)))).toEqual(['z']);
     await service!.results.flush();
     expect(await rows(`SELECT customer_id FROM current_customers WHERE customer_id = '${id}'`)).toEqual([]);

@@ -67,21 +67,28 @@ describe('replay: an Online Retail export to Kafka and back', () => {
     const expected = (await readAll(file)).flatMap((i) => (i.kind === 'event' ? [i.event] : []));
     expect(expected.map((e) => e.orderId)).toEqual(['536365', '536366', 'C536379', '536380', '536381', '536381-R']);
 
-    const received: { partition: number; message: KafkaMessage }[] = [];
+    // The topic holds exactly one message per event.
+    const offsets = await pipeline.admin.fetchTopicOffsets(topic);
+    expect(offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0)).toBe(expected.length);
+
+    // Keyed by partition and offset: a consumer that rejoins its group before committing (a slow
+    // machine) is handed the same messages again, which are still one message each.
+    const byOffset = new Map<string, { partition: number; message: KafkaMessage }>();
     const consumer = pipeline.kafka.consumer({ groupId });
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
         eachMessage: ({ partition, message }) => {
-          received.push({ partition, message });
+          byOffset.set(`${partition}:${message.offset}`, { partition, message });
           return Promise.resolve();
         },
       });
-      await waitFor(() => received.length >= expected.length, { what: `${expected.length} replayed events` });
+      await waitFor(() => byOffset.size >= expected.length, { what: `${expected.length} replayed events` });
     } finally {
       await consumer.disconnect();
     }
+    const received = [...byOffset.values()];
     expect(received).toHaveLength(expected.length);
 
     const byOrder = new Map(

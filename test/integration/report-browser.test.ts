@@ -18,13 +18,7 @@ import { onlineRetailCsv } from '../support/data-set.js';
 import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import {
-  ADMIN_TOKEN,
-  serviceEnv,
-  startServiceProcess,
-  stopServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process.js';
+import { startServiceProcess, stopServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 interface Opened {
   readonly requests: string[];
@@ -151,15 +145,12 @@ describe('the segment report in headless Chromium', () => {
 
     it('serves the current model over the state: no request, no error, every chart, the exact sizes kept in Redis', async () => {
       await replayDataSet(config, { limit: 3000 });
-      service = await startServiceProcess([], serviceEnv(config));
+      service = await startServiceProcess(config);
       const { base } = service;
       await caughtUp(pipeline.admin, config);
       // before a model: a clear answer, no page
       expect((await fetch(`${base}/report`)).status).toBe(503);
-      const refit = await fetch(`${base}/refit`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      });
+      const refit = await service.refit();
       expect(refit.status).toBe(200);
 
       const page = await browser.newPage();

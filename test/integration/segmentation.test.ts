@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { segmentChangeSchema } from '../../src/segmentation/change-schema.js';
 import { type Service } from '../../src/service/service.js';
-import { publishOrder, replayDataSet } from '../support/pipeline.js';
+import { publishOrder } from '../support/pipeline.js';
 import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { waitFor } from '../support/wait.js';
@@ -20,10 +20,7 @@ describe('segmentation loop: refit, placement, and leaving the Insiders as time 
 
   it('moves a lapsed Insider out through the due check, with reason "time"', async () => {
     // Half a year of real history: 2010-12 to about 2011-06.
-    await replayDataSet(config, { limit: 9000 });
-
-    service = await pipeline.startService();
-    await pipeline.caughtUp();
+    service = await pipeline.startOnDataSet(9000);
     const fitted = await service.refitNow();
     expect(fitted.kind).toBe('fitted');
     if (fitted.kind !== 'fitted') return;

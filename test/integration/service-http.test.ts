@@ -9,7 +9,6 @@ import { usePipeline } from '../support/use-pipeline.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
 import {
-  ADMIN_TOKEN,
   serviceEnv,
   startServiceProcess,
   stopServiceProcess,
@@ -38,7 +37,7 @@ describe('insiders run: the HTTP API and a clean stop', () => {
 
   it('serves health, readiness, metrics, customers and an admin refit, then stops on SIGTERM', async () => {
     await replayDataSet(config, { limit: 3000 });
-    service = await startServiceProcess([], serviceEnv(config));
+    service = await startServiceProcess(config);
     const { base } = service;
     const get = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
 
@@ -55,7 +54,7 @@ describe('insiders run: the HTTP API and a clean stop', () => {
     expect((await get('/refit', { method: 'POST', headers: { authorization: 'Bearer wrong-token' } })).status).toBe(
       403,
     );
-    const refit = await get('/refit', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const refit = await service.refit();
     expect(refit.status).toBe(200);
     const fitted = (await refit.json()) as { outcome: string; version: number; k: number };
     expect(fitted).toMatchObject({ outcome: 'fitted', k: 4 });

@@ -7,13 +7,7 @@ import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { modelDriven } from '../support/integration.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { caughtUp, replayDataSet } from '../support/pipeline.js';
-import {
-  ADMIN_TOKEN,
-  serviceEnv,
-  startServiceProcess,
-  stopServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process.js';
+import { startServiceProcess, stopServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 import { customerFields } from '../support/state.js';
 
@@ -39,16 +33,13 @@ describe('insiders run --roles: a consumer process and a refit/sweep process tog
 
   it('places customers: the refit process after its refit, the consumer on later events', async () => {
     await replayDataSet(config, { limit: 2000 });
-    const consumer = await startServiceProcess(['--roles', 'consume'], serviceEnv(config));
+    const consumer = await startServiceProcess(config, ['--roles', 'consume']);
     processes.push(consumer);
-    const modeller = await startServiceProcess(['--roles', 'refit,sweep'], serviceEnv(config));
+    const modeller = await startServiceProcess(config, ['--roles', 'refit,sweep']);
     processes.push(modeller);
     await caughtUp(pipeline.admin, config);
 
-    const refit = await fetch(`${modeller.base}/refit`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    const refit = await modeller.refit();
     expect(refit.status).toBe(200);
     const { version } = (await refit.json()) as { version: number };
     // the consumer process loads the announced model

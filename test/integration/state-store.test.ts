@@ -3,7 +3,12 @@ import type { AcceptedEvent } from '../../src/events/decode.js';
 import { computeFeatures } from '../../src/features/features.js';
 import { stateKeys } from '../../src/state/keys.js';
 import { InMemoryCustomers } from '../../src/state/memory-state.js';
-import { EVENTS_PER_CALL, StateStore, type StateChange } from '../../src/state/state-store.js';
+import {
+  EVENTS_PER_CALL,
+  FIRST_EVENT_DUE_BELOW_MS,
+  StateStore,
+  type StateChange,
+} from '../../src/state/state-store.js';
 import { line, order, returned } from '../support/events.js';
 import { useRedis } from '../support/use-redis.js';
 
@@ -28,22 +33,12 @@ describe('state store: Lua scripts on real Redis', () => {
 
   it('applies orders, returns and guest orders exactly, once each', async () => {
     const store = await freshStore(365);
-    const first = await store.applyBatch(asChanges(history), Date.parse('2011-03-03T08:00:00Z'));
-    expect(first).toEqual({
-      applied: 5,
-      duplicates: 0,
-      conflicts: [],
-      erased: 0,
-      watermarkMs: Date.parse('2011-03-03T08:00:00Z'),
-    });
+    const watermarkMs = Date.parse('2011-03-03T08:00:00Z');
+    const first = await store.applyBatch(asChanges(history), watermarkMs);
+    expect(first).toEqual({ applied: 5, duplicates: 0, conflicts: [], erased: 0, watermarkMs });
+    // an earlier watermark leaves the later one in place
     const again = await store.applyBatch(asChanges(history), Date.parse('2011-03-01T00:00:00Z'));
-    expect(again).toEqual({
-      applied: 0,
-      duplicates: 5,
-      conflicts: [],
-      erased: 0,
-      watermarkMs: Date.parse('2011-03-03T08:00:00Z'),
-    });
+    expect(again).toEqual({ applied: 0, duplicates: 5, conflicts: [], erased: 0, watermarkMs });
 
     const state = await store.customer('c1');
     expect(state?.lifetime).toEqual({
@@ -75,6 +70,29 @@ describe('state store: Lua scripts on real Redis', () => {
     expect(f.frequency).toBeCloseTo(3 / 51, 12);
     expect(f.avgDaysBetweenPurchases).toBe(50);
     expect(f.returns).toBe(1);
+  });
+
+  it("enters a customer's first event in the due index due at once, with a score of their own below 1 ms", async () => {
+    const store = await freshStore(365);
+    const events = [
+      order('c1', 'o1', '2011-01-10T10:00:00Z', [line('85123A', 1, 2550)]),
+      order('c2', 'o2', '2011-01-10T10:00:01Z', [line('85123A', 1, 2550)]),
+      order('c3', 'o3', '2011-02-01T09:00:00Z', [line('85123A', 1, 2550)]),
+      // a later event leaves the entry as it is: only a placement moves it
+      order('c1', 'o4', '2011-02-02T09:00:00Z', [line('85123A', 1, 2550)]),
+    ];
+    await store.applyBatch(asChanges(events), Date.parse('2011-02-02T09:00:00Z'));
+    const due: [string, number][] = [];
+    for (let shard = 0; shard < store.keys.shards; shard++) {
+      const found = await store.dueCustomers(shard, FIRST_EVENT_DUE_BELOW_MS, 100);
+      found.ids.forEach((id, i) => due.push([id, found.dueMs[i]!]));
+    }
+    due.sort(([a], [b]) => a.localeCompare(b));
+    expect(due.map(([id]) => id)).toEqual(['c1', 'c2', 'c3']);
+    expect(due.map(([, ms]) => ms)).toEqual(
+      ['2011-01-10T10:00:00Z', '2011-01-10T10:00:01Z', '2011-02-01T09:00:00Z'].map((at) => Date.parse(at) / 1e13),
+    );
+    for (const [, ms] of due) expect(ms).toBeLessThan(FIRST_EVENT_DUE_BELOW_MS);
   });
 
   it('keeps totals past 2^32 exact, lifetime and in the day buckets', async () => {

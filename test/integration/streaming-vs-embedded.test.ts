@@ -11,7 +11,6 @@ import { fitModel, placeCustomers } from '../../src/model/model.js';
 import { segmentProfiles } from '../../src/model/profiles.js';
 import { type Service } from '../../src/service/service.js';
 import { onlineRetailCsv } from '../support/data-set.js';
-import { replayDataSet } from '../support/pipeline.js';
 import { usePipeline } from '../support/use-pipeline.js';
 import { customerFields } from '../support/state.js';
 
@@ -33,9 +32,7 @@ describe('streaming and embedded segmentation agree', () => {
   }
 
   it('gives the same partition of customers, and keeps it across a refit', async () => {
-    await replayDataSet(config);
-    service = await pipeline.startService();
-    await pipeline.caughtUp();
+    service = await pipeline.startOnDataSet();
     const first = await service.refitNow();
     expect(first.kind).toBe('fitted');
     if (first.kind !== 'fitted') return;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
-import { haltProcess } from './server-process.js';
+import { haltProcess, type OwnServer } from './server-process.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -31,16 +31,9 @@ export interface OwnKafkaOptions {
   readonly formatArgs?: readonly string[];
 }
 
-export interface OwnKafka {
+export interface OwnKafka extends OwnServer {
   /** host:port of the client listener */
   readonly broker: string;
-  readonly dir: string;
-  start(): Promise<void>;
-  /** SIGTERM and wait for the exit (a controlled shutdown). */
-  stop(): Promise<void>;
-  /** SIGKILL: no shutdown work at all. */
-  kill(): Promise<void>;
-  destroy(): Promise<void>;
 }
 
 /** The broker's jars, resolved from ~/.m2 into a folder per pom version and kept for later runs. */

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { freePort } from './free-port.js';
-import { haltProcess } from './server-process.js';
+import { haltProcess, type OwnServer } from './server-process.js';
 import { waitFor } from './wait.js';
 
 const binary = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
@@ -35,16 +35,10 @@ export interface OwnRedisTls {
   readonly clientKey?: string;
 }
 
-export interface OwnRedis {
+/** Its stop() is a clean shutdown, on which Redis flushes the AOF. */
+export interface OwnRedis extends OwnServer {
   readonly port: number;
   readonly url: string;
-  readonly dir: string;
-  start(): Promise<void>;
-  /** SIGTERM and wait for the exit (Redis flushes the AOF on a clean shutdown). */
-  stop(): Promise<void>;
-  /** SIGKILL: no shutdown work at all. */
-  kill(): Promise<void>;
-  destroy(): Promise<void>;
 }
 
 function pong(port: number, secure: OwnRedisTls | undefined): Promise<boolean> {

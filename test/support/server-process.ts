@@ -1,4 +1,4 @@
-// Stopping a server process a test started itself (its own Redis, Kafka broker, ClickHouse).
+// A server process a test started itself (its own Redis, Kafka broker, ClickHouse): what it offers, and stopping it.
 import type { ChildProcess } from 'node:child_process';
 
 /** Sends `signal` and resolves once the process has exited; at once when it is not running. */
@@ -7,4 +7,16 @@ export async function haltProcess(child: ChildProcess | undefined, signal: NodeJ
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
   await exited;
+}
+
+/** A server process a test started itself, on a data folder of its own. */
+export interface OwnServer {
+  readonly dir: string;
+  start(): Promise<void>;
+  /** SIGTERM and wait for the exit (a controlled shutdown). */
+  stop(): Promise<void>;
+  /** SIGKILL: no shutdown work at all. */
+  kill(): Promise<void>;
+  /** SIGKILL, then its folder removed */
+  destroy(): Promise<void>;
 }

@@ -53,11 +53,13 @@ export interface ServiceProcess {
   readonly child: ChildProcess & { output: () => string };
   /** http://127.0.0.1:<port> */
   readonly base: string;
+  /** POST /refit with the admin token */
+  refit(): Promise<Response>;
 }
 
-/** Starts `insiders run <args>` and resolves once its HTTP API listens. */
-export async function startServiceProcess(args: string[], env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawnCli(['run', ...args], env);
+/** Starts `insiders run <args>` with serviceEnv(config) and resolves once its HTTP API listens. */
+export async function startServiceProcess(config: Config, args: string[] = []): Promise<ServiceProcess> {
+  const child = spawnCli(['run', ...args], serviceEnv(config));
   const port = await waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`insiders run exited early:\n${child.output()}`);
@@ -72,7 +74,9 @@ export async function startServiceProcess(args: string[], env: Record<string, st
     child.kill('SIGKILL');
     throw new Error(`${String(err)}\n${child.output()}`);
   });
-  return { child, base: `http://127.0.0.1:${port}` };
+  const base = `http://127.0.0.1:${port}`;
+  const refit = () => fetch(`${base}/refit`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return { child, base, refit };
 }
 
 /** SIGTERM, then the exit code (or the signal, when it did not exit by itself). */

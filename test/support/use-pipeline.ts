@@ -16,7 +16,7 @@ import { startService, type Service } from '../../src/service/service.js';
 import type { StateKeys } from '../../src/state/keys.js';
 import { removePipeline } from './cleanup.js';
 import { connectClients, pipelineConfig } from './integration.js';
-import { caughtUp, readTopic } from './pipeline.js';
+import { caughtUp, readTopic, replayDataSet } from './pipeline.js';
 import { keysOf } from './state.js';
 
 export interface Pipeline {
@@ -28,6 +28,11 @@ export interface Pipeline {
   readonly redis: RedisClient;
   /** `insiders run` in this process on the pipeline's config (startService); stopped after the tests */
   startService(): Promise<Service>;
+  /**
+   * The data set's first `limit` events (all of them without a limit) replayed onto the orders
+   * topic, then startService, resolving once the service has consumed them (caughtUp).
+   */
+  startOnDataSet(limit?: number): Promise<Service>;
   /** waits until the pipeline's consumer group has consumed its orders topic to the end */
   caughtUp(): Promise<void>;
   /** reads `topic` from its beginning (readTopic); the reader stops after the tests */
@@ -68,6 +73,11 @@ export function usePipeline(overrides: Record<string, string> | (() => Record<st
     if (clients === undefined) throw new Error('usePipeline(): its clients connect in beforeAll, not before');
     return clients;
   };
+  const startOwnService = async (): Promise<Service> => {
+    const service = await startService(configured(), silentLogger);
+    services.push(service);
+    return service;
+  };
   return {
     get config() {
       return configured();
@@ -84,9 +94,11 @@ export function usePipeline(overrides: Record<string, string> | (() => Record<st
     get redis() {
       return connected().redis;
     },
-    startService: async () => {
-      const service = await startService(configured(), silentLogger);
-      services.push(service);
+    startService: startOwnService,
+    startOnDataSet: async (limit) => {
+      await replayDataSet(configured(), limit === undefined ? {} : { limit });
+      const service = await startOwnService();
+      await caughtUp(connected().admin, configured());
       return service;
     },
     caughtUp: () => caughtUp(connected().admin, configured()),

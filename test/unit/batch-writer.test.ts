@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import { BatchWriter } from '../../src/sinks/batch-writer.js';
-
-function recorder(failFirst = 0) {
-  const batches: number[][] = [];
-  let failures = failFirst;
-  return {
-    batches,
-    insert: (rows: readonly number[]) => {
-      if (failures > 0) {
-        failures--;
-        return Promise.reject(new Error('clickhouse down'));
-      }
-      batches.push([...rows]);
-      return Promise.resolve();
-    },
-  };
-}
-
-const base = { name: 't', logger: silentLogger, retryInitialDelayMs: 1, retryMaxDelayMs: 2 };
+import { recorder, writerBase as base } from '../support/batch-recorder.js';
 
 describe('BatchWriter', () => {
   it('sends a batch as soon as it holds batchRows rows', async () => {

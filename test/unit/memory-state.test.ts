@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AcceptedEvent } from '../../src/events/decode.js';
 import { packDays, type CustomerState } from '../../src/state/customer-state.js';
-import { InMemoryCustomers } from '../../src/state/memory-state.js';
+import { InMemoryCustomers, type EventFields } from '../../src/state/memory-state.js';
 import { line, order, returned } from '../support/events.js';
 
 const change = (event: AcceptedEvent) => ({ event, customerId: event.customerId, lines: event.lines });
@@ -199,9 +199,19 @@ describe('InMemoryCustomers.applyFieldsLater', () => {
       const lines = 1 + next(4);
       const codes = Array.from({ length: lines }, () => skus[next(skus.length)]!);
       const ms = Date.parse('2011-01-01T00:00:00Z') + next(100) * 86_400_000;
-      const args = [customerId, key, digest, next(3) > 0, ms, lines, lines * 2, lines * 1000, codes] as const;
-      now.applyFields(...args);
-      later.applyFieldsLater(...args);
+      const event: EventFields = {
+        customerId,
+        key,
+        digest,
+        order: next(3) > 0,
+        occurredAtMs: ms,
+        lineCount: lines,
+        items: lines * 2,
+        valueMills: lines * 1000,
+        skus: codes,
+      };
+      now.applyFields(event);
+      later.applyFieldsLater(event);
       if (i === 500) expect(later.size).toBe(now.size);
     }
     expect(later.guestStats()).toEqual(now.guestStats());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchCentres, minCostAssignment } from '../../src/model/hungarian.js';
-import type { Matrix } from '../../src/model/types.js';
+import { matrixFromRows } from '../../src/model/matrix.js';
 import { seeded } from '../support/seeded.js';
 
 function permutations(n: number): number[][] {
@@ -175,20 +175,15 @@ describe('minCostAssignment', () => {
   });
 });
 
-function matrix(rows: number[][]): Matrix {
-  const cols = rows[0]?.length ?? 0;
-  return { rows: rows.length, cols, data: Float64Array.from(rows.flat()) };
-}
-
 describe('matchCentres', () => {
-  const previous = matrix([
+  const previous = matrixFromRows([
     [0, 0],
     [10, 0],
     [0, 10],
   ]);
 
   it('follows centres that moved a little and changed order', () => {
-    const next = matrix([
+    const next = matrixFromRows([
       [0.5, 9.5], // near previous 2
       [0.2, -0.1], // near previous 0
       [9, 1], // near previous 1
@@ -199,13 +194,13 @@ describe('matchCentres', () => {
   it('prefers the least total distance over each centre taking its own nearest', () => {
     // Both new centres are nearest to previous 0 (squared distances 1 and 4); previous 1 is 81 from
     // new 0 and 64 from new 1. Pairing new 0→0, new 1→1 costs 1 + 64 = 65; the other way 4 + 81 = 85.
-    const prev = matrix([[0], [10]]);
-    const next = matrix([[1], [2]]);
+    const prev = matrixFromRows([[0], [10]]);
+    const next = matrixFromRows([[1], [2]]);
     expect([...matchCentres(prev, next)]).toEqual([0, 1]);
   });
 
   it('gives -1 to the new centre that continues none when k grows', () => {
-    const next = matrix([
+    const next = matrixFromRows([
       [10, 1],
       [5, 5], // the newcomer: every previous centre is already better matched
       [0, 1],
@@ -215,7 +210,7 @@ describe('matchCentres', () => {
   });
 
   it('drops the previous centre that is continued by none when k shrinks', () => {
-    const next = matrix([
+    const next = matrixFromRows([
       [1, 9],
       [9, 0],
     ]);
@@ -224,6 +219,6 @@ describe('matchCentres', () => {
 
   it('gives -1 everywhere without previous centres and rejects a change of dimension', () => {
     expect([...matchCentres({ rows: 0, cols: 2, data: new Float64Array(0) }, previous)]).toEqual([-1, -1, -1]);
-    expect(() => matchCentres(previous, matrix([[1, 2, 3]]))).toThrow(/3 features, the previous centres 2/);
+    expect(() => matchCentres(previous, matrixFromRows([[1, 2, 3]]))).toThrow(/3 features, the previous centres 2/);
   });
 });

@@ -8,11 +8,7 @@ import {
   rankSegments,
   type SegmentProfile,
 } from '../../src/model/segments.js';
-import type { Matrix } from '../../src/model/types.js';
-
-function matrix(rows: number[][]): Matrix {
-  return { rows: rows.length, cols: rows[0]?.length ?? 0, data: Float64Array.from(rows.flat()) };
-}
+import { matrixFromRows } from '../../src/model/matrix.js';
 
 const profile = (grossRevenueMills: number, recencyDays: number, products: number): SegmentProfile => ({
   grossRevenueMills,
@@ -54,7 +50,7 @@ describe('rankSegments', () => {
 });
 
 describe('assignSegmentIds', () => {
-  const previousCentres = matrix([
+  const previousCentres = matrixFromRows([
     [0, 0],
     [10, 0],
     [0, 10],
@@ -66,7 +62,7 @@ describe('assignSegmentIds', () => {
   });
 
   it('lets permuted, slightly moved centres inherit their ids', () => {
-    const next = matrix([
+    const next = matrixFromRows([
       [0.3, 9.8],
       [0.1, 0.2],
       [9.7, -0.4],
@@ -75,7 +71,7 @@ describe('assignSegmentIds', () => {
   });
 
   it('gives new centres fresh ids above the previous maximum, in row order, when k grows', () => {
-    const next = matrix([
+    const next = matrixFromRows([
       [20, 20],
       [10, 0.5],
       [0, 9.5],
@@ -86,7 +82,7 @@ describe('assignSegmentIds', () => {
   });
 
   it('keeps the ids of the surviving centres when k shrinks', () => {
-    const next = matrix([
+    const next = matrixFromRows([
       [0, 11],
       [1, 1],
     ]);
@@ -94,7 +90,7 @@ describe('assignSegmentIds', () => {
   });
 
   it('never reuses an id given before when told the highest one ever given', () => {
-    const next = matrix([
+    const next = matrixFromRows([
       [0, 0],
       [10, 0],
       [0, 10],
@@ -124,7 +120,7 @@ describe('buildSegments', () => {
   const population = traits(60, 3, 600_000, 0.3);
   const centres = [profile(300_000, 250, 20), profile(5_000_000, 10, 300), profile(1_200_000, 30, 90)];
   const members = [traits(400, 1, 200_000, 0.95), traits(8, 12, 4_000_000, 0), traits(25, 6, 1_200_000, 0.05)];
-  const scaledCentres = matrix([[0], [1], [0.5]]);
+  const scaledCentres = matrixFromRows([[0], [1], [0.5]]);
   const first = () =>
     buildSegments({ scaledCentres, centres, sizes: [50, 3, 12], traits: members, population, lapsed: 7 });
 
@@ -147,7 +143,7 @@ describe('buildSegments', () => {
   it('carries the Insiders id and the names over a refit that reorders the centres', () => {
     const previous = { ids: [1, 2, 3], centres: scaledCentres, kinds: first().segments.map((s) => s.kind) };
     const refit = buildSegments({
-      scaledCentres: matrix([[0.98], [0.49], [0.02]]),
+      scaledCentres: matrixFromRows([[0.98], [0.49], [0.02]]),
       centres: [centres[1]!, centres[2]!, centres[0]!],
       sizes: [4, 13, 48],
       traits: [members[1]!, members[2]!, members[0]!],

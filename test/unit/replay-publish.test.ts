@@ -58,6 +58,17 @@ function fakeTime() {
   };
 }
 
+/**
+ * Publishes `count` events at `ratePerSecond` to a fake producer on a fakeTime clock: what was sent,
+ * and the clock's time and sleeps after.
+ */
+async function publishPaced(count: number, ratePerSecond: number) {
+  const { sends, producer } = fakeProducer();
+  const time = fakeTime();
+  await publishEvents(source(count).events, producer, { topic: 't', ratePerSecond, now: time.now, sleep: time.sleep });
+  return { sends, t: time.t };
+}
+
 describe('toMessage', () => {
   it('keys by customer, or by order for guests, with JSON and the schema headers', () => {
     const event = order(7);
@@ -173,32 +184,18 @@ describe('publishEvents', () => {
   });
 
   it('paces a low rate event by event', async () => {
-    const { sends, producer } = fakeProducer();
-    const time = fakeTime();
-    await publishEvents(source(50).events, producer, {
-      topic: 't',
-      ratePerSecond: 10,
-      now: time.now,
-      sleep: time.sleep,
-    });
+    const { sends, t } = await publishPaced(50, 10);
     // One event may go at once; the other 49 each wait a tenth of a second.
-    expect(time.t.sleeps).toEqual(Array.from({ length: 49 }, () => 100));
+    expect(t.sleeps).toEqual(Array.from({ length: 49 }, () => 100));
     expect(sends.map((s) => s.messages.length)).toEqual(Array.from({ length: 50 }, () => 1));
   });
 
   it('keeps a high rate with whole batches and few sleeps', async () => {
-    const { sends, producer } = fakeProducer();
-    const time = fakeTime();
-    await publishEvents(source(3000).events, producer, {
-      topic: 't',
-      ratePerSecond: 5000,
-      now: time.now,
-      sleep: time.sleep,
-    });
+    const { sends, t } = await publishPaced(3000, 5000);
     // 500 at once (a tenth of a second of burst), then 2500 events at 5000/s: 0.5 s
-    expect(time.t.now).toBeGreaterThanOrEqual(480);
-    expect(time.t.now).toBeLessThanOrEqual(500);
-    expect(time.t.sleeps.length).toBeLessThanOrEqual(25);
+    expect(t.now).toBeGreaterThanOrEqual(480);
+    expect(t.now).toBeLessThanOrEqual(500);
+    expect(t.sleeps.length).toBeLessThanOrEqual(25);
     expect(sends.flatMap((s) => s.messages).length).toBe(3000);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InsidersError } from '../../src/errors.js';
-import { eventSchema } from '../../src/events/schema.js';
+import { eventSchema, type CheckoutEvent } from '../../src/events/schema.js';
 import { readOnlineRetail, type ReaderOptions, type ReplayItem } from '../../src/replay/online-retail.js';
 
 const UCI = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
@@ -38,6 +38,22 @@ const problems = (items: ReplayItem[]) =>
   items.flatMap((i) => (i.kind === 'problem' ? [{ line: i.line, code: i.code }] : []));
 const events = (items: ReplayItem[]) => items.flatMap((i) => (i.kind === 'event' ? [i] : []));
 
+type ExportEvent = CheckoutEvent extends infer E
+  ? E extends CheckoutEvent
+    ? Omit<E, 'schemaVersion' | 'currency' | 'country'> & { readonly country?: string }
+    : never
+  : never;
+
+/**
+ * An event item as the reader makes it of the export's rows: schema version 1, in GBP, in the
+ * United Kingdom unless `country` says otherwise.
+ */
+const eventItem = (line: number, event: ExportEvent): ReplayItem => ({
+  kind: 'event',
+  line,
+  event: { schemaVersion: 1, currency: 'GBP', country: 'United Kingdom', ...event },
+});
+
 const uciRows = [
   UCI,
   '536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,12/1/2010 8:26,2.55,17850,United Kingdom',
@@ -49,66 +65,39 @@ const uciRows = [
 const uciText = `${uciRows.join('\n')}\n`;
 
 const uciItems: ReplayItem[] = [
-  {
-    kind: 'event',
-    line: 2,
-    event: {
-      type: 'order',
-      orderId: '536365',
-      schemaVersion: 1,
-      customerId: '17850',
-      occurredAt: '2010-12-01T08:26:00+00:00',
-      currency: 'GBP',
-      country: 'United Kingdom',
-      lines: [
-        { sku: '85123A', description: 'WHITE HANGING HEART T-LIGHT HOLDER', quantity: 6, unitPrice: '2.55' },
-        { sku: '22752', description: 'SET 7 BABUSHKA NESTING BOXES, "RED"', quantity: 2, unitPrice: '7.65' },
-      ],
-    },
-  },
-  {
-    kind: 'event',
-    line: 4,
-    event: {
-      type: 'order',
-      orderId: '536366',
-      schemaVersion: 1,
-      customerId: null,
-      occurredAt: '2010-12-01T08:28:00+00:00',
-      currency: 'GBP',
-      country: 'United Kingdom',
-      lines: [{ sku: '22633', description: 'HAND WARMER UNION JACK', quantity: 6, unitPrice: '1.85' }],
-    },
-  },
-  {
-    kind: 'event',
-    line: 5,
-    event: {
-      type: 'return',
-      orderId: 'C536379',
-      reason: 'cancellation',
-      schemaVersion: 1,
-      customerId: '14527',
-      occurredAt: '2010-12-01T09:41:00+00:00',
-      currency: 'GBP',
-      country: 'United Kingdom',
-      lines: [{ sku: 'D', description: 'Discount', quantity: 1, unitPrice: '27.5' }],
-    },
-  },
-  {
-    kind: 'event',
-    line: 6,
-    event: {
-      type: 'order',
-      orderId: '536380',
-      schemaVersion: 1,
-      customerId: '17809',
-      occurredAt: '2011-06-01T09:15:00+01:00',
-      currency: 'GBP',
-      country: 'France',
-      lines: [{ sku: '22961', description: 'JAM MAKING SET PRINTED', quantity: 24, unitPrice: '1.45' }],
-    },
-  },
+  eventItem(2, {
+    type: 'order',
+    orderId: '536365',
+    customerId: '17850',
+    occurredAt: '2010-12-01T08:26:00+00:00',
+    lines: [
+      { sku: '85123A', description: 'WHITE HANGING HEART T-LIGHT HOLDER', quantity: 6, unitPrice: '2.55' },
+      { sku: '22752', description: 'SET 7 BABUSHKA NESTING BOXES, "RED"', quantity: 2, unitPrice: '7.65' },
+    ],
+  }),
+  eventItem(4, {
+    type: 'order',
+    orderId: '536366',
+    customerId: null,
+    occurredAt: '2010-12-01T08:28:00+00:00',
+    lines: [{ sku: '22633', description: 'HAND WARMER UNION JACK', quantity: 6, unitPrice: '1.85' }],
+  }),
+  eventItem(5, {
+    type: 'return',
+    orderId: 'C536379',
+    reason: 'cancellation',
+    customerId: '14527',
+    occurredAt: '2010-12-01T09:41:00+00:00',
+    lines: [{ sku: 'D', description: 'Discount', quantity: 1, unitPrice: '27.5' }],
+  }),
+  eventItem(6, {
+    type: 'order',
+    orderId: '536380',
+    customerId: '17809',
+    occurredAt: '2011-06-01T09:15:00+01:00',
+    country: 'France',
+    lines: [{ sku: '22961', description: 'JAM MAKING SET PRINTED', quantity: 24, unitPrice: '1.45' }],
+  }),
 ];
 
 describe('readOnlineRetail', () => {
@@ -130,38 +119,24 @@ describe('readOnlineRetail', () => {
       ',United Kingdom,C489449,2010-07-01 10:33:00,22087,PAPER BUNTING WHITE LACE,2.95,-12',
     ].join('\n');
     expect(await read(await fixture(text))).toEqual([
-      {
-        kind: 'event',
-        line: 2,
-        event: {
-          type: 'order',
-          orderId: '489434',
-          schemaVersion: 1,
-          customerId: '13085',
-          occurredAt: '2009-12-01T07:45:00+00:00',
-          currency: 'GBP',
-          country: 'United Kingdom',
-          lines: [
-            { sku: '85048', description: '15CM CHRISTMAS GLASS BALL 20 LIGHTS', quantity: 12, unitPrice: '6.95' },
-            { sku: '79323P', description: 'PINK CHERRY LIGHTS', quantity: 12, unitPrice: '6.75' },
-          ],
-        },
-      },
-      {
-        kind: 'event',
-        line: 4,
-        event: {
-          type: 'return',
-          orderId: 'C489449',
-          reason: 'cancellation',
-          schemaVersion: 1,
-          customerId: null,
-          occurredAt: '2010-07-01T10:33:00+01:00',
-          currency: 'GBP',
-          country: 'United Kingdom',
-          lines: [{ sku: '22087', description: 'PAPER BUNTING WHITE LACE', quantity: 12, unitPrice: '2.95' }],
-        },
-      },
+      eventItem(2, {
+        type: 'order',
+        orderId: '489434',
+        customerId: '13085',
+        occurredAt: '2009-12-01T07:45:00+00:00',
+        lines: [
+          { sku: '85048', description: '15CM CHRISTMAS GLASS BALL 20 LIGHTS', quantity: 12, unitPrice: '6.95' },
+          { sku: '79323P', description: 'PINK CHERRY LIGHTS', quantity: 12, unitPrice: '6.75' },
+        ],
+      }),
+      eventItem(4, {
+        type: 'return',
+        orderId: 'C489449',
+        reason: 'cancellation',
+        customerId: null,
+        occurredAt: '2010-07-01T10:33:00+01:00',
+        lines: [{ sku: '22087', description: 'PAPER BUNTING WHITE LACE', quantity: 12, unitPrice: '2.95' }],
+      }),
     ]);
   });
 

