@@ -5,7 +5,22 @@ import { ABSENT, shortTextKey, SHORT_TEXT_UNITS, TextIndex } from '../../src/sta
 
 describe('shortTextKey', () => {
   it('gives different texts of up to SHORT_TEXT_UNITS ASCII characters different integers below 2^53', () => {
-    const texts = ['', '0', '00', '1', '10', '17850', '017850', '1003708', 'A', 'a', '85123A', '\u007f', 'POST', 'POST\u0000'];
+    const texts = [
+      '',
+      '0',
+      '00',
+      '1',
+      '10',
+      '17850',
+      '017850',
+      '1003708',
+      'A',
+      'a',
+      '85123A',
+      '\u007f',
+      'POST',
+      'POST\u0000',
+    ];
     const keys = texts.map(shortTextKey);
     expect(new Set(keys).size).toBe(texts.length);
     for (const key of keys) {
