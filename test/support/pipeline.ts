@@ -37,10 +37,14 @@ function eventsOfDataSet(): Promise<CheckoutEvent[]> {
  * batches (publishEvents). The CSV itself is read once per run (data-set-setup.ts); replay.test.ts
  * holds the command to account.
  */
-export async function replayDataSet(config: Config, options: { limit?: number; topic?: string } = {}): Promise<void> {
+export async function replayDataSet(
+  config: Config,
+  options: { limit?: number; topic?: string; from?: number } = {},
+): Promise<void> {
   const topic = options.topic ?? config.kafka.ordersTopic;
   const all = await eventsOfDataSet();
-  const events = options.limit === undefined ? all : all.slice(0, options.limit);
+  // events [from, limit) of the data set
+  const events = all.slice(options.from ?? 0, options.limit ?? all.length);
   const kafka = createKafka(config.kafka, silentLogger);
   const admin = kafka.admin();
   await admin.connect();
