@@ -6,7 +6,6 @@ import { featuresAt, type Features } from '../features/features.js';
 import { placeCustomers } from '../model/model.js';
 import type { ModelVersion } from '../model/types.js';
 import type { StateStore } from '../state/state-store.js';
-import { renderReport } from './page.js';
 import { reportData } from './report-data.js';
 
 /** Customers read for a report: a few MB of state, the same at any number of customers (docs/benchmarks.md). */
@@ -36,6 +35,9 @@ export async function serviceReport(
   ]);
   const features: Features[] = drawn.states.map((s) => featuresAt(s, options.nowMs, options.windowDays));
   const placements = placeCustomers(model, features);
+  // Loaded on the first report, not at start-up: the charts bring echarts (about 600 modules and
+  // 0.6 s of CPU to load), which nothing else in the service needs.
+  const { renderReport } = await import('./page.js');
   return renderReport(
     reportData({
       title: 'Customer segments',
