@@ -41,6 +41,7 @@ const integration = {
   hookTimeout: 180_000,
   maxWorkers: integrationWorkers,
   sequence: together,
+  setupFiles: ['test/support/process-warnings.ts'],
 };
 
 export default defineConfig({
@@ -59,6 +60,7 @@ export default defineConfig({
           isolate: false,
           // a safety net, not a measure: CPU-bound tests share two cores with the other lanes
           testTimeout: 30_000,
+          setupFiles: ['test/support/process-warnings.ts'],
           maxWorkers: integrationWorkers,
           sequence: together,
         },
@@ -102,7 +104,7 @@ export default defineConfig({
           ...integration,
           name: 'clickhouse-26.7',
           include: clickhouseLane,
-          setupFiles: ['test/support/chdb-lane.ts'],
+          setupFiles: ['test/support/process-warnings.ts', 'test/support/chdb-lane.ts'],
           // one engine per process: a fresh worker process for every file
           pool: 'forks',
           isolate: true,
