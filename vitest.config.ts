@@ -32,6 +32,9 @@ const clickhouseLane = [
  * starving the broker and the consumers (test/README.md, "How long it takes").
  */
 const together = { groupOrder: 1 };
+
+/** Every lane's processes print warnings as the command does (test/support/process-warnings.ts). */
+const processWarnings = 'test/support/process-warnings.ts';
 const integrationWorkers = 5;
 
 const integration = {
@@ -41,7 +44,7 @@ const integration = {
   hookTimeout: 180_000,
   maxWorkers: integrationWorkers,
   sequence: together,
-  setupFiles: ['test/support/process-warnings.ts'],
+  setupFiles: [processWarnings],
 };
 
 export default defineConfig({
@@ -60,7 +63,7 @@ export default defineConfig({
           isolate: false,
           // a safety net, not a measure: CPU-bound tests share two cores with the other lanes
           testTimeout: 30_000,
-          setupFiles: ['test/support/process-warnings.ts'],
+          setupFiles: [processWarnings],
           maxWorkers: integrationWorkers,
           sequence: together,
         },
@@ -104,7 +107,7 @@ export default defineConfig({
           ...integration,
           name: 'clickhouse-26.7',
           include: clickhouseLane,
-          setupFiles: ['test/support/process-warnings.ts', 'test/support/chdb-lane.ts'],
+          setupFiles: [processWarnings, 'test/support/chdb-lane.ts'],
           // one engine per process: a fresh worker process for every file
           pool: 'forks',
           isolate: true,

@@ -22,9 +22,8 @@ const infra = fileURLToPath(new URL('../../infra/kafka/', import.meta.url));
 
 /**
  * The JVM's just-in-time compiler stops at its first tier (C1): a test's broker lives for a minute
- * or two, and C2's compiling at start-up cost more CPU than its faster code gives back (a broker's
- * start 3.6-4.1 s of CPU against 5.8-5.9 s, a storage format 1.2 against 1.9-2.3 s; on the two
- * cores the whole suite shares).
+ * or two, and C2's compiling at start-up costs more CPU, on the two cores the whole suite shares,
+ * than its faster code gives back (test/README.md, "Where the CPU goes").
  */
 const jvmFlags = ['-XX:TieredStopAtLevel=1'];
 
