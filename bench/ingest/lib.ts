@@ -13,6 +13,7 @@ import type { Admin, KafkaMessage } from 'kafkajs';
 import { Cluster, type Redis } from 'ioredis';
 import { masters, type RedisClient } from '../../src/infra/redis.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { topicOffsets } from '../../src/consumers/lag.js';
 import { EARLIEST_EVENT_MS, MAX_FUTURE_MS, type DecodeOptions } from '../../src/events/decode.js';
 import type { CheckoutEvent } from '../../src/events/schema.js';
 import { readOnlineRetail } from '../../src/replay/online-retail.js';
@@ -101,7 +102,7 @@ export function numberFlag(flags: Map<string, string>, name: string, fallback: n
 /** Messages in the topic (high - low watermark over all partitions). */
 export async function topicMessages(admin: Admin, topic: string): Promise<number> {
   let n = 0;
-  for (const p of await admin.fetchTopicOffsets(topic)) n += Number(p.high) - Number(p.low);
+  for (const p of await topicOffsets(admin, topic)) n += Number(p.high) - Number(p.low);
   return n;
 }
 

@@ -9,24 +9,34 @@ export interface PartitionLag {
 }
 
 // kafkajs' admin does not retry an offset fetch answered "not the coordinator" (the group's
-// coordinator moved, as it does while a broker restarts or a group is new), although Kafka marks the
-// error retriable. A handful of short retries outlast the move; anything else is thrown at once.
-const coordinatorAttempts = 6;
+// coordinator moved, as it does while a broker restarts or a group is new), nor a topic's offsets
+// answered "not the leader" (a new topic's partition whose broker has not yet taken up the
+// leadership the metadata already names), although Kafka marks both errors retriable. A handful of
+// short retries outlast either; anything else is thrown at once.
+const retriableAttempts = 6;
 const retriableKafkaError = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
 
+function retryingRetriable<T>(fetch: () => Promise<T>): Promise<T> {
+  return retryUntilDone(fetch, {
+    initialDelayMs: 100,
+    maxDelayMs: 1000,
+    maxAttempts: retriableAttempts,
+    retryable: retriableKafkaError,
+    shouldStop: () => false,
+    onFailure: () => undefined,
+  });
+}
+
+/** Each partition of `topic` with its low and high watermarks, as kafkajs' fetchTopicOffsets gives them. */
+export function topicOffsets(admin: Pick<Admin, 'fetchTopicOffsets'>, topic: string) {
+  return retryingRetriable(() => admin.fetchTopicOffsets(topic));
+}
+
 /** Messages of `topic` the group has not committed yet, per partition. */
 export async function consumerLagByPartition(admin: Admin, groupId: string, topic: string): Promise<PartitionLag[]> {
-  const [committed, latest] = await retryUntilDone(
-    () => Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]),
-    {
-      initialDelayMs: 100,
-      maxDelayMs: 1000,
-      maxAttempts: coordinatorAttempts,
-      retryable: retriableKafkaError,
-      shouldStop: () => false,
-      onFailure: () => undefined,
-    },
+  const [committed, latest] = await retryingRetriable(() =>
+    Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]),
   );
   const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
   return latest.map((p) => {

@@ -3,6 +3,7 @@
 // the clock has moved on, so changes of every reason (event, refit, time) occur; then the whole
 // topic is read back and compared with segment_changes_dedup, change by change.
 import { describe, expect, it } from 'vitest';
+import { topicOffsets } from '../../src/consumers/lag.js';
 import { createClickHouse } from '../../src/infra/clickhouse.js';
 import { segmentChangeSchema, type SegmentChangeMessage } from '../../src/segmentation/change-schema.js';
 import { type Service } from '../../src/service/service.js';
@@ -27,7 +28,7 @@ async function readWholeTopic(
   pipeline: Pipeline,
   topic: string,
 ): Promise<{ key: string; value: SegmentChangeMessage }[]> {
-  const ends = new Map((await pipeline.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  const ends = new Map((await topicOffsets(pipeline.admin, topic)).map((p) => [p.partition, Number(p.high)]));
   const reached = new Map<number, number>();
   const messages: { key: string; value: SegmentChangeMessage }[] = [];
   await pipeline.readTopic(topic, (message, partition) => {

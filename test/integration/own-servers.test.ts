@@ -2,6 +2,7 @@
 // SIGKILL, and a Kafka broker keeps its topics and messages across a stop and a restart.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { topicOffsets } from '../../src/consumers/lag.js';
 import { createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.js';
 import { silentLogger } from '../../src/log.js';
 import { integrationConfig } from '../support/integration.js';
@@ -57,7 +58,7 @@ describe('servers of a test of its own', () => {
     await kafkaServer.start();
     const again = createKafka(config.kafka, silentLogger).admin();
     await again.connect();
-    const offsets = await again.fetchTopicOffsets('kept');
+    const offsets = await topicOffsets(again, 'kept');
     await again.disconnect();
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(2);
   });

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
+import { topicOffsets } from '../../src/consumers/lag.js';
 import { eventSchema, type CheckoutEvent } from '../../src/events/schema.js';
 import { readOnlineRetail, type ReplayItem } from '../../src/replay/online-retail.js';
 import { runReplay } from '../../src/replay/run.js';
@@ -68,7 +69,7 @@ describe('replay: an Online Retail export to Kafka and back', () => {
     expect(expected.map((e) => e.orderId)).toEqual(['536365', '536366', 'C536379', '536380', '536381', '536381-R']);
 
     // The topic holds exactly one message per event.
-    const offsets = await pipeline.admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(pipeline.admin, topic);
     expect(offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0)).toBe(expected.length);
 
     // Keyed by partition and offset: a consumer that rejoins its group before committing (a slow

@@ -1,7 +1,7 @@
 import { KafkaJSProtocolError } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { consumerLag } from '../../src/consumers/lag.js';
+import { consumerLag, topicOffsets } from '../../src/consumers/lag.js';
 
 // kafkajs builds a protocol error from Kafka's error entry: NOT_COORDINATOR (code 16) is retriable,
 // GROUP_AUTHORIZATION_FAILED (30) is not.
@@ -42,5 +42,27 @@ describe('consumerLag', () => {
     const { admin, calls } = adminFailing(Array.from({ length: 10 }, () => notCoordinator));
     await expect(consumerLag(admin, 'group', 'orders')).rejects.toBe(notCoordinator);
     expect(calls()).toBe(6);
+  });
+});
+
+describe('topicOffsets', () => {
+  it("outlasts a new topic's partition whose leader has not taken it up yet (retriable)", async () => {
+    // NOT_LEADER_OR_FOLLOWER (code 6): the metadata names a leader the broker has not become yet
+    const notLeader = protocolError('NOT_LEADER_OR_FOLLOWER', 6, true);
+    let calls = 0;
+    const admin = {
+      fetchTopicOffsets: () =>
+        calls++ < 2 ? Promise.reject(notLeader) : Promise.resolve([{ partition: 0, offset: '7', high: '7', low: '2' }]),
+    };
+    expect(await topicOffsets(admin, 'orders')).toEqual([{ partition: 0, offset: '7', high: '7', low: '2' }]);
+    expect(calls).toBe(3);
+  });
+
+  it('throws a failure no retry can outlast at once', async () => {
+    const denied = protocolError('TOPIC_AUTHORIZATION_FAILED', 29, false);
+    let calls = 0;
+    const admin = { fetchTopicOffsets: () => (calls++, Promise.reject(denied)) };
+    await expect(topicOffsets(admin, 'orders')).rejects.toBe(denied);
+    expect(calls).toBe(1);
   });
 });
